@@ -1,0 +1,85 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Querier is what both *sql.DB and *sql.Tx offer, so a query can run inside
+// a caller's transaction or on its own.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// AuditEntry is one append-only audit row.
+type AuditEntry struct {
+	ID       int64
+	At       time.Time
+	UserID   int64 // 0 = system or anonymous
+	Username string
+	Role     string
+	Action   string // e.g. login, logout, user.create, charge.expire, refund.create
+	Target   string // e.g. a charge id, a username
+	IP       string
+	Result   string // ok, denied, error, ...
+	Before   string
+	After    string
+	Detail   string
+}
+
+const insertAuditSQL = `INSERT INTO audit_log (at, user_id, username, role, action, target, ip, result, before, after, detail)
+VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// InsertAudit appends e using q (a transaction, or d.W).
+func InsertAudit(ctx context.Context, q Querier, e AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	_, err := q.ExecContext(ctx, insertAuditSQL, FormatTime(e.At), e.UserID, e.Username, e.Role, e.Action, e.Target, e.IP, e.Result, e.Before, e.After, e.Detail)
+	return err
+}
+
+// Audit appends e in its own transaction.
+func (d *DB) Audit(ctx context.Context, e AuditEntry) error {
+	return InsertAudit(ctx, d.W, e)
+}
+
+// AuditFilter narrows ListAudit. Empty fields match everything.
+type AuditFilter struct {
+	Action   string
+	Username string
+	Target   string
+	BeforeID int64 // keyset: rows with id < BeforeID; 0 = newest
+	Limit    int
+}
+
+const listAuditSQL = `SELECT id, at, COALESCE(user_id, 0), username, role, action, target, ip, result, before, after, detail
+FROM audit_log
+WHERE (? = '' OR action = ?) AND (? = '' OR username = ?) AND (? = '' OR target = ?) AND (? = 0 OR id < ?)
+ORDER BY id DESC LIMIT ?`
+
+// ListAudit returns audit rows newest first.
+func (d *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	rows, err := d.R.QueryContext(ctx, listAuditSQL, f.Action, f.Action, f.Username, f.Username, f.Target, f.Target, f.BeforeID, f.BeforeID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Username, &e.Role, &e.Action, &e.Target, &e.IP, &e.Result, &e.Before, &e.After, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = ParseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,281 @@
+// Package omise is a small typed client for the parts of the Omise API that an
+// Alipay In-Store till needs: sources, charges, refunds and events.
+package omise
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// DefaultVersion is the Omise-Version the product spec pins.
+const DefaultVersion = "2017-11-02"
+
+// Source types the product can charge with.
+const (
+	SourceBarcodeAlipay = "barcode_alipay"
+	SourceAlipayPlusUPM = "alipayplus_upm"
+)
+
+// ChargeStatus is the status of a charge as Omise reports it.
+type ChargeStatus string
+
+// Charge statuses relevant to offline barcode charges.
+const (
+	StatusPending    ChargeStatus = "pending"
+	StatusSuccessful ChargeStatus = "successful"
+	StatusFailed     ChargeStatus = "failed"
+	StatusExpired    ChargeStatus = "expired"
+	StatusReversed   ChargeStatus = "reversed"
+)
+
+// Final reports whether no further transition is possible from s.
+func (s ChargeStatus) Final() bool {
+	return s == StatusSuccessful || s == StatusFailed || s == StatusExpired || s == StatusReversed
+}
+
+// Failure codes an Alipay barcode charge can end with.
+const (
+	FailurePaymentCancelled    = "payment_cancelled"
+	FailureFailedProcessing    = "failed_processing"
+	FailureInsufficientBalance = "insufficient_balance"
+	FailurePaymentRejected     = "payment_rejected"
+	FailureTimeout             = "timeout"
+	FailureInvalidBarcode      = "invalid_barcode"
+)
+
+// Source is an Omise source object (only the fields a barcode charge uses).
+type Source struct {
+	Object       string    `json:"object"`
+	ID           string    `json:"id"`
+	Livemode     bool      `json:"livemode"`
+	Location     string    `json:"location"`
+	Type         string    `json:"type"`
+	Flow         string    `json:"flow"`
+	Amount       int64     `json:"amount"`
+	Currency     string    `json:"currency"`
+	Barcode      string    `json:"barcode"`
+	StoreID      string    `json:"store_id"`
+	StoreName    string    `json:"store_name"`
+	TerminalID   string    `json:"terminal_id"`
+	ChargeStatus string    `json:"charge_status"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Charge is an Omise charge. It decodes both the 2017-11-02 and the
+// 2019-05-29 shapes: created/created_at, refunded/refunded_amount, thb/THB.
+type Charge struct {
+	Object              string         `json:"object"`
+	ID                  string         `json:"id"`
+	Livemode            bool           `json:"livemode"`
+	Location            string         `json:"location"`
+	Amount              int64          `json:"amount"`
+	Currency            string         `json:"currency"`
+	Fee                 int64          `json:"fee"`
+	FeeVat              int64          `json:"fee_vat"`
+	Net                 int64          `json:"net"`
+	RefundedAmount      int64          `json:"refunded_amount"`
+	Refunds             *RefundList    `json:"refunds"`
+	Description         *string        `json:"description"`
+	Metadata            map[string]any `json:"metadata"`
+	Status              ChargeStatus   `json:"status"`
+	Capture             bool           `json:"capture"`
+	Authorized          bool           `json:"authorized"`
+	Paid                bool           `json:"paid"`
+	Reversed            bool           `json:"reversed"`
+	Expired             bool           `json:"expired"`
+	Voided              bool           `json:"voided"`
+	Refundable          bool           `json:"refundable"`
+	PartiallyRefundable bool           `json:"partially_refundable"`
+	Transaction         *string        `json:"transaction"`
+	Source              *Source        `json:"source"`
+	FailureCode         *string        `json:"failure_code"`
+	FailureMessage      *string        `json:"failure_message"`
+	CreatedAt           time.Time      `json:"created_at"`
+	PaidAt              *time.Time     `json:"paid_at"`
+	ExpiresAt           *time.Time     `json:"expires_at"`
+	ExpiredAt           *time.Time     `json:"expired_at"`
+}
+
+// MetadataString returns metadata[key] when it is a string, else "".
+func (c *Charge) MetadataString(key string) string {
+	if c == nil || c.Metadata == nil {
+		return ""
+	}
+	s, _ := c.Metadata[key].(string)
+	return s
+}
+
+// UnmarshalJSON accepts both API versions' names for the same fields.
+func (c *Charge) UnmarshalJSON(b []byte) error {
+	type plain Charge
+	var aux struct {
+		plain
+		Created  *time.Time `json:"created"`
+		Refunded *int64     `json:"refunded"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*c = Charge(aux.plain)
+	if c.CreatedAt.IsZero() && aux.Created != nil {
+		c.CreatedAt = *aux.Created
+	}
+	if aux.Refunded != nil && c.RefundedAmount == 0 {
+		c.RefundedAmount = *aux.Refunded
+	}
+	c.Currency = strings.ToUpper(c.Currency)
+	return nil
+}
+
+// Refund is an Omise refund.
+type Refund struct {
+	Object      string         `json:"object"`
+	ID          string         `json:"id"`
+	Livemode    bool           `json:"livemode"`
+	Location    string         `json:"location"`
+	Amount      int64          `json:"amount"`
+	Currency    string         `json:"currency"`
+	Charge      string         `json:"charge"`
+	Transaction string         `json:"transaction"`
+	Status      string         `json:"status"`
+	Voided      bool           `json:"voided"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedAt   time.Time      `json:"created_at"`
+}
+
+// UnmarshalJSON accepts created/created_at and either currency case.
+func (r *Refund) UnmarshalJSON(b []byte) error {
+	type plain Refund
+	var aux struct {
+		plain
+		Created *time.Time `json:"created"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*r = Refund(aux.plain)
+	if r.CreatedAt.IsZero() && aux.Created != nil {
+		r.CreatedAt = *aux.Created
+	}
+	r.Currency = strings.ToUpper(r.Currency)
+	return nil
+}
+
+// Event is an Omise event. Data holds the raw object (charge or refund).
+type Event struct {
+	Object    string          `json:"object"`
+	ID        string          `json:"id"`
+	Livemode  bool            `json:"livemode"`
+	Location  string          `json:"location"`
+	Key       string          `json:"key"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// UnmarshalJSON accepts created/created_at.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	type plain Event
+	var aux struct {
+		plain
+		Created *time.Time `json:"created"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*e = Event(aux.plain)
+	if e.CreatedAt.IsZero() && aux.Created != nil {
+		e.CreatedAt = *aux.Created
+	}
+	return nil
+}
+
+// DataObject reports the "object" and "id" of the event's data.
+func (e *Event) DataObject() (object, id string) {
+	var d struct {
+		Object string `json:"object"`
+		ID     string `json:"id"`
+		Charge string `json:"charge"`
+	}
+	_ = json.Unmarshal(e.Data, &d)
+	return d.Object, d.ID
+}
+
+// ChargeID returns the charge the event is about: the charge itself, or the
+// charge a refund belongs to.
+func (e *Event) ChargeID() string {
+	var d struct {
+		Object string `json:"object"`
+		ID     string `json:"id"`
+		Charge string `json:"charge"`
+	}
+	_ = json.Unmarshal(e.Data, &d)
+	if d.Object == "refund" {
+		return d.Charge
+	}
+	if d.Object == "charge" {
+		return d.ID
+	}
+	return ""
+}
+
+// List is an Omise list object.
+type List[T any] struct {
+	Object   string    `json:"object"`
+	Data     []T       `json:"data"`
+	Limit    int       `json:"limit"`
+	Offset   int       `json:"offset"`
+	Total    int       `json:"total"`
+	Order    *string   `json:"order"`
+	Location string    `json:"location"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+}
+
+// RefundList is the list embedded in a charge.
+type RefundList = List[Refund]
+
+// Order values for list requests.
+const (
+	OrderChronological        = "chronological"
+	OrderReverseChronological = "reverse_chronological"
+)
+
+// ListParams are the pagination parameters every Omise list accepts.
+// Zero values are left out of the request.
+type ListParams struct {
+	From   time.Time
+	To     time.Time
+	Offset int
+	Limit  int // at most 100
+	Order  string
+}
+
+// CreateSourceParams creates a barcode source with the public key.
+type CreateSourceParams struct {
+	Type       string
+	Amount     int64
+	Currency   string
+	Barcode    string
+	StoreID    string
+	StoreName  string
+	TerminalID string
+}
+
+// CreateChargeParams creates a charge with the secret key. Either SourceID
+// or InlineSource is set.
+type CreateChargeParams struct {
+	Amount       int64
+	Currency     string
+	SourceID     string
+	InlineSource *CreateSourceParams
+	Description  string
+	Metadata     map[string]string
+}
+
+// CreateRefundParams creates a refund on a charge.
+type CreateRefundParams struct {
+	Amount   int64
+	Void     bool
+	Metadata map[string]string
+}
