@@ -1,0 +1,78 @@
+// Package metrics holds the application's Prometheus collectors. They live in
+// their own registry, served on the internal metrics listener only.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// M is every collector the application updates.
+type M struct {
+	Registry        *prometheus.Registry
+	HTTPRequests    *prometheus.CounterVec   // route, method, status
+	HTTPDuration    *prometheus.HistogramVec // route, method
+	OmiseCalls      *prometheus.CounterVec   // endpoint, result
+	OmiseDuration   *prometheus.HistogramVec // endpoint
+	Webhooks        *prometheus.CounterVec   // result
+	SyncLag         prometheus.Gauge         // seconds since the syncer last completed a pass
+	SyncRuns        *prometheus.CounterVec   // result
+	LiveSubscribers prometheus.Gauge
+	LiveDropped     prometheus.Counter
+}
+
+// New builds the collectors in a fresh registry (so tests can make many).
+func New() *M {
+	r := prometheus.NewRegistry()
+	m := &M{
+		Registry: r,
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "instore_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "instore_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		OmiseCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "instore_omise_calls_total", Help: "Calls to the Omise API by endpoint and result.",
+		}, []string{"endpoint", "result"}),
+		OmiseDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "instore_omise_call_duration_seconds", Help: "Omise API call latency by endpoint.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20},
+		}, []string{"endpoint"}),
+		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "instore_webhooks_total", Help: "Omise webhook deliveries by result.",
+		}, []string{"result"}),
+		SyncLag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "instore_sync_lag_seconds", Help: "Seconds since the syncer last finished a pass.",
+		}),
+		SyncRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "instore_sync_runs_total", Help: "Syncer passes by result.",
+		}, []string{"result"}),
+		LiveSubscribers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "instore_live_subscribers", Help: "Open /live (SSE) connections.",
+		}),
+		LiveDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "instore_live_dropped_total", Help: "Live subscribers dropped for falling behind.",
+		}),
+	}
+	r.MustRegister(m.HTTPRequests, m.HTTPDuration, m.OmiseCalls, m.OmiseDuration, m.Webhooks,
+		m.SyncLag, m.SyncRuns, m.LiveSubscribers, m.LiveDropped,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveOmise records one Omise call; it matches omise.Config.Observe.
+func (m *M) ObserveOmise(endpoint, result string, d time.Duration) {
+	m.OmiseCalls.WithLabelValues(endpoint, result).Inc()
+	m.OmiseDuration.WithLabelValues(endpoint).Observe(d.Seconds())
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *M) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
