@@ -1,0 +1,183 @@
+package omise
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// request describes one API call.
+type request struct {
+	method   string     // GET or POST
+	path     string     // escaped path below the base URL, e.g. "/charges/chrg_1"
+	endpoint string     // the pattern reported to Observe, e.g. "GET /charges/:id"
+	public   bool       // authenticate with the public key instead of the secret key
+	form     url.Values // POST body, form-encoded
+	query    url.Values // query string
+	object   string     // the "object" a 200 response must carry
+}
+
+// call runs r and decodes a 200 response into a new T.
+func call[T any](ctx context.Context, c *Client, r request) (*T, error) {
+	v := new(T)
+	if err := c.do(ctx, r, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// do sends r, maps every failure to *Error or *CallError, and decodes a 200
+// body into out. It never retries: Omise has no idempotency key, so a
+// repeated POST could create a second charge.
+func (c *Client) do(ctx context.Context, r request, out any) (err error) {
+	start := time.Now()
+	result := "network"
+	if c.observe != nil {
+		defer func() { c.observe(r.endpoint, result, time.Since(start)) }()
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	// Whether the request reached a connection decides whether a failure
+	// leaves the outcome unknown. A transport that reports no trace events
+	// at all gives us no evidence, so we then assume it was sent.
+	var asked, connected atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { asked.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
+
+	req, err := c.newRequest(ctx, r)
+	if err != nil {
+		result = "network"
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		ce := &CallError{Endpoint: r.endpoint, Sent: connected.Load() || !asked.Load(), Timeout: isTimeout(ctx, err), err: err}
+		if ce.Timeout {
+			result = "timeout"
+		}
+		return ce
+	}
+	defer resp.Body.Close()
+
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if readErr == nil && len(body) > maxResponseBytes {
+		readErr = errors.New("response body exceeds 4 MiB")
+	}
+
+	if resp.StatusCode != http.StatusOK {
+		result = statusResult(resp.StatusCode)
+		return decodeError(resp.StatusCode, body)
+	}
+	if readErr != nil {
+		ce := &CallError{Endpoint: r.endpoint, Sent: true, Timeout: isTimeout(ctx, readErr), err: readErr}
+		if ce.Timeout {
+			result = "timeout"
+		}
+		return ce
+	}
+	if err := decodeObject(body, r.object, out); err != nil {
+		return &CallError{Endpoint: r.endpoint, Sent: true, err: err}
+	}
+	result = "ok"
+	return nil
+}
+
+// newRequest builds the HTTP request with auth and the headers Omise expects.
+func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
+	target := c.base + r.path
+	if len(r.query) > 0 {
+		target += "?" + r.query.Encode()
+	}
+	var body io.Reader
+	if r.method == http.MethodPost {
+		body = strings.NewReader(r.form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
+	if err != nil {
+		return nil, errors.New("omise: " + r.endpoint + ": cannot build request")
+	}
+	key := c.secretKey
+	if r.public {
+		key = c.publicKey
+	}
+	req.SetBasicAuth(key, "")
+	req.Header.Set("Omise-Version", c.version)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if r.method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return req, nil
+}
+
+// decodeObject decodes a 200 body into out after checking that it is the
+// object we asked for; anything else (an HTML page from a proxy, an error
+// object with status 200) means we cannot tell what happened.
+func decodeObject(body []byte, want string, out any) error {
+	var head struct {
+		Object string `json:"object"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return errors.New("response is not a JSON object")
+	}
+	if head.Object != want {
+		return errors.New("response object is " + quoteShort(head.Object) + ", want " + want)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return errors.New("cannot decode " + want + ": " + typeErrorText(err))
+	}
+	return nil
+}
+
+// isTimeout tells a deadline (ours or the caller's) or a network timeout
+// from other transport failures.
+func isTimeout(ctx context.Context, err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// statusResult is the Observe result for a non-200 status.
+func statusResult(status int) string {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return "429"
+	case status >= 500:
+		return "5xx"
+	default:
+		return "4xx"
+	}
+}
+
+// quoteShort quotes s, cut to a length that cannot smuggle a body into an error.
+func quoteShort(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "..."
+	}
+	return `"` + s + `"`
+}
+
+// typeErrorText describes a JSON decode failure without quoting the input:
+// json.UnmarshalTypeError names only the field and Go type, other errors
+// could carry a fragment of the body.
+func typeErrorText(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "field " + te.Field + " has the wrong type"
+	}
+	return "malformed JSON"
+}
