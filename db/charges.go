@@ -1,0 +1,198 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Charge is our copy of an Omise charge.
+type Charge struct {
+	ID             string
+	Livemode       bool
+	Amount         int64
+	Currency       string
+	Status         string
+	FailureCode    string
+	FailureMessage string
+	Fee            int64
+	FeeVat         int64
+	Net            int64
+	RefundedAmount int64
+	SourceID       string
+	SourceType     string
+	BarcodeMasked  string
+	StoreID        string
+	TerminalID     string
+	AttemptID      string
+	Cashier        string
+	Metadata       string // JSON object
+	TransactionID  string
+	CreatedAt      time.Time
+	BkkDay         string
+	PaidAt         *time.Time
+	ExpiresAt      *time.Time
+	ExpiredAt      *time.Time
+	UpdatedAt      time.Time
+	SyncedAt       time.Time
+}
+
+// Refundable is what may still be refunded, in satang.
+func (c *Charge) Refundable() int64 {
+	if c.Status != "successful" {
+		return 0
+	}
+	return c.Amount - c.RefundedAmount
+}
+
+const chargeColumns = `id, livemode, amount, currency, status, failure_code, failure_message, fee, fee_vat, net,
+refunded_amount, source_id, source_type, barcode_masked, store_id, terminal_id, attempt_id, cashier, metadata,
+transaction_id, created_at, bkk_day, paid_at, expires_at, expired_at, updated_at, synced_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanCharge(r rowScanner) (*Charge, error) {
+	var c Charge
+	var created, updated, synced string
+	var paid, expires, expired sql.NullString
+	err := r.Scan(&c.ID, &c.Livemode, &c.Amount, &c.Currency, &c.Status, &c.FailureCode, &c.FailureMessage,
+		&c.Fee, &c.FeeVat, &c.Net, &c.RefundedAmount, &c.SourceID, &c.SourceType, &c.BarcodeMasked, &c.StoreID,
+		&c.TerminalID, &c.AttemptID, &c.Cashier, &c.Metadata, &c.TransactionID, &created, &c.BkkDay, &paid,
+		&expires, &expired, &updated, &synced)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt, c.SyncedAt = ParseTime(created), ParseTime(updated), ParseTime(synced)
+	c.PaidAt, c.ExpiresAt, c.ExpiredAt = ParseTimeNull(paid), ParseTimeNull(expires), ParseTimeNull(expired)
+	return &c, nil
+}
+
+// GetChargeQ reads one charge through q (inside a transaction or not).
+func GetChargeQ(ctx context.Context, q Querier, id string) (*Charge, error) {
+	return scanCharge(q.QueryRowContext(ctx, `SELECT `+chargeColumns+` FROM charges WHERE id = ?`, id))
+}
+
+// GetCharge reads one charge.
+func (d *DB) GetCharge(ctx context.Context, id string) (*Charge, error) {
+	return GetChargeQ(ctx, d.R, id)
+}
+
+// GetChargeByAttempt finds the charge made for a till attempt.
+func (d *DB) GetChargeByAttempt(ctx context.Context, attemptID string) (*Charge, error) {
+	return scanCharge(d.R.QueryRowContext(ctx, `SELECT `+chargeColumns+` FROM charges WHERE attempt_id = ? ORDER BY created_at LIMIT 1`, attemptID))
+}
+
+const upsertChargeSQL = `INSERT INTO charges (` + chargeColumns + `)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+  livemode = excluded.livemode, amount = excluded.amount, currency = excluded.currency, status = excluded.status,
+  failure_code = excluded.failure_code, failure_message = excluded.failure_message, fee = excluded.fee,
+  fee_vat = excluded.fee_vat, net = excluded.net, refunded_amount = excluded.refunded_amount,
+  source_id = excluded.source_id, source_type = excluded.source_type, barcode_masked = excluded.barcode_masked,
+  store_id = excluded.store_id, terminal_id = excluded.terminal_id, attempt_id = excluded.attempt_id,
+  cashier = excluded.cashier, metadata = excluded.metadata, transaction_id = excluded.transaction_id,
+  created_at = excluded.created_at, bkk_day = excluded.bkk_day, paid_at = excluded.paid_at,
+  expires_at = excluded.expires_at, expired_at = excluded.expired_at, updated_at = excluded.updated_at,
+  synced_at = excluded.synced_at`
+
+// PutChargeTx writes c (insert or replace by id) inside tx and moves the
+// daily rollup from old (nil for a new charge) to c. The caller decides what
+// c may be; this only stores it.
+func PutChargeTx(ctx context.Context, tx *sql.Tx, old, c *Charge) error {
+	_, err := tx.ExecContext(ctx, upsertChargeSQL, c.ID, c.Livemode, c.Amount, c.Currency, c.Status, c.FailureCode,
+		c.FailureMessage, c.Fee, c.FeeVat, c.Net, c.RefundedAmount, c.SourceID, c.SourceType, c.BarcodeMasked,
+		c.StoreID, c.TerminalID, c.AttemptID, c.Cashier, c.Metadata, c.TransactionID, FormatTime(c.CreatedAt),
+		c.BkkDay, FormatTimePtr(c.PaidAt), FormatTimePtr(c.ExpiresAt), FormatTimePtr(c.ExpiredAt),
+		FormatTime(c.UpdatedAt), FormatTime(c.SyncedAt))
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		if err := addChargeToDaily(ctx, tx, old, -1); err != nil {
+			return err
+		}
+	}
+	return addChargeToDaily(ctx, tx, c, 1)
+}
+
+// TouchChargeSynced records that Omise was asked and nothing changed.
+func (d *DB) TouchChargeSynced(ctx context.Context, id string, at time.Time) error {
+	_, err := d.W.ExecContext(ctx, `UPDATE charges SET synced_at = ? WHERE id = ?`, FormatTime(at), id)
+	return err
+}
+
+const addDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
+  pending_count = pending_count + excluded.pending_count,
+  successful_count = successful_count + excluded.successful_count,
+  failed_count = failed_count + excluded.failed_count,
+  expired_count = expired_count + excluded.expired_count,
+  gross = gross + excluded.gross, fee = fee + excluded.fee, fee_vat = fee_vat + excluded.fee_vat,
+  net = net + excluded.net, refund_count = refund_count + excluded.refund_count, refunds = refunds + excluded.refunds`
+
+// addChargeToDaily adds (sign=1) or removes (sign=-1) one charge's share of
+// its day's totals. Gross, fee, VAT and net count successful charges only.
+func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) error {
+	var pending, ok, failed, expired, gross, fee, vat, net int64
+	switch c.Status {
+	case "pending":
+		pending = 1
+	case "successful":
+		ok, gross, fee, vat, net = 1, c.Amount, c.Fee, c.FeeVat, c.Net
+	case "failed":
+		failed = 1
+	case "expired":
+		expired = 1
+	}
+	_, err := tx.ExecContext(ctx, addDailySQL, c.BkkDay, c.StoreID, c.TerminalID, sign*pending, sign*ok,
+		sign*failed, sign*expired, sign*gross, sign*fee, sign*vat, sign*net, 0, 0)
+	return err
+}
+
+// addRefundToDaily adds a new refund to the totals of the day it was made.
+func addRefundToDaily(ctx context.Context, tx *sql.Tx, day, storeID, terminalID string, amount int64) error {
+	_, err := tx.ExecContext(ctx, addDailySQL, day, storeID, terminalID, 0, 0, 0, 0, 0, 0, 0, 0, 1, amount)
+	return err
+}
+
+// ListChargeIDsByStatus returns up to limit charge ids in a status, oldest first.
+func (d *DB) ListChargeIDsByStatus(ctx context.Context, status string, limit int) ([]string, error) {
+	rows, err := d.R.QueryContext(ctx, `SELECT id FROM charges WHERE status = ? ORDER BY created_at LIMIT ?`, status, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// ListPendingOlderThan returns pending charges created before t, oldest first.
+func (d *DB) ListPendingOlderThan(ctx context.Context, t time.Time, limit int) ([]*Charge, error) {
+	rows, err := d.R.QueryContext(ctx, `SELECT `+chargeColumns+` FROM charges WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT ?`, FormatTime(t), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Charge
+	for rows.Next() {
+		c, err := scanCharge(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

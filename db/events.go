@@ -1,0 +1,157 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Event results: received (stored, not yet applied), applied (changed a
+// charge), unchanged (Omise confirmed what we had), rejected (Omise does not
+// know the event), error (Omise could not be asked; will be retried).
+const (
+	EventReceived  = "received"
+	EventApplied   = "applied"
+	EventUnchanged = "unchanged"
+	EventRejected  = "rejected"
+	EventError     = "error"
+)
+
+// OmiseEvent is a webhook delivery as we stored it.
+type OmiseEvent struct {
+	ID          string
+	Key         string
+	ChargeID    string
+	Signature   string // valid, unsigned (no secret configured), not_checked
+	Result      string
+	Detail      string
+	Raw         []byte
+	ReceivedAt  time.Time
+	ProcessedAt *time.Time
+	Attempts    int
+}
+
+// Done reports whether the event needs no more work.
+func (e *OmiseEvent) Done() bool {
+	return e.Result == EventApplied || e.Result == EventUnchanged || e.Result == EventRejected
+}
+
+const eventColumns = `id, event_key, charge_id, signature, result, detail, raw, received_at, processed_at, attempts`
+
+func scanEvent(r rowScanner) (*OmiseEvent, error) {
+	var e OmiseEvent
+	var received string
+	var processed sql.NullString
+	err := r.Scan(&e.ID, &e.Key, &e.ChargeID, &e.Signature, &e.Result, &e.Detail, &e.Raw, &received, &processed, &e.Attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.ReceivedAt, e.ProcessedAt = ParseTime(received), ParseTimeNull(processed)
+	return &e, nil
+}
+
+// InsertEvent stores a received event unless its id is already stored. It
+// returns the stored row and whether it was new.
+func (d *DB) InsertEvent(ctx context.Context, e *OmiseEvent) (*OmiseEvent, bool, error) {
+	res, err := d.W.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, received_at, attempts)
+		VALUES (?, ?, ?, ?, 'received', '', ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
+		e.ID, e.Key, e.ChargeID, e.Signature, e.Raw, FormatTime(e.ReceivedAt))
+	if err != nil {
+		return nil, false, err
+	}
+	n, _ := res.RowsAffected()
+	if n == 1 {
+		cp := *e
+		cp.Result = EventReceived
+		return &cp, true, nil
+	}
+	old, err := d.GetEvent(ctx, e.ID)
+	return old, false, err
+}
+
+// GetEvent reads one stored event (from the writer, so a just-written row is seen).
+func (d *DB) GetEvent(ctx context.Context, id string) (*OmiseEvent, error) {
+	return scanEvent(d.W.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM omise_events WHERE id = ?`, id))
+}
+
+// FinishEventTx records what processing an event did.
+func FinishEventTx(ctx context.Context, q Querier, id, result, detail, chargeID string, at time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE omise_events SET result = ?, detail = ?, charge_id = CASE WHEN ? <> '' THEN ? ELSE charge_id END,
+		processed_at = ?, attempts = attempts + 1 WHERE id = ?`, result, detail, chargeID, chargeID, FormatTime(at), id)
+	return err
+}
+
+// EventFilter narrows ListEvents.
+type EventFilter struct {
+	Result   string
+	ChargeID string
+	Before   time.Time // keyset on received_at; zero = newest
+	Limit    int
+}
+
+// ListEvents returns stored events newest first (raw bodies included).
+func (d *DB) ListEvents(ctx context.Context, f EventFilter) ([]*OmiseEvent, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	before := ""
+	if !f.Before.IsZero() {
+		before = FormatTime(f.Before)
+	}
+	rows, err := d.R.QueryContext(ctx, `SELECT `+eventColumns+` FROM omise_events
+		WHERE (? = '' OR result = ?) AND (? = '' OR charge_id = ?) AND (? = '' OR received_at < ?)
+		ORDER BY received_at DESC LIMIT ?`, f.Result, f.Result, f.ChargeID, f.ChargeID, before, before, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*OmiseEvent
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastEventReceivedAt is when the newest webhook arrived (zero if none).
+func (d *DB) LastEventReceivedAt(ctx context.Context) (time.Time, error) {
+	var s sql.NullString
+	if err := d.R.QueryRowContext(ctx, `SELECT MAX(received_at) FROM omise_events`).Scan(&s); err != nil {
+		return time.Time{}, err
+	}
+	return ParseTime(s.String), nil
+}
+
+// LastChargeChangeAt is when any charge last changed (zero if none).
+func (d *DB) LastChargeChangeAt(ctx context.Context) (time.Time, error) {
+	var s sql.NullString
+	if err := d.R.QueryRowContext(ctx, `SELECT MAX(updated_at) FROM charges`).Scan(&s); err != nil {
+		return time.Time{}, err
+	}
+	return ParseTime(s.String), nil
+}
+
+// ListUnfinishedEvents returns events stored but not yet applied, oldest first.
+func (d *DB) ListUnfinishedEvents(ctx context.Context, limit int) ([]*OmiseEvent, error) {
+	rows, err := d.R.QueryContext(ctx, `SELECT `+eventColumns+` FROM omise_events WHERE result IN ('received', 'error') ORDER BY received_at LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*OmiseEvent
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
