@@ -1,0 +1,51 @@
+package payments
+
+import (
+	"context"
+	"errors"
+
+	"instore/db"
+	"instore/omise"
+)
+
+// ErrNotPending means the charge is not pending, so it cannot be expired.
+var ErrNotPending = errors.New("payments: charge is not pending")
+
+// ExpireCharge asks Omise to expire a pending charge and stores whatever
+// Omise then says. If Omise refuses because the charge completed meanwhile
+// (paid, failed), the charge is re-read so the caller sees the real outcome;
+// the returned charge is always Omise's view. Concurrent calls for one
+// charge are serialised.
+func (s *Service) ExpireCharge(ctx context.Context, a Actor, chargeID string) (*db.Charge, error) {
+	unlock := s.locks.Lock("charge:" + chargeID)
+	defer unlock()
+	before, err := s.DB.GetCharge(ctx, chargeID)
+	if err != nil {
+		return nil, err
+	}
+	if before.Status != string(omise.StatusPending) {
+		s.audit(ctx, a, "charge.expire", chargeID, "refused", before, before, "charge is "+before.Status)
+		return before, ErrNotPending
+	}
+	oc, err := s.Omise.ExpireCharge(ctx, chargeID)
+	if err != nil {
+		if omise.ErrorCode(err) == "failed_expire" || omise.ErrorCode(err) == "expired_charge" {
+			// Omise could not expire it: it has completed in the meantime.
+			applied, serr := s.SyncCharge(ctx, chargeID)
+			if serr != nil {
+				s.audit(ctx, a, "charge.expire", chargeID, "error", before, nil, serr.Error())
+				return nil, serr
+			}
+			s.audit(ctx, a, "charge.expire", chargeID, "completed_meanwhile", before, applied.Charge, "")
+			return applied.Charge, nil
+		}
+		s.audit(ctx, a, "charge.expire", chargeID, "error", before, nil, omise.ErrorCode(err))
+		return nil, err
+	}
+	applied, err := s.ApplyCharge(ctx, oc)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, "charge.expire", chargeID, "ok", before, applied.Charge, "")
+	return applied.Charge, nil
+}
