@@ -90,3 +90,10 @@ func ListRefundsQ(ctx context.Context, q Querier, chargeID string) ([]*Refund, e
 	}
 	return out, rows.Err()
 }
+
+// RefundExists reports whether a refund id is stored.
+func (d *DB) RefundExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM refunds WHERE id = ?`, id).Scan(&n)
+	return n > 0, err
+}

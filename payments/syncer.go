@@ -1,0 +1,293 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"instore/omise"
+)
+
+// Syncer is the background loop that makes missed webhooks harmless: every
+// Interval it re-reads each non-final charge, imports charges and refunds
+// Omise has that we lack, retries events that could not be processed, and
+// runs the Extra steps (the till's unknown-outcome resolution and timeout
+// expiry). It backs off when Omise answers 429 or 5xx.
+type Syncer struct {
+	Svc      *Service
+	Interval time.Duration
+	// MaxInFlight caps concurrent Omise calls (Omise advises few workers).
+	MaxInFlight int
+	// Extra steps run after the built-in ones on every pass.
+	Extra []func(context.Context) error
+	// FirstImportWindow is how far back the first pass imports (default 7 days).
+	FirstImportWindow time.Duration
+
+	mu       sync.Mutex
+	lastPass time.Time
+}
+
+// errBackoff marks a pass that met 429 or 5xx.
+var errBackoff = errors.New("payments: omise asked us to slow down")
+
+// Run loops until ctx is cancelled, then returns once the current pass ends.
+func (y *Syncer) Run(ctx context.Context) {
+	interval := y.Interval
+	if interval <= 0 {
+		interval = 15 * time.Second
+	}
+	wait := time.Duration(0)
+	failures := 0
+	lagTicker := time.NewTicker(time.Second)
+	defer lagTicker.Stop()
+	for {
+		timer := time.NewTimer(wait)
+	sleep:
+		for {
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-lagTicker.C:
+				y.reportLag()
+			case <-timer.C:
+				break sleep
+			}
+		}
+		err := y.Pass(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case errors.Is(err, errBackoff):
+			failures++
+			wait = backoff(interval, failures)
+			y.Svc.log().Warn("syncer backing off", "wait", wait, "err", err)
+		case err != nil:
+			failures = 0
+			wait = interval
+			y.Svc.log().Error("syncer pass failed", "err", err)
+		default:
+			failures = 0
+			wait = interval
+		}
+		if y.Svc.Metrics != nil {
+			result := "ok"
+			if err != nil {
+				result = "error"
+			}
+			y.Svc.Metrics.SyncRuns.WithLabelValues(result).Inc()
+		}
+	}
+}
+
+func backoff(base time.Duration, failures int) time.Duration {
+	d := base
+	for i := 0; i < failures && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	if d > 5*time.Minute {
+		d = 5 * time.Minute
+	}
+	return d
+}
+
+func (y *Syncer) reportLag() {
+	if y.Svc.Metrics == nil {
+		return
+	}
+	y.mu.Lock()
+	last := y.lastPass
+	y.mu.Unlock()
+	if !last.IsZero() {
+		y.Svc.Metrics.SyncLag.Set(time.Since(last).Seconds())
+	}
+}
+
+// LastPass is when the last pass finished (zero before the first).
+func (y *Syncer) LastPass() time.Time {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	return y.lastPass
+}
+
+// Pass runs every step once. Steps run even when an earlier one failed; the
+// returned error wraps errBackoff if Omise rate-limited or failed.
+func (y *Syncer) Pass(ctx context.Context) error {
+	steps := []func(context.Context) error{y.syncNonFinal, y.importCharges, y.importRefunds, y.retryEvents}
+	steps = append(steps, y.Extra...)
+	var errs []error
+	for _, step := range steps {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := step(ctx); err != nil {
+			errs = append(errs, classify(err))
+		}
+	}
+	y.mu.Lock()
+	y.lastPass = time.Now()
+	y.mu.Unlock()
+	if y.Svc.Metrics != nil {
+		y.Svc.Metrics.SyncLag.Set(0)
+	}
+	return errors.Join(errs...)
+}
+
+func classify(err error) error {
+	if omise.IsRateLimited(err) || errors.Is(err, ErrOmiseUnavailable) || omise.IsUncertain(err) {
+		return errors.Join(errBackoff, err)
+	}
+	return err
+}
+
+func (y *Syncer) limit() int {
+	if y.MaxInFlight <= 0 {
+		return 4
+	}
+	return y.MaxInFlight
+}
+
+// syncNonFinal re-reads every pending charge, at most MaxInFlight at a time.
+func (y *Syncer) syncNonFinal(ctx context.Context) error {
+	ids, err := y.Svc.DB.ListChargeIDsByStatus(ctx, string(omise.StatusPending), 10000)
+	if err != nil {
+		return err
+	}
+	return forEachLimited(ctx, ids, y.limit(), func(ctx context.Context, id string) error {
+		_, err := y.Svc.SyncCharge(ctx, id)
+		return err
+	})
+}
+
+// forEachLimited runs fn for every id with at most n in flight and returns
+// the first error after all have finished.
+func forEachLimited(ctx context.Context, ids []string, n int, fn func(context.Context, string) error) error {
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(id string) {
+			defer func() { <-sem; wg.Done() }()
+			if err := fn(ctx, id); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}(id)
+	}
+	wg.Wait()
+	return first
+}
+
+// importOverlap re-reads a little before the watermark: charges created in
+// the same second as the last one seen must not slip through.
+const importOverlap = 2 * time.Minute
+
+// importCharges lists Omise charges created since the watermark and applies
+// each, importing those made outside this app.
+func (y *Syncer) importCharges(ctx context.Context) error {
+	mark, err := y.Svc.DB.SyncWatermark(ctx)
+	if err != nil {
+		return err
+	}
+	from := mark.Add(-importOverlap)
+	if mark.IsZero() {
+		w := y.FirstImportWindow
+		if w <= 0 {
+			w = 7 * 24 * time.Hour
+		}
+		from = y.Svc.now().Add(-w)
+	}
+	newest := mark
+	for offset := 0; ; {
+		page, err := y.Svc.Omise.ListCharges(ctx, omise.ListParams{From: from, Offset: offset, Limit: 100, Order: omise.OrderChronological})
+		if err != nil {
+			return err
+		}
+		for i := range page.Data {
+			oc := &page.Data[i]
+			if _, err := y.Svc.ApplyCharge(ctx, oc); err != nil {
+				return err
+			}
+			if oc.CreatedAt.After(newest) {
+				newest = oc.CreatedAt
+			}
+		}
+		offset += len(page.Data)
+		if len(page.Data) == 0 || offset >= page.Total {
+			break
+		}
+	}
+	if newest.After(mark) {
+		return y.Svc.DB.SetSyncWatermark(ctx, newest)
+	}
+	return nil
+}
+
+// importRefunds lists recent refunds (also those made in Omise's dashboard)
+// and re-reads the charges they belong to when we lack them.
+func (y *Syncer) importRefunds(ctx context.Context) error {
+	from := y.Svc.now().Add(-2 * y.interval())
+	seen := map[string]bool{}
+	var ids []string
+	for offset := 0; ; {
+		page, err := y.Svc.Omise.ListRefunds(ctx, omise.ListParams{From: from, Offset: offset, Limit: 100, Order: omise.OrderChronological})
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Data {
+			if seen[r.Charge] {
+				continue
+			}
+			seen[r.Charge] = true
+			known, err := y.Svc.DB.RefundExists(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			if !known {
+				ids = append(ids, r.Charge)
+			}
+		}
+		offset += len(page.Data)
+		if len(page.Data) == 0 || offset >= page.Total {
+			break
+		}
+	}
+	return forEachLimited(ctx, ids, y.limit(), func(ctx context.Context, id string) error {
+		_, err := y.Svc.SyncCharge(ctx, id)
+		return err
+	})
+}
+
+func (y *Syncer) interval() time.Duration {
+	if y.Interval <= 0 {
+		return 15 * time.Second
+	}
+	return y.Interval
+}
+
+// retryEvents processes stored events that Omise could not be asked about.
+func (y *Syncer) retryEvents(ctx context.Context) error {
+	evs, err := y.Svc.DB.ListUnfinishedEvents(ctx, 200)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	return forEachLimited(ctx, ids, y.limit(), func(ctx context.Context, id string) error {
+		_, err := y.Svc.ProcessEvent(ctx, id)
+		return err
+	})
+}
