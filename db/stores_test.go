@@ -1,0 +1,86 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+func TestStoresAndTerminals(t *testing.T) {
+	ctx := context.Background()
+	d := openAccountsDB(t)
+	if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "store_1234", TerminalID: "POS-01"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("terminal of a missing store: %v", err)
+	}
+	seedAccountsStore(t, d)
+	if _, err := d.CreateStore(ctx, accountsActor, Store{StoreID: "store_1234", StoreName: "x", SourceType: SourceBarcodeAlipay}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate store: %v", err)
+	}
+	s, err := d.UpdateStore(ctx, accountsActor, Store{StoreID: "store_1234", StoreName: "ร้านใหม่", SourceType: SourceAlipayPlusUPM})
+	if err != nil || s.StoreName != "ร้านใหม่" || s.SourceType != SourceAlipayPlusUPM {
+		t.Fatalf("update: %+v %v", s, err)
+	}
+	if _, err := d.UpdateStore(ctx, accountsActor, Store{StoreID: "nope", StoreName: "x", SourceType: SourceAlipayPlusUPM}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("update missing: %v", err)
+	}
+	if s, err := d.UpsertStore(ctx, accountsActor, Store{StoreID: "s2", StoreName: "Two", SourceType: SourceBarcodeAlipay}); err != nil || s.StoreName != "Two" {
+		t.Fatalf("upsert new: %+v %v", s, err)
+	}
+	if s, err := d.UpsertStore(ctx, accountsActor, Store{StoreID: "s2", StoreName: "Two!", SourceType: SourceBarcodeAlipay}); err != nil || s.StoreName != "Two!" {
+		t.Fatalf("upsert existing: %+v %v", s, err)
+	}
+	stores, err := d.ListStores(ctx)
+	if err != nil || len(stores) != 2 || stores[0].StoreID != "s2" {
+		t.Fatalf("list: %v %v", stores, err)
+	}
+
+	for _, id := range []string{"POS-02", "POS-01"} {
+		if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "store_1234", TerminalID: id, Label: "Front"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "store_1234", TerminalID: "POS-01"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate terminal: %v", err)
+	}
+	if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "s2", TerminalID: "POS-01"}); err != nil {
+		t.Fatalf("same terminal id in another store: %v", err)
+	}
+	ts, err := d.ListTerminals(ctx, "store_1234")
+	if err != nil || len(ts) != 2 || ts[0].TerminalID != "POS-01" {
+		t.Fatalf("list terminals: %v %v", ts, err)
+	}
+	if all, _ := d.ListTerminals(ctx, ""); len(all) != 3 {
+		t.Fatalf("all terminals: %d", len(all))
+	}
+	tm, err := d.UpdateTerminal(ctx, accountsActor, Terminal{StoreID: "store_1234", TerminalID: "POS-01", Label: "Back"})
+	if err != nil || tm.Label != "Back" {
+		t.Fatalf("update terminal: %+v %v", tm, err)
+	}
+	if _, err := d.GetTerminal(ctx, "store_1234", "POS-09"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("get missing terminal: %v", err)
+	}
+	audit, _ := d.ListAudit(ctx, AuditFilter{Action: "terminal.update"})
+	if len(audit) != 1 || audit[0].Target != "store_1234/POS-01" || audit[0].Before != `{"label":"Front"}` {
+		t.Fatalf("terminal audit: %+v", audit)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	ctx := context.Background()
+	d := openAccountsDB(t)
+	if _, err := d.GetSetting(ctx, "k"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	if v, err := d.InitSetting(ctx, "k", "first"); err != nil || v != "first" {
+		t.Fatalf("init: %q %v", v, err)
+	}
+	if v, err := d.InitSetting(ctx, "k", "second"); err != nil || v != "first" {
+		t.Fatalf("init again: %q %v", v, err)
+	}
+	if err := d.SetSetting(ctx, "k", "third"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := d.GetSetting(ctx, "k"); v != "third" {
+		t.Fatalf("set: %q", v)
+	}
+}

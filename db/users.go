@@ -1,0 +1,313 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Role is what a user may do. The set is closed: the schema checks it too.
+type Role string
+
+// The four roles. A cashier runs the till of their store's terminals; a
+// manager watches and acts on their store's charges (expire, refund, sync);
+// finance reads charges, reports and reconciliation of their store; an admin
+// does everything for every store, including users, stores and terminals.
+const (
+	RoleCashier Role = "cashier"
+	RoleManager Role = "manager"
+	RoleFinance Role = "finance"
+	RoleAdmin   Role = "admin"
+)
+
+// Roles lists every role, least powerful first (for forms and tests).
+var Roles = []Role{RoleCashier, RoleManager, RoleFinance, RoleAdmin}
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool {
+	return r == RoleCashier || r == RoleManager || r == RoleFinance || r == RoleAdmin
+}
+
+// ErrExists is returned when a create would duplicate a unique key.
+var ErrExists = errors.New("db: already exists")
+
+// ErrStoreRequired is returned when a non-admin account is given no store.
+var ErrStoreRequired = errors.New("db: this role belongs to a store")
+
+// User is an account. Admins belong to no store (StoreID ""); every other
+// role belongs to exactly one.
+type User struct {
+	ID           int64
+	Username     string
+	Role         Role
+	StoreID      string
+	Disabled     bool
+	SessionEpoch int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// CanAccessStore reports whether u may see or act on storeID's data: admins
+// on every store, everyone else on their own store only.
+func (u *User) CanAccessStore(storeID string) bool {
+	if u == nil || u.Disabled {
+		return false
+	}
+	return u.Role == RoleAdmin || (u.StoreID != "" && u.StoreID == storeID)
+}
+
+// HasRole reports whether u has one of roles.
+func (u *User) HasRole(roles ...Role) bool {
+	if u == nil {
+		return false
+	}
+	for _, r := range roles {
+		if u.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9_.-]{3,32}$`)
+
+// ValidUsername: 3–32 of lowercase a–z, digits, '_', '.', '-'.
+func ValidUsername(s string) bool { return usernameRE.MatchString(s) }
+
+// Password length limits: at least 10 characters, and at most 72 bytes
+// because bcrypt ignores (and x/crypto refuses) anything longer.
+const (
+	MinPasswordChars = 10
+	MaxPasswordBytes = 72
+)
+
+// ValidPassword reports whether pw meets the length rules.
+func ValidPassword(pw string) bool {
+	return utf8.RuneCountInString(pw) >= MinPasswordChars && len(pw) <= MaxPasswordBytes && utf8.ValidString(pw)
+}
+
+// HashPassword hashes pw with bcrypt at the library's default cost.
+func HashPassword(pw string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	return string(b), err
+}
+
+// CheckPassword reports whether pw matches hash, in constant time.
+func CheckPassword(hash, pw string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+}
+
+// Actor is who makes a change, copied into the audit row it writes.
+type Actor struct {
+	UserID   int64
+	Username string
+	Role     string
+	IP       string
+}
+
+// CLI is the actor for changes made with the command line.
+var CLI = Actor{Username: "cli", Role: "system"}
+
+func (a Actor) audit(action, target string, before, after any) AuditEntry {
+	return AuditEntry{UserID: a.UserID, Username: a.Username, Role: a.Role, IP: a.IP,
+		Action: action, Target: target, Result: "ok", Before: snapshot(before), After: snapshot(after)}
+}
+
+func snapshot(v any) string {
+	if v == nil {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (u *User) snapshot() map[string]any {
+	return map[string]any{"role": u.Role, "store_id": u.StoreID, "disabled": u.Disabled}
+}
+
+const userColumns = `id, username, role, COALESCE(store_id, ''), disabled, session_epoch, created_at, updated_at`
+
+func scanUser(r rowScanner) (*User, error) {
+	var u User
+	var created, updated string
+	err := r.Scan(&u.ID, &u.Username, &u.Role, &u.StoreID, &u.Disabled, &u.SessionEpoch, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	u.CreatedAt, u.UpdatedAt = ParseTime(created), ParseTime(updated)
+	return &u, nil
+}
+
+// NewUser is what creating an account takes. PasswordHash comes from HashPassword.
+type NewUser struct {
+	Username     string
+	Role         Role
+	StoreID      string // ignored for admins
+	PasswordHash string
+}
+
+const insertUserSQL = `INSERT INTO users (username, password_hash, role, store_id, created_at, updated_at)
+VALUES (?, ?, ?, NULLIF(?, ''), ?, ?) RETURNING ` + userColumns
+
+// CreateUser adds an account and its audit row in one transaction. It
+// returns ErrExists for a taken username and ErrNotFound for an unknown store.
+func (d *DB) CreateUser(ctx context.Context, by Actor, nu NewUser) (*User, error) {
+	if nu.Role == RoleAdmin {
+		nu.StoreID = ""
+	} else if nu.StoreID == "" {
+		return nil, ErrStoreRequired
+	}
+	var u *User
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		if err := storeMustExist(ctx, tx, nu.StoreID); err != nil {
+			return err
+		}
+		now := FormatTime(time.Now())
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, insertUserSQL, nu.Username, nu.PasswordHash, nu.Role, nu.StoreID, now, now))
+		if uniqueViolation(err) {
+			return ErrExists
+		}
+		if err != nil {
+			return err
+		}
+		return InsertAudit(ctx, tx, by.audit("user.create", u.Username, nil, u.snapshot()))
+	})
+	return u, err
+}
+
+// GetUser returns the account with id.
+func (d *DB) GetUser(ctx context.Context, id int64) (*User, error) {
+	return scanUser(d.R.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// GetUserByUsername returns the account named name (case-insensitive).
+func (d *DB) GetUserByUsername(ctx context.Context, name string) (*User, error) {
+	return scanUser(d.R.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, name))
+}
+
+// UserPasswordHash returns the stored bcrypt hash of user id.
+func (d *DB) UserPasswordHash(ctx context.Context, id int64) (string, error) {
+	var h string
+	err := d.R.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, id).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return h, err
+}
+
+// ListUsers returns every account ordered by username.
+func (d *DB) ListUsers(ctx context.Context) ([]*User, error) {
+	rows, err := d.R.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// CountUsers returns how many accounts exist (0 on a fresh database).
+func (d *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+// changeUser runs one UPDATE on user id inside a transaction, then writes
+// the audit row with the account before and after. endSessions also removes
+// every server-side session of the user, so the change logs them out.
+func (d *DB) changeUser(ctx context.Context, by Actor, id int64, action string, endSessions bool, query string, args ...any) (*User, error) {
+	var after *User
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		before, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, query, append(args, FormatTime(time.Now()), id)...); err != nil {
+			return err
+		}
+		if endSessions {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		if after, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		return InsertAudit(ctx, tx, by.audit(action, after.Username, before.snapshot(), after.snapshot()))
+	})
+	return after, err
+}
+
+// UpdateUserRole changes the role and store of user id. The user's sessions
+// end so the new role applies from their next login.
+func (d *DB) UpdateUserRole(ctx context.Context, by Actor, id int64, role Role, storeID string) (*User, error) {
+	if role == RoleAdmin {
+		storeID = ""
+	} else if storeID == "" {
+		return nil, ErrStoreRequired
+	}
+	if err := storeMustExist(ctx, d.R, storeID); err != nil {
+		return nil, err
+	}
+	return d.changeUser(ctx, by, id, "user.update", true,
+		`UPDATE users SET role = ?, store_id = NULLIF(?, ''), updated_at = ? WHERE id = ?`, role, storeID)
+}
+
+// SetUserDisabled disables (ending every session) or re-enables user id.
+func (d *DB) SetUserDisabled(ctx context.Context, by Actor, id int64, disabled bool) (*User, error) {
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	return d.changeUser(ctx, by, id, action, disabled,
+		`UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, disabled)
+}
+
+// SetUserPassword stores a new hash and bumps the session epoch, so every
+// session made before the change stops working.
+func (d *DB) SetUserPassword(ctx context.Context, by Actor, id int64, hash string) (*User, error) {
+	return d.changeUser(ctx, by, id, "user.password", true,
+		`UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?`, hash)
+}
+
+func storeMustExist(ctx context.Context, q Querier, storeID string) error {
+	if storeID == "" {
+		return nil
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM stores WHERE store_id = ?`, storeID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// uniqueViolation reports whether err is SQLite refusing a duplicate key.
+func uniqueViolation(err error) bool {
+	var coded interface{ Code() int }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY
+	return coded.Code() == 2067 || coded.Code() == 1555
+}
