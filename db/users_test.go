@@ -102,7 +102,7 @@ func TestUsersLifecycle(t *testing.T) {
 	var actions []string
 	for _, e := range entries {
 		actions = append(actions, e.Action)
-		if e.Username != "accountsActor" || e.IP != "192.0.2.1" || e.Result != "ok" {
+		if e.Username != "tester" || e.IP != "192.0.2.1" || e.Result != "ok" {
 			t.Fatalf("audit row %+v", e)
 		}
 	}
