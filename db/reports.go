@@ -1,0 +1,278 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// FinanceFilter narrows the finance reports. Days are Bangkok business days
+// as YYYY-MM-DD, both inclusive; an empty StoreID or TerminalID matches every
+// store or terminal. Who may see which store is decided by the caller, which
+// sets StoreID for anyone who is not an admin.
+type FinanceFilter struct {
+	FromDay    string
+	ToDay      string
+	StoreID    string
+	TerminalID string
+}
+
+// DailyRow is one Bangkok business day × store × terminal of daily_totals.
+// Gross, Fee, FeeVat and Net count successful charges only; Refunds is what
+// was refunded on that day, whichever day the refunded charge was made.
+type DailyRow struct {
+	Day             string
+	StoreID         string
+	StoreName       string
+	TerminalID      string
+	PendingCount    int64
+	SuccessfulCount int64
+	FailedCount     int64
+	ExpiredCount    int64
+	Gross           int64
+	Fee             int64
+	FeeVat          int64
+	Net             int64
+	RefundCount     int64
+	Refunds         int64
+}
+
+// NetAfterRefunds is net less the refunds made that day, in satang.
+func (r *DailyRow) NetAfterRefunds() int64 { return r.Net - r.Refunds }
+
+// Add adds o's counts and sums to r (for totals rows).
+func (r *DailyRow) Add(o *DailyRow) {
+	r.PendingCount += o.PendingCount
+	r.SuccessfulCount += o.SuccessfulCount
+	r.FailedCount += o.FailedCount
+	r.ExpiredCount += o.ExpiredCount
+	r.Gross += o.Gross
+	r.Fee += o.Fee
+	r.FeeVat += o.FeeVat
+	r.Net += o.Net
+	r.RefundCount += o.RefundCount
+	r.Refunds += o.Refunds
+}
+
+// The rollup's primary key (bkk_day, store_id, terminal_id) serves the range
+// scan; rows whose every count is zero (a charge that went nowhere the
+// rollup counts) are left out.
+const dailyRowsSQL = `SELECT t.bkk_day, t.store_id, COALESCE(s.store_name, ''), t.terminal_id, t.pending_count,
+  t.successful_count, t.failed_count, t.expired_count, t.gross, t.fee, t.fee_vat, t.net, t.refund_count, t.refunds
+FROM daily_totals t LEFT JOIN stores s ON s.store_id = t.store_id
+WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR t.terminal_id = ?)
+  AND (t.pending_count <> 0 OR t.successful_count <> 0 OR t.failed_count <> 0 OR t.expired_count <> 0 OR t.refund_count <> 0)
+ORDER BY t.bkk_day, t.store_id, t.terminal_id`
+
+// IterateDailyRows calls fn for each row of daily_totals in f, in day,
+// store, terminal order, without holding them all in memory.
+func (d *DB) IterateDailyRows(ctx context.Context, f FinanceFilter, fn func(*DailyRow) error) error {
+	rows, err := d.R.QueryContext(ctx, dailyRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var r DailyRow
+	for rows.Next() {
+		r = DailyRow{}
+		if err := rows.Scan(&r.Day, &r.StoreID, &r.StoreName, &r.TerminalID, &r.PendingCount, &r.SuccessfulCount,
+			&r.FailedCount, &r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount, &r.Refunds); err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ListDailyRows returns the rows of IterateDailyRows.
+func (d *DB) ListDailyRows(ctx context.Context, f FinanceFilter) ([]DailyRow, error) {
+	var out []DailyRow
+	err := d.IterateDailyRows(ctx, f, func(r *DailyRow) error {
+		out = append(out, *r)
+		return nil
+	})
+	return out, err
+}
+
+// ReportTerminal is a store's terminal as the report filters offer it.
+type ReportTerminal struct {
+	StoreID    string
+	StoreName  string
+	TerminalID string
+}
+
+// The union finds terminals that sold but were never registered (charges
+// made outside the till) as well as registered ones that never sold.
+const reportTerminalsSQL = `SELECT k.store_id, COALESCE(s.store_name, ''), k.terminal_id FROM (
+  SELECT store_id, terminal_id FROM terminals
+  UNION SELECT DISTINCT store_id, terminal_id FROM daily_totals
+) k LEFT JOIN stores s ON s.store_id = k.store_id
+WHERE (? = '' OR k.store_id = ?)
+ORDER BY k.store_id, k.terminal_id`
+
+// ListReportTerminals returns every store × terminal known to the reports,
+// limited to storeID unless it is empty.
+func (d *DB) ListReportTerminals(ctx context.Context, storeID string) ([]ReportTerminal, error) {
+	rows, err := d.R.QueryContext(ctx, reportTerminalsSQL, storeID, storeID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReportTerminal
+	for rows.Next() {
+		var t ReportTerminal
+		if err := rows.Scan(&t.StoreID, &t.StoreName, &t.TerminalID); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ZLine is one store × terminal × status of a business day, summed from the
+// charges themselves (the Z-report needs sums of every status and sale
+// times, which the rollup does not keep).
+type ZLine struct {
+	StoreID    string
+	StoreName  string
+	TerminalID string
+	Status     string
+	Count      int64
+	Amount     int64
+	Fee        int64
+	FeeVat     int64
+	Net        int64
+	Refunded   int64
+	First      time.Time
+	Last       time.Time
+}
+
+// Served by charges_day (bkk_day, store_id, terminal_id).
+const zLinesSQL = `SELECT c.store_id, COALESCE(s.store_name, ''), c.terminal_id, c.status, COUNT(*), SUM(c.amount),
+  SUM(c.fee), SUM(c.fee_vat), SUM(c.net), SUM(c.refunded_amount), MIN(c.created_at), MAX(c.created_at)
+FROM charges c LEFT JOIN stores s ON s.store_id = c.store_id
+WHERE c.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
+GROUP BY c.store_id, c.terminal_id, c.status
+ORDER BY c.store_id, c.terminal_id, c.status`
+
+// ListZLines sums a day's charges by store, terminal and status. Only
+// f.FromDay is used as the day.
+func (d *DB) ListZLines(ctx context.Context, f FinanceFilter) ([]ZLine, error) {
+	rows, err := d.R.QueryContext(ctx, zLinesSQL, f.FromDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ZLine
+	for rows.Next() {
+		var l ZLine
+		var first, last string
+		if err := rows.Scan(&l.StoreID, &l.StoreName, &l.TerminalID, &l.Status, &l.Count, &l.Amount, &l.Fee,
+			&l.FeeVat, &l.Net, &l.Refunded, &first, &last); err != nil {
+			return nil, err
+		}
+		l.First, l.Last = ParseTime(first), ParseTime(last)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// DayRefund is a refund made on a business day with the store and terminal
+// of the charge it refunds.
+type DayRefund struct {
+	Refund
+	StoreID       string
+	TerminalID    string
+	ChargeDay     string
+	ChargeAmount  int64
+	ChargeCreated time.Time
+}
+
+// Served by refunds_day (bkk_day) and the charges primary key.
+const dayRefundsSQL = `SELECT r.id, r.charge_id, r.amount, r.currency, r.status, r.voided, r.transaction_id, r.reason,
+  r.note, r.created_by, r.metadata, r.created_at, r.bkk_day, r.updated_at,
+  c.store_id, c.terminal_id, c.bkk_day, c.amount, c.created_at
+FROM refunds r JOIN charges c ON c.id = r.charge_id
+WHERE r.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
+ORDER BY r.created_at, r.id`
+
+// ListDayRefunds returns the refunds made on f.FromDay, oldest first.
+func (d *DB) ListDayRefunds(ctx context.Context, f FinanceFilter) ([]DayRefund, error) {
+	rows, err := d.R.QueryContext(ctx, dayRefundsSQL, f.FromDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DayRefund
+	for rows.Next() {
+		var x DayRefund
+		var created, updated, chargeCreated string
+		if err := rows.Scan(&x.ID, &x.ChargeID, &x.Amount, &x.Currency, &x.Status, &x.Voided, &x.TransactionID,
+			&x.Reason, &x.Note, &x.CreatedBy, &x.Metadata, &created, &x.BkkDay, &updated,
+			&x.StoreID, &x.TerminalID, &x.ChargeDay, &x.ChargeAmount, &chargeCreated); err != nil {
+			return nil, err
+		}
+		x.CreatedAt, x.UpdatedAt, x.ChargeCreated = ParseTime(created), ParseTime(updated), ParseTime(chargeCreated)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// ListDayPending returns the charges made on f.FromDay that are still
+// pending, oldest first.
+func (d *DB) ListDayPending(ctx context.Context, f FinanceFilter) ([]*Charge, error) {
+	return financeQueryCharges(ctx, d.R, `SELECT `+chargeColumns+` FROM charges
+		WHERE bkk_day = ? AND status = 'pending' AND (? = '' OR store_id = ?) AND (? = '' OR terminal_id = ?)
+		ORDER BY created_at, id`, f.FromDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+}
+
+// financeQueryCharges runs a SELECT of chargeColumns and scans every row.
+func financeQueryCharges(ctx context.Context, q Querier, query string, args ...any) ([]*Charge, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Charge
+	for rows.Next() {
+		c, err := scanCharge(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RebuildDailyTotals recomputes the whole rollup from charges and refunds in
+// one transaction. The application keeps the rollup in step row by row; this
+// is for bulk loads (the benchmark) and for repairing a damaged file.
+func (d *DB) RebuildDailyTotals(ctx context.Context) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM daily_totals`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, rebuildDailySQL)
+		return err
+	})
+}
+
+const rebuildDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds)
+SELECT bkk_day, store_id, terminal_id, SUM(p), SUM(ok), SUM(f), SUM(e), SUM(g), SUM(fe), SUM(v), SUM(n), SUM(rc), SUM(r)
+FROM (
+  SELECT bkk_day, store_id, terminal_id,
+    status = 'pending' AS p, status = 'successful' AS ok, status = 'failed' AS f, status = 'expired' AS e,
+    CASE WHEN status = 'successful' THEN amount ELSE 0 END AS g,
+    CASE WHEN status = 'successful' THEN fee ELSE 0 END AS fe,
+    CASE WHEN status = 'successful' THEN fee_vat ELSE 0 END AS v,
+    CASE WHEN status = 'successful' THEN net ELSE 0 END AS n,
+    0 AS rc, 0 AS r
+  FROM charges
+  UNION ALL
+  SELECT r.bkk_day, c.store_id, c.terminal_id, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount
+  FROM refunds r JOIN charges c ON c.id = r.charge_id
+)
+GROUP BY bkk_day, store_id, terminal_id`
