@@ -1,0 +1,42 @@
+package sim
+
+// capabilityJSON is the account capability object (2019 key set).
+type capabilityJSON struct {
+	Object                   string          `json:"object"`
+	Location                 string          `json:"location"`
+	Banks                    []string        `json:"banks"`
+	Country                  string          `json:"country"`
+	Limits                   map[string]any  `json:"limits"`
+	PaymentMethods           []paymentMethod `json:"payment_methods"`
+	TokenizationMethods      []string        `json:"tokenization_methods"`
+	ZeroInterestInstallments bool            `json:"zero_interest_installments"`
+}
+
+type paymentMethod struct {
+	Object           string   `json:"object"`
+	Name             string   `json:"name"`
+	Currencies       []string `json:"currencies"`
+	CardBrands       any      `json:"card_brands"`
+	InstallmentTerms any      `json:"installment_terms"`
+	Banks            []string `json:"banks"`
+	Provider         any      `json:"provider"`
+}
+
+// capability lists what this simulated account can do: the two barcode
+// source types in THB, with the configured amount limits.
+func (s *Sim) capability(q *request) (any, *Error) {
+	pm := func(name string) paymentMethod {
+		return paymentMethod{Object: "payment_method", Name: name, Currencies: []string{currencyTHB}, Banks: []string{}}
+	}
+	return &capabilityJSON{
+		Object:   "capability",
+		Location: "/capability",
+		Banks:    []string{},
+		Country:  "TH",
+		Limits: map[string]any{
+			"charge_amount": map[string]int64{"min": MinAmount, "max": s.o.MaxAmount},
+		},
+		PaymentMethods:      []paymentMethod{pm("barcode_alipay"), pm("alipayplus_upm")},
+		TokenizationMethods: []string{},
+	}, nil
+}
