@@ -58,6 +58,9 @@ func (s *Service) ApplyCharge(ctx context.Context, oc *omise.Charge) (*Applied, 
 				return err
 			}
 		}
+		if err := db.SyncAttemptFromChargeTx(ctx, tx, next); err != nil {
+			return err
+		}
 		if oc.Refunds != nil {
 			for i := range oc.Refunds.Data {
 				r := refundFromOmise(&oc.Refunds.Data[i], now)

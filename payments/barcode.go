@@ -1,0 +1,105 @@
+package payments
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"instore/omise"
+)
+
+// Payment-code lengths Omise's source types accept, after normalising.
+// Alipay's auth codes are 16–24 digits; Alipay+ UPM codes 17–32.
+const (
+	BarcodeAlipayMinLen = 16
+	BarcodeAlipayMaxLen = 24
+	AlipayPlusMinLen    = 17
+	AlipayPlusMaxLen    = 32
+)
+
+// kedmanee maps what the Thai Kedmanee layout types on the number row
+// (Digit1..Digit0) back to the digit the scanner meant. A wedge scanner
+// sends key positions, so with Thai input active a code like 2810… arrives
+// as "/คๅจ…".
+var kedmanee = map[rune]byte{
+	'ๅ': '1', '/': '2', '-': '3', 'ภ': '4', 'ถ': '5',
+	'ุ': '6', 'ึ': '7', 'ค': '8', 'ต': '9', 'จ': '0',
+}
+
+// NormaliseBarcode turns scanned or pasted text into the payment code the
+// scanner meant: Kedmanee number-row characters and Thai digits ๐–๙ become
+// ASCII digits and spaces are dropped. Anything else is kept as it is, so
+// that validation can refuse it. mapped reports that a Thai character was
+// rewritten (worth logging: the till's keyboard was in Thai).
+func NormaliseBarcode(s string) (code string, mapped bool) {
+	// Fast path: the common case is a clean ASCII digit string.
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < '0' || c > '9' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s, false
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteByte(byte(r))
+		case r >= '๐' && r <= '๙':
+			b.WriteByte(byte('0' + (r - '๐')))
+			mapped = true
+		case isBarcodeSpace(r):
+		default:
+			if d, ok := kedmanee[r]; ok {
+				b.WriteByte(d)
+				mapped = true
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), mapped
+}
+
+// isBarcodeSpace is what a person or a scanner may put around or inside a
+// code without meaning anything: spaces, tabs, line ends, no-break and
+// zero-width spaces.
+func isBarcodeSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\r', '\n', '\u00a0', '\u200b', '\u2009', '\u202f', '\ufeff':
+		return true
+	}
+	return false
+}
+
+// BarcodeLengths returns the accepted code lengths for a source type.
+func BarcodeLengths(sourceType string) (minLen, maxLen int) {
+	if sourceType == omise.SourceAlipayPlusUPM {
+		return AlipayPlusMinLen, AlipayPlusMaxLen
+	}
+	return BarcodeAlipayMinLen, BarcodeAlipayMaxLen
+}
+
+// ValidateBarcode normalises raw and checks it is a payment code for the
+// source type: digits only, of an accepted length. On failure the Message
+// says what is wrong in Thai and English; nothing may be sent to Omise.
+func ValidateBarcode(sourceType, raw string) (string, *Message) {
+	code, _ := NormaliseBarcode(raw)
+	if code == "" {
+		return "", &msgBarcodeEmpty
+	}
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; c < '0' || c > '9' {
+			return "", &msgBarcodeNotDigits
+		}
+	}
+	minLen, maxLen := BarcodeLengths(sourceType)
+	if n := utf8.RuneCountInString(code); n < minLen || n > maxLen {
+		m := msgBarcodeLength(minLen, maxLen, n)
+		return "", &m
+	}
+	return code, nil
+}

@@ -1,0 +1,349 @@
+package payments
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"instore/db"
+	"instore/omise"
+)
+
+// BarcodeReuseWindow is how long a used payment code is refused. Codes are
+// single-use and refresh about every minute, so a repeat inside this window
+// is a re-scan of the same code, never a new payment.
+const BarcodeReuseWindow = 10 * time.Minute
+
+// duplicateWait bounds how long a duplicate submit waits for the first
+// one's Omise call before answering with the attempt as it stands.
+const duplicateWait = 3 * time.Second
+
+// TillCurrency is the only currency the till charges in.
+const TillCurrency = "THB"
+
+// CheckoutRequest is one till sale as the form sent it.
+type CheckoutRequest struct {
+	AttemptID  string // UUID drawn with the sale form; the same id never charges twice
+	StoreID    string
+	TerminalID string
+	Amount     int64  // satang
+	Barcode    string // as scanned or pasted; normalised here
+}
+
+// InputError means the sale was refused before anything was recorded or
+// sent to Omise. Fields maps form fields (amount, barcode, terminal_id,
+// attempt_id) to what is wrong with them.
+type InputError struct {
+	Fields map[string]Message
+}
+
+// Error lists the fields and codes, never the input itself.
+func (e *InputError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k, m := range e.Fields {
+		keys = append(keys, k+"="+m.Code)
+	}
+	sort.Strings(keys)
+	return "payments: till input refused: " + strings.Join(keys, ", ")
+}
+
+// BusyError means the terminal already has an open sale; the cashier must
+// let it finish or cancel it first.
+type BusyError struct {
+	AttemptID string // the open attempt
+	Message   Message
+}
+
+// Error names the open attempt.
+func (e *BusyError) Error() string {
+	return "payments: terminal busy with attempt " + e.AttemptID
+}
+
+// ErrAttemptStillOpen means an attempt cannot be cancelled yet: its charge
+// is still being created or looked up at Omise.
+var ErrAttemptStillOpen = errors.New("payments: attempt has no charge to cancel yet")
+
+// ValidAttemptID reports whether id is a UUID in canonical form.
+func ValidAttemptID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	u, err := uuid.Parse(id)
+	return err == nil && u.String() == strings.ToLower(id)
+}
+
+// barcodeHash keys the payment code so a reused code can be recognised
+// without keeping the code.
+func (s *Service) barcodeHash(code string) string {
+	m := hmac.New(sha256.New, s.BarcodeKey)
+	m.Write([]byte(code))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Checkout takes a till sale: it validates the input, records the attempt,
+// creates the source (public key) and the charge (secret key) at Omise and
+// stores the result. The same AttemptID returns the same attempt and never
+// calls Omise again, also while the first call is in flight. A payment code
+// used in the last BarcodeReuseWindow is refused, and a terminal takes one
+// open sale at a time. Errors: *InputError and *BusyError are for the
+// cashier; anything else is internal. A returned attempt may be creating,
+// pending, unknown (Omise's answer was lost: never retried blindly, the
+// syncer resolves it), rejected or already final.
+func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*db.Attempt, error) {
+	req.AttemptID = strings.ToLower(strings.TrimSpace(req.AttemptID))
+	fields := map[string]Message{}
+	if !ValidAttemptID(req.AttemptID) {
+		fields["attempt_id"] = msgAttemptInvalid
+	}
+	if m := CheckTillAmount(req.Amount); m != nil {
+		fields["amount"] = *m
+	}
+	term, err := s.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID)
+	if errors.Is(err, db.ErrNotFound) {
+		fields["terminal_id"] = msgTerminalUnknown
+	} else if err != nil {
+		return nil, err
+	}
+	var code string
+	if term != nil {
+		var m *Message
+		if code, m = ValidateBarcode(term.SourceType, req.Barcode); m != nil {
+			fields["barcode"] = *m
+		}
+	} else if _, m := ValidateBarcode(omise.SourceAlipayPlusUPM, req.Barcode); m != nil && m.Code != "barcode_length" {
+		fields["barcode"] = *m
+	}
+	if len(fields) > 0 {
+		return nil, &InputError{Fields: fields}
+	}
+	if _, mapped := NormaliseBarcode(req.Barcode); mapped {
+		s.log().Info("till: payment code arrived in Thai layout and was mapped to digits",
+			"attempt", req.AttemptID, "terminal", req.TerminalID)
+	}
+
+	now := s.now()
+	att := &db.Attempt{
+		AttemptID: req.AttemptID, StoreID: term.StoreID, TerminalID: term.TerminalID, UserID: a.UserID,
+		Cashier: a.Username, Amount: req.Amount, Currency: TillCurrency, SourceType: term.SourceType,
+		BarcodeMasked: MaskBarcode(code), BarcodeHash: s.barcodeHash(code), Status: db.AttemptCreating,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	existing, err := s.recordAttempt(ctx, att)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		if existing.StoreID != req.StoreID || existing.TerminalID != req.TerminalID {
+			return nil, &InputError{Fields: map[string]Message{"attempt_id": msgAttemptConflict}}
+		}
+		return s.awaitAttempt(ctx, existing)
+	}
+	s.publishAttempt(att)
+	// The attempt is on record: finish the Omise calls even if the
+	// cashier's request goes away, or the sale would stay "creating".
+	return s.createTillCharge(context.WithoutCancel(ctx), att, term, code)
+}
+
+// recordAttempt inserts att in one write transaction after the rules that
+// need the database: an existing attempt with the same id is returned
+// instead; a reused code and a busy terminal are refused.
+func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attempt, error) {
+	var existing *db.Attempt
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		existing = nil
+		got, err := db.GetAttemptQ(ctx, tx, att.AttemptID)
+		if err == nil {
+			existing = got
+			return nil
+		}
+		if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		used, err := db.BarcodeUsedSinceQ(ctx, tx, att.BarcodeHash, att.CreatedAt.Add(-BarcodeReuseWindow))
+		if err != nil {
+			return err
+		}
+		if used {
+			return &InputError{Fields: map[string]Message{"barcode": msgBarcodeReused}}
+		}
+		open, err := db.OpenAttemptForTerminalQ(ctx, tx, att.StoreID, att.TerminalID)
+		if err == nil {
+			return &BusyError{AttemptID: open.AttemptID, Message: msgTerminalBusy}
+		}
+		if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		return db.InsertAttemptTx(ctx, tx, att)
+	})
+	return existing, err
+}
+
+// awaitAttempt gives a duplicate submit the first submit's outcome: it
+// waits a little while the first one is still talking to Omise, then
+// answers with whatever the attempt is by then.
+func (s *Service) awaitAttempt(ctx context.Context, att *db.Attempt) (*db.Attempt, error) {
+	if att.Status != db.AttemptCreating {
+		return att, nil
+	}
+	deadline := time.NewTimer(duplicateWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return att, nil
+		case <-deadline.C:
+			return att, nil
+		case <-tick.C:
+			cur, err := s.DB.GetAttempt(ctx, att.AttemptID)
+			if err != nil {
+				return nil, err
+			}
+			att = cur
+			if att.Status != db.AttemptCreating {
+				return att, nil
+			}
+		}
+	}
+}
+
+// createTillCharge makes the source and the charge for a recorded attempt.
+// A failed source leaves no charge, so it is safe to report; a lost answer
+// to POST /charges makes the attempt unknown and is never retried.
+func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *db.TillTerminal, code string) (*db.Attempt, error) {
+	src, err := s.Omise.CreateSource(ctx, omise.CreateSourceParams{
+		Type: term.SourceType, Amount: att.Amount, Currency: att.Currency, Barcode: code,
+		StoreID: term.StoreID, StoreName: term.StoreName, TerminalID: term.TerminalID,
+	})
+	if err != nil {
+		s.log().Warn("till: source creation failed", "attempt", att.AttemptID, "err", err)
+		errCode := CodeSourceFailed
+		if omise.ErrorCode(err) == "authentication_failure" {
+			errCode = CodeOmiseConfig
+		}
+		return s.moveAttempt(ctx, att, db.AttemptRejected, "", errCode, omiseErrorLabel(err))
+	}
+	oc, err := s.Omise.CreateCharge(ctx, omise.CreateChargeParams{
+		Amount: att.Amount, Currency: att.Currency, SourceID: src.ID,
+		Description: "instore " + att.AttemptID,
+		Metadata: map[string]string{
+			MetaAttemptID: att.AttemptID, MetaTerminalID: att.TerminalID,
+			MetaStoreID: att.StoreID, MetaCashier: att.Cashier,
+		},
+	})
+	if err != nil {
+		if omise.IsUncertain(err) {
+			s.log().Warn("till: charge outcome unknown; the syncer will look it up", "attempt", att.AttemptID, "err", err)
+			return s.moveAttempt(ctx, att, db.AttemptUnknown, "", "", omiseErrorLabel(err))
+		}
+		s.log().Warn("till: omise refused the charge", "attempt", att.AttemptID, "err", err)
+		return s.moveAttempt(ctx, att, db.AttemptRejected, "", refusalCode(err), omiseErrorLabel(err))
+	}
+	if oc.Metadata == nil {
+		oc.Metadata = map[string]any{}
+	}
+	// Omise echoes the metadata; set it anyway so the attempt is found
+	// even if a charge comes back without it.
+	if oc.MetadataString(MetaAttemptID) == "" {
+		oc.Metadata[MetaAttemptID] = att.AttemptID
+	}
+	if _, err := s.ApplyCharge(ctx, oc); err != nil {
+		// The charge exists at Omise but not here: leave it to the syncer.
+		s.log().Error("till: storing the new charge failed", "attempt", att.AttemptID, "charge", oc.ID, "err", err)
+		return s.moveAttempt(ctx, att, db.AttemptUnknown, oc.ID, "", "store_failed")
+	}
+	return s.DB.GetAttempt(ctx, att.AttemptID)
+}
+
+// moveAttempt moves att out of creating and tells live screens. When
+// something else moved it first, the stored attempt is returned as it is.
+func (s *Service) moveAttempt(ctx context.Context, att *db.Attempt, to, chargeID, code, message string) (*db.Attempt, error) {
+	return s.moveAttemptFrom(ctx, att, db.AttemptCreating, to, chargeID, code, message)
+}
+
+func (s *Service) moveAttemptFrom(ctx context.Context, att *db.Attempt, from, to, chargeID, code, message string) (*db.Attempt, error) {
+	changed, err := s.DB.SetAttemptOutcome(ctx, att.AttemptID, from, to, chargeID, code, message, s.now())
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.DB.GetAttempt(ctx, att.AttemptID)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.publishAttempt(cur)
+	}
+	return cur, nil
+}
+
+// publishAttempt tells live screens (the till's waiting page) that an
+// attempt changed without its charge changing.
+func (s *Service) publishAttempt(att *db.Attempt) {
+	s.publish(Change{Kind: "attempt", ChargeID: att.ChargeID, AttemptID: att.AttemptID,
+		StoreID: att.StoreID, TerminalID: att.TerminalID, Status: att.Status})
+}
+
+// refusalCode maps a 4xx from POST /charges to what the till tells the
+// cashier. Omise says little about barcodes, so a message naming the
+// barcode is the best evidence the code itself was refused.
+func refusalCode(err error) string {
+	var oe *omise.Error
+	if !errors.As(err, &oe) {
+		return CodeOmiseRefused
+	}
+	switch {
+	case oe.Code == "authentication_failure" || oe.Code == "key_expired_error":
+		return CodeOmiseConfig
+	case oe.Code == omise.FailureInvalidBarcode || strings.Contains(strings.ToLower(oe.Message), "barcode"):
+		return omise.FailureInvalidBarcode
+	}
+	return CodeOmiseRefused
+}
+
+// omiseErrorLabel is what the attempt keeps of an Omise error for staff:
+// the code or kind, never the message (it can echo the payment code).
+func omiseErrorLabel(err error) string {
+	var oe *omise.Error
+	if errors.As(err, &oe) {
+		return fmt.Sprintf("omise %d %s", oe.StatusCode, oe.Code)
+	}
+	var ce *omise.CallError
+	if errors.As(err, &ce) {
+		if ce.Timeout {
+			return ce.Endpoint + ": timeout"
+		}
+		return ce.Endpoint + ": network error"
+	}
+	return "error"
+}
+
+// CancelAttempt is the cashier's Cancel: it expires the attempt's pending
+// charge at Omise. If the customer paid meanwhile, Omise refuses and the
+// attempt ends successful, which is what the returned attempt then says.
+// An attempt still being created or looked up gives ErrAttemptStillOpen.
+func (s *Service) CancelAttempt(ctx context.Context, a Actor, attemptID string) (*db.Attempt, error) {
+	att, err := s.DB.GetAttempt(ctx, attemptID)
+	if err != nil {
+		return nil, err
+	}
+	if !db.AttemptOpen(att.Status) {
+		return att, nil
+	}
+	if att.Status != db.AttemptPending || att.ChargeID == "" {
+		return att, ErrAttemptStillOpen
+	}
+	if _, err := s.ExpireCharge(ctx, a, att.ChargeID); err != nil && !errors.Is(err, ErrNotPending) {
+		return nil, err
+	}
+	return s.DB.GetAttempt(ctx, attemptID)
+}
