@@ -1,0 +1,278 @@
+package db
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Page sizes of ListCharges.
+const (
+	DefaultChargePage = 50
+	MaxChargePage     = 200
+)
+
+// ChargeFilter selects charges for the back office list, its CSV export and
+// GET /api/charges. Zero fields match everything. Build it with
+// payments.ParseChargeFilter, which also applies the user's store scope.
+type ChargeFilter struct {
+	StoreID    string
+	TerminalID string
+	Statuses   []string
+	// From and To bound created_at: From <= created_at < To (UTC instants,
+	// usually the edges of Bangkok days).
+	From, To time.Time
+	// AmountMin and AmountMax bound the amount in satang, both inclusive;
+	// 0 means no bound (no charge is below Omise's minimum anyway).
+	AmountMin, AmountMax int64
+	// Search is a charge id, a till attempt id, or exactly four digits
+	// (the end of the payment code).
+	Search string
+	// Cursor continues a listing after the row it names (see ChargeCursor);
+	// "" starts at the newest charge.
+	Cursor string
+	// Limit is the page size of ListCharges (DefaultChargePage when 0).
+	Limit int
+}
+
+// ErrBadCursor means a cursor string was not made by ChargeCursor.
+var ErrBadCursor = errors.New("db: bad charge cursor")
+
+// ChargeCursor is the opaque keyset position just after c in newest-first order.
+func ChargeCursor(c *Charge) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(FormatTime(c.CreatedAt) + "|" + c.ID))
+}
+
+// decodeChargeCursor splits a cursor into its created_at text and id.
+func decodeChargeCursor(s string) (string, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", "", ErrBadCursor
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	if !ok || id == "" || len(at) != len(TimeLayout) {
+		return "", "", ErrBadCursor
+	}
+	if _, err := time.Parse(TimeLayout, at); err != nil {
+		return "", "", ErrBadCursor
+	}
+	return at, id, nil
+}
+
+// ValidChargeCursor reports whether s is a cursor ChargeCursor could have made.
+func ValidChargeCursor(s string) bool {
+	_, _, err := decodeChargeCursor(s)
+	return err == nil
+}
+
+// SearchIsLast4 reports whether a search term is read as the last four
+// digits of a payment code rather than as an id.
+func SearchIsLast4(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for i := 0; i < 4; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Fragments of the WHERE clause. Each is used only when its field is set,
+// so SQLite sees plain equalities and ranges it can match to an index
+// (the catch-all form "? IS NULL OR col = ?" would force a full scan).
+const (
+	whereStore    = `store_id = ?`
+	whereTerminal = `terminal_id = ?`
+	whereFrom     = `created_at >= ?`
+	whereTo       = `created_at < ?`
+	whereAmtMin   = `amount >= ?`
+	whereAmtMax   = `amount <= ?`
+	whereLast4    = `substr(barcode_masked, -4) = ?`
+	whereIDs      = `(id = ? OR attempt_id = ?)`
+	// The first half bounds the index range; the second skips the rows at
+	// the cursor's own instant that were already shown.
+	whereAfter = `created_at <= ? AND (created_at < ? OR id < ?)`
+)
+
+// where renders the filter (and the cursor when withCursor) as a WHERE
+// clause with its arguments.
+func (f ChargeFilter) where(withCursor bool) (string, []any, error) {
+	var conds []string
+	var args []any
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if f.StoreID != "" {
+		add(whereStore, f.StoreID)
+	}
+	if f.TerminalID != "" {
+		add(whereTerminal, f.TerminalID)
+	}
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		add(`status = ?`, f.Statuses[0])
+	default:
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		a := make([]any, len(f.Statuses))
+		for i, s := range f.Statuses {
+			a[i] = s
+		}
+		add(`status IN (`+ph+`)`, a...)
+	}
+	if !f.From.IsZero() {
+		add(whereFrom, FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		add(whereTo, FormatTime(f.To))
+	}
+	if f.AmountMin > 0 {
+		add(whereAmtMin, f.AmountMin)
+	}
+	if f.AmountMax > 0 {
+		add(whereAmtMax, f.AmountMax)
+	}
+	if s := strings.TrimSpace(f.Search); s != "" {
+		if SearchIsLast4(s) {
+			add(whereLast4, s)
+		} else {
+			add(whereIDs, s, s)
+		}
+	}
+	if withCursor && f.Cursor != "" {
+		at, id, err := decodeChargeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		add(whereAfter, at, at, id)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+const listChargesOrder = ` ORDER BY created_at DESC, id DESC LIMIT ?`
+
+// ListCharges returns one page of charges matching f, newest first, and
+// the cursor of the next page ("" when this is the last one). Paging is by
+// keyset (created_at, id), never OFFSET, so page 10,000 costs what page 1 does.
+func (d *DB) ListCharges(ctx context.Context, f ChargeFilter) ([]*Charge, string, error) {
+	if f.Limit <= 0 {
+		f.Limit = DefaultChargePage
+	}
+	f.Limit = min(f.Limit, MaxChargePage)
+	return d.listBatch(ctx, f)
+}
+
+// GetChargeMatching reads one charge if it matches f (the cursor is
+// ignored), else ErrNotFound. Live lists use it to decide whether a changed
+// charge belongs on the screen.
+func (d *DB) GetChargeMatching(ctx context.Context, id string, f ChargeFilter) (*Charge, error) {
+	where, args, err := f.where(false)
+	if err != nil {
+		return nil, err
+	}
+	if where == "" {
+		where = " WHERE id = ?"
+	} else {
+		where += " AND id = ?"
+	}
+	return scanCharge(d.R.QueryRowContext(ctx, `SELECT `+chargeColumns+` FROM charges`+where, append(args, id)...))
+}
+
+// ChargeTotals sums the charges matching a filter (the cursor is ignored).
+type ChargeTotals struct {
+	Count           int64 // every matching charge, any status
+	Amount          int64 // their amounts, any status
+	SuccessfulCount int64
+	Gross           int64 // amounts of successful charges
+	Fee             int64 // fee of successful charges
+	FeeVat          int64
+	Net             int64
+	Refunded        int64 // refunded_amount of matching charges
+}
+
+const chargeTotalsSQL = `SELECT COUNT(*), COALESCE(SUM(amount), 0),
+  COALESCE(SUM(status = 'successful'), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' THEN amount ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' THEN fee ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' THEN fee_vat ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' THEN net ELSE 0 END), 0),
+  COALESCE(SUM(refunded_amount), 0)
+FROM charges`
+
+// ChargeTotals counts and sums every charge matching f. Unlike a page this
+// reads every matching row, so its cost grows with the match count.
+func (d *DB) ChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
+	var t ChargeTotals
+	where, args, err := f.where(false)
+	if err != nil {
+		return t, err
+	}
+	err = d.R.QueryRowContext(ctx, chargeTotalsSQL+where, args...).Scan(&t.Count, &t.Amount, &t.SuccessfulCount,
+		&t.Gross, &t.Fee, &t.FeeVat, &t.Net, &t.Refunded)
+	return t, err
+}
+
+// iterateBatch is how many rows IterateCharges reads per query.
+const iterateBatch = 1000
+
+// IterateCharges calls fn for every charge matching f, newest first,
+// starting after f.Cursor when set (f.Limit is ignored). It reads in keyset
+// batches, so no read transaction stays open for the whole export; rows
+// created after the export started are not included. An error from fn stops
+// the iteration and is returned.
+func (d *DB) IterateCharges(ctx context.Context, f ChargeFilter, fn func(*Charge) error) error {
+	f.Limit = iterateBatch
+	for {
+		page, next, err := d.listBatch(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		f.Cursor = next
+	}
+}
+
+// listBatch reads f.Limit rows after f.Cursor (one more to learn whether
+// a next page exists), without the page size cap.
+func (d *DB) listBatch(ctx context.Context, f ChargeFilter) ([]*Charge, string, error) {
+	where, args, err := f.where(true)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := d.R.QueryContext(ctx, `SELECT `+chargeColumns+` FROM charges`+where+listChargesOrder, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	page := make([]*Charge, 0, f.Limit+1)
+	for rows.Next() {
+		c, err := scanCharge(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		page = append(page, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(page) > f.Limit {
+		page = page[:f.Limit]
+		return page, ChargeCursor(page[len(page)-1]), nil
+	}
+	return page, "", nil
+}
