@@ -1,0 +1,372 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"instore/db"
+	"instore/omise"
+)
+
+// MaxReconcileDays caps one reconciliation's range: a run lists every Omise
+// charge of the range, 100 per call.
+const MaxReconcileDays = 93
+
+// reconcilePage is the Omise list page size (Omise's maximum).
+const reconcilePage = 100
+
+// Reconciler runs reconciliations in the background, one goroutine per run,
+// all under the server's lifetime context so shutdown stops them.
+type Reconciler struct {
+	svc  *Service
+	base context.Context
+	wg   sync.WaitGroup
+}
+
+// NewReconciler returns a Reconciler whose runs stop when base is done.
+// Runs left "running" by an earlier process are marked failed.
+func NewReconciler(base context.Context, s *Service) *Reconciler {
+	if _, err := s.DB.AbandonReconcileRuns(base, s.now(), "interrupted by a restart"); err != nil {
+		s.log().Error("abandon stale reconcile runs", "err", err)
+	}
+	return &Reconciler{svc: s, base: base}
+}
+
+// Start validates a Bangkok date range and starts a run over it. If a run
+// of the same range is running, that run is returned with
+// db.ErrReconcileRunning. Range errors are ErrBadDay, ErrRangeOrder,
+// ErrRangeTooLong and ErrRangeInFuture.
+func (r *Reconciler) Start(ctx context.Context, a Actor, fromDay, toDay string) (*db.ReconcileRun, error) {
+	s := r.svc
+	days, err := DaysInRange(fromDay, toDay, MaxReconcileDays)
+	if err != nil {
+		return nil, err
+	}
+	if days[0] > BusinessDay(s.now()) {
+		return nil, ErrRangeInFuture
+	}
+	run := &db.ReconcileRun{FromDay: fromDay, ToDay: toDay, UserID: a.UserID, Username: a.Username,
+		StartedAt: s.now(), DaysTotal: len(days)}
+	id, err := s.DB.CreateReconcileRun(ctx, run)
+	if errors.Is(err, db.ErrReconcileRunning) {
+		cur, gerr := s.DB.GetReconcileRun(ctx, id)
+		if gerr != nil {
+			return nil, gerr
+		}
+		return cur, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, "reconcile.start", "run:"+strconv.FormatInt(id, 10), "ok", nil, nil, fromDay+".."+toDay)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		s.Reconcile(r.base, run, days)
+	}()
+	return run, nil
+}
+
+// Wait blocks until every started run has finished.
+func (r *Reconciler) Wait() { r.wg.Wait() }
+
+// Reconcile compares our charges with Omise's, day by day, recording each
+// difference and the progress in run. It always finishes the run (done or
+// failed), also when ctx ends.
+func (s *Service) Reconcile(ctx context.Context, run *db.ReconcileRun, days []string) {
+	err := s.reconcileDays(ctx, run, days)
+	finished := s.now()
+	run.FinishedAt, run.Status = &finished, db.ReconcileDone
+	if err != nil {
+		run.Status = db.ReconcileFailed
+		run.Error = safeReconcileError(err)
+		s.log().Error("reconcile run failed", "run", run.ID, "err", err)
+	}
+	// The run's own context may be over (shutdown); record the end anyway.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.DB.FinishReconcileRun(fctx, run); err != nil {
+		s.log().Error("reconcile run: record finish", "run", run.ID, "err", err)
+	}
+}
+
+// safeReconcileError is what the page may show of a failure: an Omise error
+// code or a generic phrase, never internal text.
+func safeReconcileError(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "interrupted"
+	case omise.ErrorCode(err) != "":
+		return "omise: " + omise.ErrorCode(err)
+	default:
+		return "error"
+	}
+}
+
+func (s *Service) reconcileDays(ctx context.Context, run *db.ReconcileRun, days []string) error {
+	for _, day := range days {
+		if err := s.reconcileDay(ctx, run, day); err != nil {
+			return fmt.Errorf("day %s: %w", day, err)
+		}
+		run.DaysDone++
+		if err := s.DB.UpdateReconcileProgress(ctx, run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcileDay lists Omise's charges created in the UTC bounds of day, page
+// by page, compares each with ours, then looks for our charges of that day
+// Omise did not list.
+func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day string) error {
+	from, to, err := DayBounds(day)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]struct{})
+	for offset := 0; ; {
+		page, err := s.Omise.ListCharges(ctx, omise.ListParams{
+			From: from, To: to, Offset: offset, Limit: reconcilePage, Order: omise.OrderChronological,
+		})
+		if err != nil {
+			return err
+		}
+		var charges []*omise.Charge
+		for i := range page.Data {
+			oc := &page.Data[i]
+			// Omise's "to" is inclusive: a charge at the next midnight is the next day's.
+			if BusinessDay(oc.CreatedAt) != day {
+				continue
+			}
+			if _, dup := seen[oc.ID]; dup {
+				continue
+			}
+			seen[oc.ID] = struct{}{}
+			charges = append(charges, oc)
+		}
+		items, err := s.compareOmisePage(ctx, charges)
+		if err != nil {
+			return err
+		}
+		if err := s.recordItems(ctx, run, items); err != nil {
+			return err
+		}
+		run.OmiseSeen += len(charges)
+		if err := s.DB.UpdateReconcileProgress(ctx, run); err != nil {
+			return err
+		}
+		offset += len(page.Data)
+		if len(page.Data) < reconcilePage || (page.Total > 0 && offset >= page.Total) {
+			break
+		}
+	}
+	var missing []db.ReconcileItem
+	err = s.DB.IterateChargesOnDay(ctx, day, func(c *db.Charge) error {
+		run.LocalSeen++
+		if _, ok := seen[c.ID]; !ok {
+			missing = append(missing, s.item(c.ID, db.DiffMissingAtOmise, satang(c.Amount), "", c.Status, c.StoreID, c.TerminalID))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.recordItems(ctx, run, missing)
+}
+
+func (s *Service) recordItems(ctx context.Context, run *db.ReconcileRun, items []db.ReconcileItem) error {
+	if err := s.DB.AddReconcileItems(ctx, run.ID, items); err != nil {
+		return err
+	}
+	run.Differences += len(items)
+	return nil
+}
+
+// compareOmisePage compares one page of Omise charges with our rows.
+func (s *Service) compareOmisePage(ctx context.Context, charges []*omise.Charge) ([]db.ReconcileItem, error) {
+	ids := make([]string, len(charges))
+	for i, oc := range charges {
+		ids[i] = oc.ID
+	}
+	ours, err := s.DB.ChargesByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	ourRefunds, err := s.DB.RefundIDsByCharges(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var items []db.ReconcileItem
+	for _, oc := range charges {
+		theirs := fromOmise(oc)
+		c := ours[oc.ID]
+		if c == nil {
+			items = append(items, s.item(oc.ID, db.DiffMissingHere, "", satang(oc.Amount), string(oc.Status), theirs.StoreID, theirs.TerminalID))
+			continue
+		}
+		add := func(kind, a, b string) {
+			if a != b {
+				items = append(items, s.item(c.ID, kind, a, b, "", c.StoreID, c.TerminalID))
+			}
+		}
+		add(db.DiffStatus, c.Status, theirs.Status)
+		add(db.DiffAmount, satang(c.Amount), satang(theirs.Amount))
+		add(db.DiffFee, satang(c.Fee), satang(theirs.Fee))
+		add(db.DiffFeeVat, satang(c.FeeVat), satang(theirs.FeeVat))
+		add(db.DiffNet, satang(c.Net), satang(theirs.Net))
+		add(db.DiffRefunded, satang(c.RefundedAmount), satang(theirs.RefundedAmount))
+		refundItems, err := s.compareRefunds(ctx, c, oc, ourRefunds[c.ID])
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, refundItems...)
+	}
+	return items, nil
+}
+
+// compareRefunds matches Omise's refunds of a charge with ours by id. The
+// list embedded in the charge is used when it is complete; otherwise the
+// charge's refunds are listed page by page.
+func (s *Service) compareRefunds(ctx context.Context, c *db.Charge, oc *omise.Charge, ourIDs []string) ([]db.ReconcileItem, error) {
+	var theirs []omise.Refund
+	switch {
+	case oc.Refunds != nil && oc.Refunds.Total <= len(oc.Refunds.Data):
+		theirs = oc.Refunds.Data
+	case oc.Refunds == nil && oc.RefundedAmount == 0 && len(ourIDs) == 0:
+		return nil, nil
+	default:
+		for offset := 0; ; {
+			page, err := s.Omise.ListChargeRefunds(ctx, oc.ID, omise.ListParams{Offset: offset, Limit: reconcilePage, Order: omise.OrderChronological})
+			if err != nil {
+				return nil, err
+			}
+			theirs = append(theirs, page.Data...)
+			offset += len(page.Data)
+			if len(page.Data) < reconcilePage || (page.Total > 0 && offset >= page.Total) {
+				break
+			}
+		}
+	}
+	ours := make(map[string]bool, len(ourIDs))
+	for _, id := range ourIDs {
+		ours[id] = true
+	}
+	var items []db.ReconcileItem
+	at := make(map[string]bool, len(theirs))
+	for _, r := range theirs {
+		at[r.ID] = true
+		if !ours[r.ID] {
+			items = append(items, s.item(c.ID, db.DiffRefundMissingHere, "", satang(r.Amount), r.ID, c.StoreID, c.TerminalID))
+		}
+	}
+	for _, id := range ourIDs {
+		if !at[id] {
+			items = append(items, s.item(c.ID, db.DiffRefundMissingAtOmise, "", "", id, c.StoreID, c.TerminalID))
+		}
+	}
+	return items, nil
+}
+
+func (s *Service) item(chargeID, kind, ours, theirs, detail, storeID, terminalID string) db.ReconcileItem {
+	return db.ReconcileItem{ChargeID: chargeID, Kind: kind, Ours: ours, Theirs: theirs, Detail: detail,
+		StoreID: storeID, TerminalID: terminalID, CreatedAt: s.now()}
+}
+
+// satang renders an amount for a reconcile item: integer satang as text,
+// formatted for people by the view.
+func satang(v int64) string { return strconv.FormatInt(v, 10) }
+
+// Re-sync results recorded on reconcile items.
+const (
+	ResyncFixed     = "fixed"     // Omise's view was stored
+	ResyncUnchanged = "unchanged" // Omise said what we had
+	ResyncRefused   = "refused"   // Omise reported a change our state rules refuse
+	ResyncNotFound  = "not_found" // Omise does not know the charge
+	ResyncError     = "error"     // Omise could not be asked; try again
+)
+
+// maxResyncPerCall bounds one "re-sync these" click so a request does not
+// run for minutes; a second click continues with what is left.
+const maxResyncPerCall = 200
+
+// ResyncSummary counts what re-syncing a run's charges did, by result.
+type ResyncSummary struct {
+	Counts map[string]int
+	Left   int // charges not attempted yet (over the per-call limit)
+}
+
+// ResyncRun re-reads from Omise every charge a finished run found a
+// difference on (except those already fixed or found unchanged) and applies
+// it, auditing each charge.
+func (s *Service) ResyncRun(ctx context.Context, a Actor, runID int64) (*ResyncSummary, error) {
+	run, err := s.DB.GetReconcileRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if run.Status == db.ReconcileRunning {
+		return nil, db.ErrReconcileRunning
+	}
+	items, err := s.DB.ListReconcileItems(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	todo := map[string]bool{}
+	for _, it := range items {
+		if it.ResyncResult == ResyncFixed || it.ResyncResult == ResyncUnchanged || todo[it.ChargeID] {
+			continue
+		}
+		todo[it.ChargeID] = true
+		ids = append(ids, it.ChargeID)
+	}
+	sum := &ResyncSummary{Counts: map[string]int{}}
+	if len(ids) > maxResyncPerCall {
+		sum.Left = len(ids) - maxResyncPerCall
+		ids = ids[:maxResyncPerCall]
+	}
+	target := "run:" + strconv.FormatInt(runID, 10)
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		result := s.resyncOne(ctx, a, target, id)
+		sum.Counts[result]++
+		if err := s.DB.SetReconcileResync(ctx, runID, id, result, s.now()); err != nil {
+			return sum, err
+		}
+	}
+	if err := s.DB.MarkReconcileResynced(ctx, runID, a.Username, s.now()); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+func (s *Service) resyncOne(ctx context.Context, a Actor, target, id string) string {
+	before, err := s.DB.GetCharge(ctx, id)
+	if err != nil {
+		before = nil
+	}
+	applied, err := s.SyncCharge(ctx, id)
+	var result string
+	var after *db.Charge
+	switch {
+	case err != nil && omise.ErrorCode(err) == "not_found":
+		result = ResyncNotFound
+	case err != nil:
+		result = ResyncError
+		s.log().Warn("reconcile re-sync failed", "charge", id, "err", err)
+	case applied.Anomaly != "":
+		result, after = ResyncRefused, applied.Charge
+	case applied.Changed:
+		result, after = ResyncFixed, applied.Charge
+	default:
+		result, after = ResyncUnchanged, applied.Charge
+	}
+	s.audit(ctx, a, "reconcile.resync", id, result, before, after, target)
+	return result
+}
