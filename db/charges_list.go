@@ -92,7 +92,10 @@ const (
 	whereAmtMin   = `amount >= ?`
 	whereAmtMax   = `amount <= ?`
 	whereLast4    = `substr(barcode_masked, -4) = ?`
-	whereIDs      = `(id = ? OR attempt_id = ?)`
+	// Two index probes (primary key, charges_attempt) by rowid; written as
+	// "id = ? OR attempt_id = ?" SQLite would walk the whole created_at index.
+	whereIDs = `rowid IN (SELECT rowid FROM charges WHERE id = ?
+  UNION ALL SELECT rowid FROM charges WHERE attempt_id = ? AND attempt_id <> '')`
 	// The first half bounds the index range; the second skips the rows at
 	// the cursor's own instant that were already shown.
 	whereAfter = `created_at <= ? AND (created_at < ? OR id < ?)`
@@ -123,7 +126,10 @@ func (f ChargeFilter) where(withCursor bool) (string, []any, error) {
 		for i, s := range f.Statuses {
 			a[i] = s
 		}
-		add(`status IN (`+ph+`)`, a...)
+		// The unary + keeps SQLite from using the status index here: merging
+		// several statuses would sort every match, while walking created_at
+		// order and filtering stops after one page.
+		add(`+status IN (`+ph+`)`, a...)
 	}
 	if !f.From.IsZero() {
 		add(whereFrom, FormatTime(f.From))

@@ -17,13 +17,16 @@ type ChargeScope struct {
 	StoreID   string
 }
 
-// ScopeFor is the scope of a user with this role and store: admins see
-// every store, everyone else only their own.
-func ScopeFor(role, storeID string) ChargeScope {
-	if role == "admin" {
+// ScopeOf is the scope of a user: admins see every store, everyone else
+// only their own; nil or disabled users see nothing.
+func ScopeOf(u *db.User) ChargeScope {
+	switch {
+	case u == nil || u.Disabled:
+		return ChargeScope{}
+	case u.Role == db.RoleAdmin:
 		return ChargeScope{AllStores: true}
 	}
-	return ChargeScope{StoreID: storeID}
+	return ChargeScope{StoreID: u.StoreID}
 }
 
 // Allows reports whether the scope covers a charge of storeID.
