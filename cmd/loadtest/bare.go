@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/money"
+)
+
+// The bare servers are the same stack as the product (Echo, modernc SQLite,
+// net/http) with nothing of ours in between: no sessions, auth, CSRF,
+// middleware, domain rules or templates. They run as a subprocess of this
+// tool, like the product server, so the load generator stands in the same
+// place for both and RSS is the server's own.
+
+// bareServer holds the state of a bare server subprocess.
+type bareServer struct {
+	rdb *sql.DB // nil when no -bare-db was given
+
+	mu   sync.Mutex
+	subs map[chan []byte]struct{}
+}
+
+// runBare serves the bare endpoints on a loopback port and prints its URL.
+// ssePerSec > 0 starts the SSE publisher.
+func runBare(dbPath string, ssePerSec int) error {
+	raiseNoFile()
+	b := &bareServer{subs: map[chan []byte]struct{}{}}
+	if dbPath != "" {
+		r, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+		if err != nil {
+			return err
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+		b.rdb = r
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/json", b.json)
+	e.GET("/page", b.page)
+	e.GET("/sse", b.sse)
+	e.GET("/csv", b.csv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("URL http://%s\n", ln.Addr())
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if ssePerSec > 0 {
+		go b.publish(ctx, ssePerSec)
+	}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// json is the bare JSON handler: a small object like a charge's status.
+func (b *bareServer) json(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{
+		"object": "charge", "id": "chrg_test_5xbench0000000000", "status": "successful",
+		"amount": 150000, "currency": "THB",
+	})
+}
+
+const bareCols = `id, amount, status, store_id, terminal_id, barcode_masked, refunded_amount, created_at`
+
+// page is a 50-row page of charges by keyset (?at=&id= continue after a
+// row), rendered as HTML with every value escaped, into a buffer first.
+func (b *bareServer) page(c echo.Context) error {
+	ctx := c.Request().Context()
+	at, id := c.QueryParam("at"), c.QueryParam("id")
+	var rows *sql.Rows
+	var err error
+	if at == "" {
+		rows, err = b.rdb.QueryContext(ctx, `SELECT `+bareCols+` FROM charges ORDER BY created_at DESC, id DESC LIMIT 51`)
+	} else {
+		rows, err = b.rdb.QueryContext(ctx, `SELECT `+bareCols+` FROM charges WHERE created_at <= ? AND (created_at < ? OR id < ?)
+			ORDER BY created_at DESC, id DESC LIMIT 51`, at, at, id)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var buf bytes.Buffer
+	buf.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Charges</title></head><body><table><thead><tr>`)
+	buf.WriteString(`<th>Time</th><th>Charge</th><th>Store</th><th>Terminal</th><th>Amount</th><th>Status</th><th>Refunded</th><th>Code</th></tr></thead><tbody>`)
+	n := 0
+	var lastAt, lastID string
+	for rows.Next() {
+		var cid, status, store, term, masked, created string
+		var amount, refunded int64
+		if err := rows.Scan(&cid, &amount, &status, &store, &term, &masked, &refunded, &created); err != nil {
+			return err
+		}
+		n++
+		if n > 50 {
+			break
+		}
+		lastAt, lastID = created, cid
+		t, _ := time.Parse("2006-01-02T15:04:05.000000Z", created)
+		buf.WriteString(`<tr data-testid="charge-row"><td>`)
+		buf.WriteString(html.EscapeString(t.In(bangkok).Format("02 Jan 2006 15:04")))
+		buf.WriteString(`</td><td><a href="/charges/`)
+		buf.WriteString(html.EscapeString(cid))
+		buf.WriteString(`">`)
+		buf.WriteString(html.EscapeString(cid))
+		for _, v := range []string{store, term, money.FormatTHB(amount), status, money.FormatTHB(refunded), masked} {
+			buf.WriteString(`</td><td>`)
+			buf.WriteString(html.EscapeString(v))
+		}
+		buf.WriteString(`</td></tr>`)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	buf.WriteString(`</tbody></table>`)
+	if n > 50 {
+		buf.WriteString(`<a rel="next" href="/page?at=` + html.EscapeString(lastAt) + `&amp;id=` + html.EscapeString(lastID) + `">Next</a>`)
+	}
+	buf.WriteString(`</body></html>`)
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+var bangkok = time.FixedZone("ICT", 7*3600)
+
+// sseEventPad makes a bare event about as large as a live-feed message that
+// carries a table row fragment.
+var sseEventPad = strings.Repeat("x", 400)
+
+// publish sends perSec events a second to every subscriber, never blocking:
+// a full channel loses the event (the product drops such a subscriber).
+func (b *bareServer) publish(ctx context.Context, perSec int) {
+	t := time.NewTicker(time.Second / time.Duration(perSec))
+	defer t.Stop()
+	for seq := 0; ; seq++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		msg := []byte(fmt.Sprintf("event: charge\ndata: {\"t\":%d,\"seq\":%d,\"html\":\"%s\"}\n\n", time.Now().UnixNano(), seq, sseEventPad))
+		b.mu.Lock()
+		for ch := range b.subs {
+			select {
+			case ch <- msg:
+			default:
+			}
+		}
+		b.mu.Unlock()
+	}
+}
+
+// sse is the bare Server-Sent Events handler: one buffered channel per
+// subscriber, a heartbeat, a flush per message.
+func (b *bareServer) sse(c echo.Context) error {
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(": hello\n\n"))
+	w.Flush()
+	ch := make(chan []byte, 64)
+	b.mu.Lock()
+	b.subs[ch] = struct{}{}
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.subs, ch)
+		b.mu.Unlock()
+	}()
+	hb := time.NewTicker(15 * time.Second)
+	defer hb.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m := <-ch:
+			if _, err := w.Write(m); err != nil {
+				return nil
+			}
+			w.Flush()
+		case <-hb.C:
+			if _, err := w.Write([]byte(": hb\n\n")); err != nil {
+				return nil
+			}
+			w.Flush()
+		}
+	}
+}
+
+// csv streams every charge, newest first, as CSV in one query.
+func (b *bareServer) csv(c echo.Context) error {
+	ctx := c.Request().Context()
+	rows, err := b.rdb.QueryContext(ctx, `SELECT `+bareCols+` FROM charges ORDER BY created_at DESC, id DESC`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64*1024)
+	cw := csv.NewWriter(bw)
+	_ = cw.Write([]string{"created_at", "id", "store_id", "terminal_id", "amount", "status", "refunded", "code"})
+	rec := make([]string, 8)
+	for rows.Next() {
+		var cid, status, store, term, masked, created string
+		var amount, refunded int64
+		if err := rows.Scan(&cid, &amount, &status, &store, &term, &masked, &refunded, &created); err != nil {
+			return err
+		}
+		t, _ := time.Parse("2006-01-02T15:04:05.000000Z", created)
+		rec[0], rec[1], rec[2], rec[3] = t.In(bangkok).Format("2006-01-02 15:04:05"), cid, store, term
+		rec[4], rec[5], rec[6], rec[7] = money.FormatPlain(amount), status, money.FormatPlain(refunded), masked
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,139 @@
+// Command loadtest measures the product against the machine's own limits,
+// each figure the median of several runs, and prints one table.
+//
+// Usage (from the repository root):
+//
+//	go run ./cmd/loadtest -out BENCHMARKS-run.md
+//
+// The LIMITS are bare versions of the same stack measured in the same run on
+// the same machine: a SQLite insert loop (one commit per row and 100 rows per
+// commit, synchronous FULL and NORMAL), a bare Echo JSON handler, a bare
+// 50-row HTML page over a keyset SQLite query, a bare SSE broker at 100
+// events/s, and a bare scan of every charge to CSV. The PRODUCT figures come
+// from the real server (`go build` of the main package, demo mode, embedded
+// Omise simulator) started as a subprocess on a scratch database:
+// webhook ingestion, live fan-out, till checkout, the /charges and
+// /api/charges pages over 1,000,000 charges, and the CSV export of them.
+// A product piece that does not exist yet is reported as "n/a (not built
+// yet)" instead of failing the run.
+//
+// The 1,000,000-charge database is built once with plain SQL (charges and
+// daily_totals) and cached (-cache); every run works on a copy.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// tool is one invocation's settings and state.
+type tool struct {
+	runs      int
+	rows      int
+	dur       time.Duration
+	sseWindow time.Duration
+	subs      []int
+	only      map[string]bool
+	work      string
+	cache     string
+	repo      string
+	log       io.Writer
+
+	serverBin string // built product binary; "" until built
+	buildErr  error
+}
+
+func main() {
+	var (
+		out      = flag.String("out", "", "also write the results as Markdown to this file")
+		runs     = flag.Int("runs", 3, "runs per measurement; each figure is the median")
+		rows     = flag.Int("rows", 1000000, "charges in the big database (list pages and CSV)")
+		dur      = flag.Duration("dur", 3*time.Second, "measured window of each HTTP load")
+		sseWin   = flag.Duration("sse-window", 5*time.Second, "measured window of each SSE fan-out")
+		subs     = flag.String("subs", "1000,5000", "SSE subscriber counts")
+		only     = flag.String("only", "", "comma list of parts to run: limits,webhooks,live,checkout,charges,csv (default all)")
+		work     = flag.String("work", "", "scratch directory (default: a new temporary one, removed after)")
+		cache    = flag.String("cache", filepath.Join(os.TempDir(), "instore-loadtest-cache"), "where the big database is built once and kept")
+		repo     = flag.String("repo", ".", "repository root holding the main package")
+		bare     = flag.Bool("bare", false, "internal: serve the bare limit endpoints")
+		bareDB   = flag.String("bare-db", "", "internal: database of the bare server")
+		bareRate = flag.Int("bare-sse-rate", 0, "internal: SSE events per second of the bare server")
+	)
+	flag.Parse()
+	if *bare {
+		if err := runBare(*bareDB, *bareRate); err != nil {
+			fmt.Fprintln(os.Stderr, "bare:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	raiseNoFile()
+	t := &tool{runs: max(1, *runs), rows: *rows, dur: *dur, sseWindow: *sseWin, cache: *cache, repo: *repo, log: os.Stderr}
+	for _, s := range strings.Split(*subs, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 {
+			t.subs = append(t.subs, n)
+		}
+	}
+	if *only != "" {
+		t.only = map[string]bool{}
+		for _, s := range strings.Split(*only, ",") {
+			t.only[strings.TrimSpace(s)] = true
+		}
+	}
+	t.work = *work
+	if t.work == "" {
+		d, err := os.MkdirTemp("", "instore-loadtest-")
+		if err != nil {
+			fatal(err)
+		}
+		t.work = d
+		defer os.RemoveAll(d)
+	}
+	if err := os.MkdirAll(t.work, 0o755); err != nil {
+		fatal(err)
+	}
+	if err := os.MkdirAll(t.cache, 0o755); err != nil {
+		fatal(err)
+	}
+	rep := t.run(context.Background())
+	md := rep.markdown(strings.Join(os.Args[1:], " "))
+	fmt.Print(md)
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
+			fatal(err)
+		}
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "loadtest:", err)
+	os.Exit(1)
+}
+
+// logf reports progress on stderr; the table goes to stdout.
+func (t *tool) logf(format string, a ...any) {
+	fmt.Fprintf(t.log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
+}
+
+// want reports whether part is selected by -only.
+func (t *tool) want(part string) bool { return t.only == nil || t.only[part] }
+
+// startBare starts this binary again as a bare server.
+func (t *tool) startBare(dbPath string, sseRate int) (*proc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-bare", "-bare-sse-rate", strconv.Itoa(sseRate)}
+	if dbPath != "" {
+		args = append(args, "-bare-db", dbPath)
+	}
+	return startProc(self, args, nil, filepath.Join(t.work, "bare.log"), 30*time.Second)
+}

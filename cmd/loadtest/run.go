@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// errNotBuilt marks a product piece that does not exist yet (the main
+// package does not build, or a route answers 404).
+var errNotBuilt = errors.New("not built yet")
+
+// limits holds the limit figures the product rows are compared with.
+type limits struct {
+	insert1Full, insert1Normal, insert100Full, insert100Normal float64
+	http                                                       figures
+	sse                                                        map[int]figures
+	csv                                                        figures
+}
+
+// run measures every selected part and returns the report.
+func (t *tool) run(ctx context.Context) *report {
+	rep := &report{Started: time.Now(), Runs: t.runs}
+	defer func() { rep.Took = time.Since(rep.Started) }()
+	lim := limits{sse: map[int]figures{}}
+	bigDB := filepath.Join(t.work, "charges.db")
+	haveBig := false
+	needBig := t.want("limits") || t.want("charges") || t.want("csv")
+	var deepAt, deepID string
+	if needBig {
+		if err := chargesDB(ctx, t.cache, bigDB, t.rows, t.logf); err != nil {
+			rep.Notes = append(rep.Notes, "big database: "+err.Error())
+		} else if deepAt, deepID, err = deepCursor(ctx, bigDB, t.rows*9/10); err != nil {
+			rep.Notes = append(rep.Notes, "deep cursor: "+err.Error())
+		} else {
+			haveBig = true
+		}
+	}
+	if t.want("limits") {
+		t.measureLimits(rep, &lim, bigDB, haveBig, deepAt, deepID)
+	}
+	product := []struct {
+		part string
+		fn   func(*report, *limits)
+	}{
+		{"webhooks", t.productWebhooks},
+		{"live", t.productLive},
+		{"checkout", t.productCheckout},
+	}
+	for _, p := range product {
+		if t.want(p.part) {
+			p.fn(rep, &lim)
+		}
+	}
+	if haveBig && t.want("charges") {
+		t.productCharges(rep, &lim, bigDB, deepAt, deepID)
+	}
+	if haveBig && t.want("csv") {
+		t.productCSV(rep, &lim, bigDB)
+	}
+	return rep
+}
+
+// failRow is a row for a measurement that could not be made.
+func failRow(what string, err error) row {
+	if errors.Is(err, errNotBuilt) {
+		return row{What: what, Measured: "n/a (not built yet)", Limit: "—", Ratio: "—", Target: "", Verdict: "n/a"}
+	}
+	return row{What: what, Measured: "error: " + err.Error(), Limit: "—", Ratio: "—", Verdict: "n/a"}
+}
+
+func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig bool, deepAt, deepID string) {
+	ins := []struct {
+		sync  string
+		perTx int
+		dst   *float64
+		what  string
+	}{
+		{"FULL", 1, &lim.insert1Full, "SQLite insert, 1 row per commit, WAL, synchronous=FULL (fsync per commit)"},
+		{"FULL", 100, &lim.insert100Full, "SQLite insert, 100 rows per commit (group commit), synchronous=FULL"},
+		{"NORMAL", 1, &lim.insert1Normal, "SQLite insert, 1 row per commit, WAL, synchronous=NORMAL (product's DSN)"},
+		{"NORMAL", 100, &lim.insert100Normal, "SQLite insert, 100 rows per commit, synchronous=NORMAL"},
+	}
+	for _, x := range ins {
+		t.logf("limit: %s", x.what)
+		f, err := repeat(t.runs, func(int) (figures, error) {
+			v, err := limitInsert(t.work, x.sync, x.perTx, t.dur)
+			return figures{"rps": v}, err
+		})
+		if err != nil {
+			rep.Limits = append(rep.Limits, failRow(x.what, err))
+			continue
+		}
+		*x.dst = f["rps"]
+		rep.Limits = append(rep.Limits, row{What: x.what, Measured: num(f["rps"]) + " rows/s", Limit: "—", Ratio: "—", Target: "", Verdict: ""})
+	}
+	if haveBig {
+		t.logf("limit: bare Echo JSON and bare page")
+		f, err := repeat(t.runs, func(int) (figures, error) { return t.limitHTTP(bigDB, deepAt, deepID) })
+		if err != nil {
+			rep.Limits = append(rep.Limits, failRow("bare Echo JSON / bare page", err))
+		} else {
+			lim.http = f
+			rep.Limits = append(rep.Limits, row{What: "bare Echo JSON handler, 64 connections", Measured: fmt.Sprintf("%s req/s (p99 %s)", num(f["echo64_rps"]), msStr(f["echo64_p99_ms"]))})
+			for _, d := range []string{"first", "deep"} {
+				rep.Limits = append(rep.Limits, row{What: fmt.Sprintf("bare 50-row HTML page, keyset SQLite query, %s page, %d charges", d, t.rows),
+					Measured: fmt.Sprintf("%s req/s at 64 (p99 %s); p99 %s at 8", num(f["page_"+d+"64_rps"]), msStr(f["page_"+d+"64_p99_ms"]), msStr(f["page_"+d+"8_p99_ms"]))})
+			}
+		}
+	}
+	for _, n := range t.subs {
+		t.logf("limit: bare SSE broker, %d subscribers", n)
+		what := fmt.Sprintf("bare SSE broker, 100 events/s, %d subscribers", n)
+		f, err := repeat(t.runs, func(int) (figures, error) { return t.limitSSE(n) })
+		if err != nil {
+			rep.Limits = append(rep.Limits, failRow(what, err))
+			continue
+		}
+		lim.sse[n] = f
+		rep.Limits = append(rep.Limits, row{What: what, Measured: fmt.Sprintf("p50 %s, p99 %s, RSS %.0f MB", msStr(f["p50_ms"]), msStr(f["p99_ms"]), f["rss_mb"])})
+	}
+	if haveBig {
+		t.logf("limit: bare CSV scan")
+		what := fmt.Sprintf("bare scan of %s charges to CSV over HTTP", num(float64(t.rows)))
+		f, err := repeat(t.runs, func(int) (figures, error) { return t.limitCSV(bigDB) })
+		if err != nil {
+			rep.Limits = append(rep.Limits, failRow(what, err))
+		} else {
+			lim.csv = f
+			rep.Limits = append(rep.Limits, row{What: what, Measured: fmt.Sprintf("%.2f s (%.0f MB, RSS growth %.0f MB)", f["s"], f["mb"], f["rss_growth_mb"])})
+		}
+	}
+}
