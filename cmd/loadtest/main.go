@@ -46,9 +46,14 @@ type tool struct {
 	repo      string
 	log       io.Writer
 
+	webhookEvents int // webhook deliveries per run
+
 	serverBin string // built product binary; "" until built
 	buildErr  error
 }
+
+// ctx is the tool's context; runs end by their own time limits.
+func (t *tool) ctx() context.Context { return context.Background() }
 
 func main() {
 	var (
@@ -57,6 +62,7 @@ func main() {
 		rows     = flag.Int("rows", 1000000, "charges in the big database (list pages and CSV)")
 		dur      = flag.Duration("dur", 3*time.Second, "measured window of each HTTP load")
 		sseWin   = flag.Duration("sse-window", 5*time.Second, "measured window of each SSE fan-out")
+		events   = flag.Int("webhook-events", 6000, "webhook deliveries per run")
 		subs     = flag.String("subs", "1000,5000", "SSE subscriber counts")
 		only     = flag.String("only", "", "comma list of parts to run: limits,webhooks,live,checkout,charges,csv (default all)")
 		work     = flag.String("work", "", "scratch directory (default: a new temporary one, removed after)")
@@ -75,7 +81,7 @@ func main() {
 		return
 	}
 	raiseNoFile()
-	t := &tool{runs: max(1, *runs), rows: *rows, dur: *dur, sseWindow: *sseWin, cache: *cache, repo: *repo, log: os.Stderr}
+	t := &tool{runs: max(1, *runs), rows: *rows, dur: *dur, sseWindow: *sseWin, cache: *cache, repo: *repo, log: os.Stderr, webhookEvents: *events}
 	for _, s := range strings.Split(*subs, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 {
 			t.subs = append(t.subs, n)

@@ -1,17 +1,557 @@
 package main
 
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// webhookConns is how many webhook deliveries are in flight at once.
+const webhookConns = 16
+
+// productWebhooks: signed webhooks for real simulator events POSTed
+// concurrently; each is verified, stored, re-read from the simulator,
+// applied and published by the server. The simulator's own deliveries are
+// off so every POST is a new event.
 func (t *tool) productWebhooks(rep *report, lim *limits) {
-	rep.Product = append(rep.Product, failRow("webhook ingestion", errNotBuilt))
+	what := fmt.Sprintf("webhook ingestion: signed, verified, re-read, committed, published (%d in flight)", webhookConns)
+	t.logf("product: webhook ingestion")
+	f, err := t.measureWebhooks()
+	if err != nil {
+		rep.Product = append(rep.Product, failRow(what, err))
+		return
+	}
+	r := row{What: what,
+		Measured: fmt.Sprintf("%s events/s, p50 %s, p99 %s", num(f["eps"]), msStr(f["p50_ms"]), msStr(f["p99_ms"])),
+		Limit:    fmt.Sprintf("1 row/commit: %s/s NORMAL, %s/s FULL", num(lim.insert1Normal), num(lim.insert1Full)),
+		Ratio:    ratio(f["eps"], lim.insert1Normal) + " (of NORMAL)",
+		Target:   "≥ 4,000/s, ≥ 0.9× 1-row commit, p99 ≤ 20 ms",
+		Verdict:  verdict(f["eps"] >= 4000 && f["p99_ms"] <= 20 && (lim.insert1Normal == 0 || f["eps"] >= 0.9*lim.insert1Normal)),
+	}
+	rep.Product = append(rep.Product, r)
 }
+
+func (t *tool) measureWebhooks() (figures, error) {
+	dbPath := filepath.Join(t.work, "webhooks.db")
+	if err := newScratchDB(t.ctx(), dbPath); err != nil {
+		return nil, err
+	}
+	srv, err := t.startServer("webhooks", dbPath, "OMISE_SIM_WEBHOOKS=off")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	sim, err := newSimulator(srv.URL, webhookConns)
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Transport: newTransport(webhookConns), Timeout: 30 * time.Second}
+	seen := 0
+	return repeat(t.runs, func(int) (figures, error) {
+		ids, err := sim.createCharges(t.webhookEvents/2, webhookConns)
+		if err != nil {
+			return nil, fmt.Errorf("create charges in the simulator: %w", err)
+		}
+		for _, id := range ids {
+			if err := sim.markPaid(id); err != nil {
+				return nil, err
+			}
+		}
+		all, err := sim.rawEvents()
+		if err != nil {
+			return nil, err
+		}
+		evs := all[seen:]
+		seen = len(all)
+		var next atomic.Int64
+		var mu sync.Mutex
+		var l lats
+		var fails atomic.Int64
+		var firstErr atomic.Value
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for w := 0; w < webhookConns; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var local lats
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(evs) {
+						break
+					}
+					req, err := signedWebhook(srv.URL, srv.WebhookSecret, evs[i])
+					if err != nil {
+						fails.Add(1)
+						continue
+					}
+					s := time.Now()
+					resp, err := hc.Do(req)
+					if err == nil {
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusNotFound {
+							err = errNotBuilt
+						} else if resp.StatusCode/100 != 2 {
+							err = fmt.Errorf("POST /webhooks/omise: %s", resp.Status)
+						}
+					}
+					if err != nil {
+						fails.Add(1)
+						firstErr.CompareAndSwap(nil, err)
+						continue
+					}
+					local = append(local, time.Since(s))
+				}
+				mu.Lock()
+				l = append(l, local...)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		el := time.Since(t0)
+		if n := fails.Load(); n > int64(len(evs)/100) {
+			e, _ := firstErr.Load().(error)
+			return nil, fmt.Errorf("%d of %d deliveries failed: %w", n, len(evs), e)
+		}
+		return figures{"eps": float64(len(l)) / el.Seconds(), "p50_ms": ms(l.pct(50)), "p99_ms": ms(l.pct(99))}, nil
+	})
+}
+
+// chargeIDRE finds the charge a live message is about.
+var chargeIDRE = regexp.MustCompile(`chrg_[A-Za-z0-9_]+`)
+
+// commitTime reads the time a live message says its change was committed
+// or published, when it carries one with sub-second precision.
+func commitTime(data []byte) (time.Time, bool) {
+	var m map[string]any
+	if json.Unmarshal(data, &m) != nil {
+		return time.Time{}, false
+	}
+	for _, k := range []string{"committed_at", "published_at", "at", "updated_at"} {
+		switch v := m[k].(type) {
+		case string:
+			if ts, err := time.Parse(time.RFC3339Nano, v); err == nil && ts.Nanosecond() != 0 {
+				return ts, true
+			}
+		case float64:
+			if v > 1e15 { // Unix nanoseconds or microseconds
+				if v > 1e18 {
+					return time.Unix(0, int64(v)), true
+				}
+				return time.UnixMicro(int64(v)), true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// productLive: n subscribers on /live as admin, a charge completed in the
+// simulator every 10 ms; the simulator's signed webhook reaches the server,
+// which re-reads, commits and publishes. Commit-to-receipt uses the time
+// the message says it was committed/published; mark-to-receipt covers the
+// whole path from the simulator's button.
 func (t *tool) productLive(rep *report, lim *limits) {
-	rep.Product = append(rep.Product, failRow("live fan-out", errNotBuilt))
+	for _, n := range t.subs {
+		what := fmt.Sprintf("live fan-out: %s subscribers on /live, a charge change every 10 ms", num(float64(n)))
+		t.logf("product: %s", what)
+		f, err := t.measureLive(n)
+		if err != nil {
+			rep.Product = append(rep.Product, failRow(what, err))
+			continue
+		}
+		bare := lim.sse[n]
+		r := row{What: what, Limit: "—", Ratio: "—"}
+		key := "c2r"
+		if _, ok := f["c2r_p99_ms"]; !ok {
+			key = "m2r"
+		}
+		r.Measured = fmt.Sprintf("commit→receipt p50 %s, p99 %s; simulator-button→receipt p99 %s; RSS %.0f MB",
+			msStr(f[key+"_p50_ms"]), msStr(f[key+"_p99_ms"]), msStr(f["m2r_p99_ms"]), f["rss_mb"])
+		if key == "m2r" {
+			r.Measured = "commit time not in messages; button→receipt p50 " + msStr(f["m2r_p50_ms"]) + ", p99 " + msStr(f["m2r_p99_ms"]) + fmt.Sprintf("; RSS %.0f MB", f["rss_mb"])
+		}
+		if bare != nil {
+			r.Limit = fmt.Sprintf("bare broker p99 %s, RSS %.0f MB", msStr(bare["p99_ms"]), bare["rss_mb"])
+			r.Ratio = ratio(f[key+"_p99_ms"], bare["p99_ms"])
+		}
+		if n <= 1000 {
+			r.Target = "p99 ≤ 20 ms"
+			r.Verdict = verdict(f[key+"_p99_ms"] <= 20)
+		} else {
+			r.Target = "p99 ≤ 1.2× bare, RSS ≤ 250 MB"
+			r.Verdict = verdict(bare != nil && f[key+"_p99_ms"] <= 1.2*bare["p99_ms"] && f["rss_mb"] <= 250)
+		}
+		if f["missed"] > 0 {
+			r.Measured += fmt.Sprintf("; %.1f%% of expected messages not received", f["missed"])
+		}
+		rep.Product = append(rep.Product, r)
+	}
 }
+
+func (t *tool) measureLive(n int) (figures, error) {
+	dbPath := filepath.Join(t.work, fmt.Sprintf("live-%d.db", n))
+	if err := newScratchDB(t.ctx(), dbPath); err != nil {
+		return nil, err
+	}
+	srv, err := t.startServer(fmt.Sprintf("live-%d", n), dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	sess, err := login(srv.URL, srv.AdminUser, srv.AdminPass, 4)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotBuilt, err)
+	}
+	sim, err := newSimulator(srv.URL, 8)
+	if err != nil {
+		return nil, err
+	}
+	cookies := sess.c.Jar.Cookies(mustURL(srv.URL))
+	header := http.Header{}
+	for _, c := range cookies {
+		header.Add("Cookie", c.Name+"="+c.Value)
+	}
+	if err := sess.need("/live?probe=1", nil); err != nil && strings.Contains(err.Error(), "not built") {
+		return nil, err
+	}
+	settle := time.Second
+	perRun := int((settle+t.sseWindow).Seconds()*100) + 50
+	return repeat(t.runs, func(int) (figures, error) {
+		ids, err := sim.createCharges(perRun, 8)
+		if err != nil {
+			return nil, err
+		}
+		time.Sleep(3 * time.Second) // the charge.create webhooks drain before subscribers connect
+		var marked sync.Map         // charge id -> time.Time of mark_as_paid
+		var measuring atomic.Bool
+		c2r, m2r := newLatRecorder(n), newLatRecorder(n)
+		last := make([]string, n)
+		var got atomic.Int64
+		fl, err := openFleet(n, srv.URL+"/live", header, 90*time.Second, func(i int, ev sseEvent) {
+			id := chargeIDRE.Find(ev.Data)
+			if id == nil || string(id) == last[i] {
+				return
+			}
+			v, ok := marked.Load(string(id))
+			if !ok {
+				return
+			}
+			last[i] = string(id)
+			if !measuring.Load() {
+				return
+			}
+			got.Add(1)
+			m2r.add(i, ev.At.Sub(v.(time.Time)))
+			if ct, ok := commitTime(ev.Data); ok {
+				c2r.add(i, ev.At.Sub(ct))
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer fl.Close()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		start := time.Now()
+		var rss *rssSampler
+		expected := 0
+		for _, id := range ids {
+			<-tick.C
+			if rss == nil && time.Since(start) >= settle {
+				measuring.Store(true)
+				rss = sampleRSS(srv.Pid())
+			}
+			marked.Store(id, time.Now())
+			if err := sim.markPaid(id); err != nil {
+				return nil, err
+			}
+			if measuring.Load() {
+				expected++
+			}
+			if time.Since(start) >= settle+t.sseWindow {
+				break
+			}
+		}
+		time.Sleep(2 * time.Second) // let the last changes arrive
+		measuring.Store(false)
+		peak := 0.0
+		if rss != nil {
+			peak = rss.Peak()
+		}
+		f := figures{"rss_mb": peak}
+		l := m2r.all()
+		if len(l) == 0 {
+			return nil, fmt.Errorf("no live message named a completed charge (%d subscribers)", n)
+		}
+		f["m2r_p50_ms"], f["m2r_p99_ms"] = ms(l.pct(50)), ms(l.pct(99))
+		if c := c2r.all(); len(c) > 0 {
+			f["c2r_p50_ms"], f["c2r_p99_ms"] = ms(c.pct(50)), ms(c.pct(99))
+		}
+		if want := float64(expected * n); want > 0 {
+			f["missed"] = max(0, 100*(1-float64(got.Load())/want))
+		}
+		return f, nil
+	})
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// tillConns is how many tills sell at once.
+const tillConns = 50
+
+// productCheckout: 50 tills, each on its own terminal, sell end to end:
+// POST /till/charges (JSON), the charge completed in the simulator, the
+// attempt polled until paid. The POST's latency minus the simulator's own
+// time for the same two calls (POST /sources, POST /charges, measured
+// directly at the same concurrency) is what our server adds.
 func (t *tool) productCheckout(rep *report, lim *limits) {
-	rep.Product = append(rep.Product, failRow("checkout", errNotBuilt))
+	what := "checkout: 50 concurrent tills, POST /till/charges"
+	t.logf("product: %s", what)
+	f, err := t.measureCheckout()
+	if err != nil {
+		rep.Product = append(rep.Product, failRow(what, err))
+		return
+	}
+	rep.Product = append(rep.Product, row{What: what,
+		Measured: fmt.Sprintf("added by us: p50 %s, p99 %s (till POST p50 %s, p99 %s; %s sales/s)",
+			msStr(f["add_p50_ms"]), msStr(f["add_p99_ms"]), msStr(f["till_p50_ms"]), msStr(f["till_p99_ms"]), num(f["sales_per_s"])),
+		Limit:   fmt.Sprintf("simulator alone (source+charge): p50 %s, p99 %s", msStr(f["sim_p50_ms"]), msStr(f["sim_p99_ms"])),
+		Ratio:   ratio(f["till_p99_ms"], f["sim_p99_ms"]) + " (p99)",
+		Target:  "overhead p99 ≤ 5 ms",
+		Verdict: verdict(f["add_p99_ms"] <= 5),
+	})
 }
+
+// tillAttempt is the JSON answer of the till endpoints.
+type tillAttempt struct {
+	AttemptID string `json:"attempt_id"`
+	ChargeID  string `json:"charge_id"`
+	Status    string `json:"status"`
+}
+
+func (t *tool) measureCheckout() (figures, error) {
+	dbPath := filepath.Join(t.work, "checkout.db")
+	if err := newScratchDB(t.ctx(), dbPath); err != nil {
+		return nil, err
+	}
+	srv, err := t.startServer("checkout", dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	sess, err := login(srv.URL, "bench-cashier", benchPass, tillConns*2)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cashier login: %v", errNotBuilt, err)
+	}
+	if _, err := sess.token("/till"); err != nil {
+		return nil, err
+	}
+	sim, err := newSimulator(srv.URL, tillConns*2)
+	if err != nil {
+		return nil, err
+	}
+	jsonHdr := http.Header{"Accept": {"application/json"}}
+	return repeat(t.runs, func(run int) (figures, error) {
+		// The simulator's own time for what the till asks of it.
+		sr := closedLoop(tillConns, t.dur/4, t.dur, func(w, i int) error {
+			_, err := sim.createCharge(t.ctx(), run*1000000+w*10000+i, "S01", fmt.Sprintf("T%02d", 1+w))
+			return err
+		})
+		if sr.N == 0 {
+			return nil, fmt.Errorf("simulator: %v", sr.FirstErr)
+		}
+		rec := newLatRecorder(tillConns)
+		var measuring atomic.Bool
+		var sales atomic.Int64
+		go func() { time.Sleep(t.dur / 4); measuring.Store(true) }()
+		r := closedLoop(tillConns, t.dur/4, t.dur, func(w, i int) error {
+			att := uuid.NewString()
+			form := url.Values{"terminal_id": {fmt.Sprintf("T%02d", 1+w)}, "amount": {"1500.00"},
+				"barcode": {barcode(run*1000000 + w*10000 + i)}, "attempt_id": {att}, "_csrf": {sess.csrf}}
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/till/charges", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("X-CSRF-Token", sess.csrf)
+			s := time.Now()
+			resp, err := sess.c.Do(req)
+			if err != nil {
+				return err
+			}
+			d := time.Since(s)
+			var a tillAttempt
+			derr := json.NewDecoder(resp.Body).Decode(&a)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNotFound {
+				return errNotBuilt
+			}
+			if resp.StatusCode/100 != 2 || derr != nil {
+				return fmt.Errorf("POST /till/charges: %s", resp.Status)
+			}
+			if measuring.Load() {
+				rec.add(w, d)
+			}
+			if a.ChargeID != "" && a.Status == "pending" {
+				if err := sim.markPaid(a.ChargeID); err != nil {
+					return err
+				}
+			}
+			// The terminal is free again once the sale is resolved.
+			deadline := time.Now().Add(15 * time.Second)
+			for a.Status == "pending" || a.Status == "creating" || a.Status == "unknown" {
+				if time.Now().After(deadline) {
+					return fmt.Errorf("attempt still %s after 15 s", a.Status)
+				}
+				time.Sleep(20 * time.Millisecond)
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/till/charges/"+att, nil)
+				req.Header = jsonHdr.Clone()
+				resp, err := sess.c.Do(req)
+				if err != nil {
+					return err
+				}
+				err = json.NewDecoder(resp.Body).Decode(&a)
+				resp.Body.Close()
+				if err != nil {
+					return err
+				}
+			}
+			sales.Add(1)
+			return nil
+		})
+		tl := rec.all()
+		if len(tl) == 0 || r.Errs > r.N/20 {
+			return nil, fmt.Errorf("%d sales, %d failed: %w", r.N, r.Errs, r.FirstErr)
+		}
+		f := figures{
+			"till_p50_ms": ms(tl.pct(50)), "till_p99_ms": ms(tl.pct(99)),
+			"sim_p50_ms": ms(sr.Lats.pct(50)), "sim_p99_ms": ms(sr.Lats.pct(99)),
+			"sales_per_s": r.rps(),
+		}
+		f["add_p50_ms"] = f["till_p50_ms"] - f["sim_p50_ms"]
+		f["add_p99_ms"] = f["till_p99_ms"] - f["sim_p99_ms"]
+		return f, nil
+	})
+}
+
+// productCharges: the back office list and the JSON list over the big
+// database, first page and a page 90% deep, at 64 and at 8 connections.
 func (t *tool) productCharges(rep *report, lim *limits, bigDB, deepAt, deepID string) {
-	rep.Product = append(rep.Product, failRow("/charges", errNotBuilt))
+	t.logf("product: /charges and /api/charges over %d charges", t.rows)
+	f, err := repeat(t.runs, func(int) (figures, error) { return t.measureCharges(bigDB, deepAt, deepID) })
+	for _, p := range []struct{ key, what string }{
+		{"html", "/charges"}, {"api", "/api/charges"},
+	} {
+		for _, d := range []string{"first", "deep"} {
+			what := fmt.Sprintf("%s (admin session, templ/JSON, keyset), %s page, %s charges", p.what, d, num(float64(t.rows)))
+			if err != nil {
+				rep.Product = append(rep.Product, failRow(what, err))
+				continue
+			}
+			k := p.key + "_" + d
+			bare := lim.http["page_"+d+"64_rps"]
+			r := row{What: what,
+				Measured: fmt.Sprintf("%s req/s at 64 (p50 %s, p99 %s); p99 %s at 8", num(f[k+"64_rps"]), msStr(f[k+"64_p50_ms"]), msStr(f[k+"64_p99_ms"]), msStr(f[k+"8_p99_ms"])),
+				Limit:    "—", Ratio: "—",
+				Target: "≥ 0.7× bare page, p99 ≤ 10 ms at 8, deep no slower",
+			}
+			if bare > 0 {
+				r.Limit = fmt.Sprintf("bare page %s req/s at 64", num(bare))
+				r.Ratio = ratio(f[k+"64_rps"], bare)
+			}
+			ok := f[k+"8_p99_ms"] <= 10 && (bare == 0 || f[k+"64_rps"] >= 0.7*bare)
+			if d == "deep" {
+				ok = ok && f[k+"64_rps"] >= 0.9*f[p.key+"_first64_rps"]
+			}
+			r.Verdict = verdict(ok)
+			rep.Product = append(rep.Product, r)
+		}
+	}
 }
+
+func (t *tool) measureCharges(bigDB, deepAt, deepID string) (figures, error) {
+	srv, err := t.startServer("charges", bigDB)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	sess, err := login(srv.URL, srv.AdminUser, srv.AdminPass, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotBuilt, err)
+	}
+	cur := url.QueryEscape(productCursor(deepAt, deepID))
+	jsonHdr := http.Header{"Accept": {"application/json"}}
+	f := figures{}
+	for _, x := range []struct {
+		key, path string
+		hdr       http.Header
+	}{
+		{"html_first", "/charges", nil},
+		{"html_deep", "/charges?cursor=" + cur, nil},
+		{"api_first", "/api/charges", jsonHdr},
+		{"api_deep", "/api/charges?cursor=" + cur, jsonHdr},
+	} {
+		if err := sess.need(x.path, x.hdr); err != nil {
+			return nil, err
+		}
+		for _, conns := range []int{64, 8} {
+			if err := pageLoad(f, fmt.Sprintf("%s%d", x.key, conns), sess.c, srv.URL+x.path, x.hdr, conns, t.dur); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return f, nil
+}
+
+// productCSV: GET /charges.csv of every charge on a freshly started server:
+// seconds and the server's RSS growth while it streams.
 func (t *tool) productCSV(rep *report, lim *limits, bigDB string) {
-	rep.Product = append(rep.Product, failRow("CSV", errNotBuilt))
+	what := fmt.Sprintf("CSV export /charges.csv, %s charges", num(float64(t.rows)))
+	t.logf("product: %s", what)
+	f, err := repeat(t.runs, func(int) (figures, error) {
+		srv, err := t.startServer("csv", bigDB)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Stop()
+		sess, err := login(srv.URL, srv.AdminUser, srv.AdminPass, 1)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotBuilt, err)
+		}
+		if err := sess.need("/charges.csv?limit=1&q=none", nil); err != nil && strings.Contains(err.Error(), "not built") {
+			return nil, err
+		}
+		secs, mb, growth, err := download(sess.c, srv.URL+"/charges.csv", nil, srv.Pid())
+		if err != nil {
+			return nil, err
+		}
+		return figures{"s": secs, "mb": mb, "rss_growth_mb": growth}, nil
+	})
+	if err != nil {
+		rep.Product = append(rep.Product, failRow(what, err))
+		return
+	}
+	r := row{What: what, Measured: fmt.Sprintf("%.2f s (%.0f MB), RSS growth %.0f MB", f["s"], f["mb"], f["rss_growth_mb"]),
+		Limit: "—", Ratio: "—", Target: "≤ 1.3× bare scan, RSS growth ≤ 30 MB"}
+	if lim.csv != nil {
+		r.Limit = fmt.Sprintf("bare scan %.2f s", lim.csv["s"])
+		r.Ratio = ratio(f["s"], lim.csv["s"])
+	}
+	r.Verdict = verdict(f["rss_growth_mb"] <= 30 && (lim.csv == nil || f["s"] <= 1.3*lim.csv["s"]))
+	rep.Product = append(rep.Product, r)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -66,7 +67,11 @@ func (t *tool) run(ctx context.Context) *report {
 // failRow is a row for a measurement that could not be made.
 func failRow(what string, err error) row {
 	if errors.Is(err, errNotBuilt) {
-		return row{What: what, Measured: "n/a (not built yet)", Limit: "—", Ratio: "—", Target: "", Verdict: "n/a"}
+		why := strings.TrimPrefix(err.Error(), errNotBuilt.Error()+": ")
+		if len(why) > 90 {
+			why = why[:90] + "…"
+		}
+		return row{What: what, Measured: "n/a (not built yet: " + why + ")", Limit: "—", Ratio: "—", Target: "", Verdict: "n/a"}
 	}
 	return row{What: what, Measured: "error: " + err.Error(), Limit: "—", Ratio: "—", Verdict: "n/a"}
 }
