@@ -1,0 +1,75 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// VacuumInto writes a consistent copy of the database file at srcPath to
+// dest with VACUUM INTO. It reads inside one read transaction, so writers
+// carry on meanwhile (WAL) and the copy holds exactly what was committed
+// when it started. It opens srcPath without running migrations, so a
+// backup never changes the file it copies. dest must not exist.
+func VacuumInto(ctx context.Context, srcPath, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists; choose a new file name", dest)
+	}
+	if _, err := os.Stat(srcPath); err != nil {
+		return fmt.Errorf("backup: database %s: %w", srcPath, err)
+	}
+	src, err := sql.Open("sqlite", "file:"+srcPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	src.SetMaxOpenConns(1)
+	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		os.Remove(dest)
+		return fmt.Errorf("backup: vacuum into %s: %w", dest, err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs PRAGMA integrity_check on the file at path and
+// returns nil when SQLite answers "ok", else an error listing what it found.
+func IntegrityCheck(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	conn, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		found = append(found, s)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(found) == 1 && found[0] == "ok" {
+		return nil
+	}
+	return errors.New("integrity_check: " + strings.Join(found, "; "))
+}
+
+// CountCharges returns how many charges the database holds.
+func (d *DB) CountCharges(ctx context.Context) (int64, error) {
+	var n int64
+	err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM charges`).Scan(&n)
+	return n, err
+}
