@@ -16,6 +16,7 @@ const (
 	csrfKey
 	requestIDKey
 	flashKey
+	uriKey
 )
 
 // Viewer is the logged-in user as views see it.
@@ -57,6 +58,20 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 func RequestID(ctx context.Context) string {
 	s, _ := ctx.Value(requestIDKey).(string)
 	return s
+}
+
+// WithRequestURI returns ctx carrying the path and query of the request,
+// so views can link back to the current page (language switch).
+func WithRequestURI(ctx context.Context, uri string) context.Context {
+	return context.WithValue(ctx, uriKey, uri)
+}
+
+// RequestURI returns the current request's path and query ("/" when none).
+func RequestURI(ctx context.Context) string {
+	if s, ok := ctx.Value(uriKey).(string); ok && s != "" {
+		return s
+	}
+	return "/"
 }
 
 // Flash is a one-time message shown on the next page after a redirect.

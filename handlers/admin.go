@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/views"
+)
+
+// Admin serves the admin pages: users, stores, terminals and the audit log.
+type Admin struct {
+	DB                *db.DB
+	DefaultSourceType string // preselected for new stores (INSTORE_SOURCE_TYPE)
+}
+
+func roleNames() []string {
+	out := make([]string, len(db.Roles))
+	for i, r := range db.Roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// userForm is a new account or a role change.
+type userForm struct {
+	Username, Role, StoreID, Password string
+}
+
+// Validate returns field -> message id. create also checks the username
+// and password.
+func (f userForm) Validate(create bool) map[string]string {
+	errs := map[string]string{}
+	if create && !db.ValidUsername(f.Username) {
+		errs["username"] = "err.username.format"
+	}
+	if create && !db.ValidPassword(f.Password) {
+		errs["password"] = "err.password.length"
+	}
+	role := db.Role(f.Role)
+	switch {
+	case !role.Valid():
+		errs["role"] = "err.role.invalid"
+	case role != db.RoleAdmin && f.StoreID == "":
+		errs["store_id"] = "err.store.required"
+	}
+	return errs
+}
+
+// usersView loads the list around a form state.
+func (h *Admin) usersView(c echo.Context, form views.UserForm, errs map[string]string, alert *views.Msg) (views.AdminUsersView, error) {
+	ctx := c.Request().Context()
+	users, err := h.DB.ListUsers(ctx)
+	if err != nil {
+		return views.AdminUsersView{}, err
+	}
+	stores, err := h.storeOptions(c)
+	if err != nil {
+		return views.AdminUsersView{}, err
+	}
+	me, _ := CurrentUser(c)
+	v := views.AdminUsersView{Stores: stores, Roles: roleNames(), Form: form, Errors: errs, Alert: alert}
+	for _, u := range users {
+		v.Users = append(v.Users, views.UserRow{ID: u.ID, Username: u.Username, Role: string(u.Role), StoreID: u.StoreID,
+			Disabled: u.Disabled, Self: me != nil && me.ID == u.ID, CreatedAt: u.CreatedAt})
+	}
+	return v, nil
+}
+
+func (h *Admin) renderUsers(c echo.Context, status int, form views.UserForm, errs map[string]string, alert *views.Msg) error {
+	v, err := h.usersView(c, form, errs, alert)
+	if err != nil {
+		return err
+	}
+	return Render(c, status, views.AdminUsersPage(v))
+}
+
+// Users is GET /admin/users.
+func (h *Admin) Users(c echo.Context) error {
+	return h.renderUsers(c, http.StatusOK, views.UserForm{Role: string(db.RoleCashier)}, nil, nil)
+}
+
+// CreateUser is POST /admin/users.
+func (h *Admin) CreateUser(c echo.Context) error {
+	f := userForm{Username: strings.ToLower(strings.TrimSpace(c.FormValue("username"))), Role: c.FormValue("role"),
+		StoreID: c.FormValue("store_id"), Password: c.FormValue("password")}
+	form := views.UserForm{Username: f.Username, Role: f.Role, StoreID: f.StoreID}
+	errs := f.Validate(true)
+	if len(errs) == 0 {
+		hash, err := db.HashPassword(f.Password)
+		if err != nil {
+			return err
+		}
+		_, err = h.DB.CreateUser(c.Request().Context(), Actor(c), db.NewUser{Username: f.Username, Role: db.Role(f.Role), StoreID: f.StoreID, PasswordHash: hash})
+		switch {
+		case errors.Is(err, db.ErrExists):
+			errs["username"] = "err.username.taken"
+		case errors.Is(err, db.ErrNotFound):
+			errs["store_id"] = "err.store.unknown"
+		case err != nil:
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return h.renderUsers(c, http.StatusUnprocessableEntity, form, errs, nil)
+	}
+	Flash(c, "ok", "flash.user_created")
+	return Redirect(c, "/admin/users")
+}
+
+// target loads the user of :id and refuses changes to oneself, so an admin
+// cannot lock themselves out.
+func (h *Admin) target(c echo.Context, allowSelf bool) (*db.User, *views.Msg, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return nil, nil, NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+	}
+	u, err := h.DB.GetUser(c.Request().Context(), id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil, NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if me, _ := CurrentUser(c); !allowSelf && me != nil && me.ID == u.ID {
+		return u, views.M("err.self"), nil
+	}
+	return u, nil, nil
+}
+
+// UpdateUser is POST /admin/users/:id: role and store.
+func (h *Admin) UpdateUser(c echo.Context) error {
+	u, alert, err := h.target(c, false)
+	if err != nil {
+		return err
+	}
+	if alert == nil {
+		f := userForm{Role: c.FormValue("role"), StoreID: c.FormValue("store_id")}
+		if errs := f.Validate(false); len(errs) > 0 {
+			alert = views.M(errs[firstKey(errs)])
+		} else if _, err := h.DB.UpdateUserRole(c.Request().Context(), Actor(c), u.ID, db.Role(f.Role), f.StoreID); errors.Is(err, db.ErrNotFound) {
+			alert = views.M("err.store.unknown")
+		} else if err != nil {
+			return err
+		}
+	}
+	if alert != nil {
+		return h.renderUsers(c, http.StatusUnprocessableEntity, views.UserForm{Role: string(db.RoleCashier)}, nil, alert)
+	}
+	Flash(c, "ok", "flash.user_updated")
+	return Redirect(c, "/admin/users")
+}
+
+// SetUserStatus is POST /admin/users/:id/status with disabled=1|0.
+func (h *Admin) SetUserStatus(c echo.Context) error {
+	u, alert, err := h.target(c, false)
+	if err != nil {
+		return err
+	}
+	if alert != nil {
+		return h.renderUsers(c, http.StatusUnprocessableEntity, views.UserForm{Role: string(db.RoleCashier)}, nil, alert)
+	}
+	if _, err := h.DB.SetUserDisabled(c.Request().Context(), Actor(c), u.ID, c.FormValue("disabled") == "1"); err != nil {
+		return err
+	}
+	Flash(c, "ok", "flash.user_updated")
+	return Redirect(c, "/admin/users")
+}
+
+// ResetPassword is POST /admin/users/:id/password: sets a new password and
+// ends every session of that user.
+func (h *Admin) ResetPassword(c echo.Context) error {
+	u, _, err := h.target(c, true)
+	if err != nil {
+		return err
+	}
+	pw := c.FormValue("password")
+	if !db.ValidPassword(pw) {
+		return h.renderUsers(c, http.StatusUnprocessableEntity, views.UserForm{Role: string(db.RoleCashier)}, nil, views.M("err.password.length"))
+	}
+	hash, err := db.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if _, err := h.DB.SetUserPassword(c.Request().Context(), Actor(c), u.ID, hash); err != nil {
+		return err
+	}
+	Flash(c, "ok", "flash.password_reset")
+	return Redirect(c, "/admin/users")
+}
+
+func firstKey(m map[string]string) string {
+	best := ""
+	for k := range m {
+		if best == "" || k < best {
+			best = k
+		}
+	}
+	return best
+}

@@ -1,0 +1,197 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/views"
+)
+
+var sourceTypes = []string{db.SourceBarcodeAlipay, db.SourceAlipayPlusUPM}
+
+func (h *Admin) storeOptions(c echo.Context) ([]views.StoreOption, error) {
+	stores, err := h.DB.ListStores(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.StoreOption, len(stores))
+	for i, s := range stores {
+		out[i] = views.StoreOption{ID: s.StoreID, Name: s.StoreName}
+	}
+	return out, nil
+}
+
+// storeForm is a new store or a store edit.
+type storeForm struct {
+	StoreID, StoreName, SourceType string
+}
+
+// Validate returns field -> message id.
+func (f storeForm) Validate() map[string]string {
+	errs := map[string]string{}
+	if !db.ValidStoreID(f.StoreID) {
+		errs["store_id"] = "err.store_id.format"
+	}
+	if !db.ValidStoreName(f.StoreName) {
+		errs["store_name"] = "err.store_name.format"
+	}
+	if !db.ValidSourceType(f.SourceType) {
+		errs["source_type"] = "err.source_type.invalid"
+	}
+	return errs
+}
+
+func (h *Admin) renderStores(c echo.Context, status int, form views.StoreForm, errs map[string]string, alert *views.Msg) error {
+	ctx := c.Request().Context()
+	stores, err := h.DB.ListStores(ctx)
+	if err != nil {
+		return err
+	}
+	terms, err := h.DB.ListTerminals(ctx, "")
+	if err != nil {
+		return err
+	}
+	count := map[string]int{}
+	for _, t := range terms {
+		count[t.StoreID]++
+	}
+	v := views.AdminStoresView{SourceTypes: sourceTypes, Form: form, Errors: errs, Alert: alert}
+	for _, s := range stores {
+		v.Stores = append(v.Stores, views.StoreRow{StoreID: s.StoreID, StoreName: s.StoreName, SourceType: s.SourceType, Terminals: count[s.StoreID]})
+	}
+	return Render(c, status, views.AdminStoresPage(v))
+}
+
+// Stores is GET /admin/stores.
+func (h *Admin) Stores(c echo.Context) error {
+	return h.renderStores(c, http.StatusOK, views.StoreForm{SourceType: h.DefaultSourceType}, nil, nil)
+}
+
+// CreateStore is POST /admin/stores.
+func (h *Admin) CreateStore(c echo.Context) error {
+	f := storeForm{StoreID: strings.TrimSpace(c.FormValue("store_id")), StoreName: strings.TrimSpace(c.FormValue("store_name")), SourceType: c.FormValue("source_type")}
+	errs := f.Validate()
+	if len(errs) == 0 {
+		_, err := h.DB.CreateStore(c.Request().Context(), Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, SourceType: f.SourceType})
+		if errors.Is(err, db.ErrExists) {
+			errs["store_id"] = "err.store_id.taken"
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return h.renderStores(c, http.StatusUnprocessableEntity, views.StoreForm(f), errs, nil)
+	}
+	Flash(c, "ok", "flash.store_created")
+	return Redirect(c, "/admin/stores")
+}
+
+// UpdateStore is POST /admin/stores/:store: name and source type.
+func (h *Admin) UpdateStore(c echo.Context) error {
+	f := storeForm{StoreID: c.Param("store"), StoreName: strings.TrimSpace(c.FormValue("store_name")), SourceType: c.FormValue("source_type")}
+	errs := f.Validate()
+	if _, bad := errs["store_id"]; bad {
+		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+	}
+	if len(errs) > 0 {
+		return h.renderStores(c, http.StatusUnprocessableEntity, views.StoreForm{SourceType: h.DefaultSourceType}, nil, views.M(errs[firstKey(errs)]))
+	}
+	_, err := h.DB.UpdateStore(c.Request().Context(), Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, SourceType: f.SourceType})
+	if errors.Is(err, db.ErrNotFound) {
+		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+	}
+	if err != nil {
+		return err
+	}
+	Flash(c, "ok", "flash.store_updated")
+	return Redirect(c, "/admin/stores")
+}
+
+// terminalForm is a new terminal or a label edit.
+type terminalForm struct {
+	StoreID, TerminalID, Label string
+}
+
+// Validate returns field -> message id.
+func (f terminalForm) Validate() map[string]string {
+	errs := map[string]string{}
+	if f.StoreID == "" {
+		errs["store_id"] = "err.store.required"
+	}
+	if !db.ValidTerminalID(f.TerminalID) {
+		errs["terminal_id"] = "err.terminal_id.format"
+	}
+	if !db.ValidLabel(f.Label) {
+		errs["label"] = "err.label.format"
+	}
+	return errs
+}
+
+func (h *Admin) renderTerminals(c echo.Context, status int, form views.TerminalForm, errs map[string]string, alert *views.Msg) error {
+	filter := c.QueryParam("store")
+	terms, err := h.DB.ListTerminals(c.Request().Context(), filter)
+	if err != nil {
+		return err
+	}
+	stores, err := h.storeOptions(c)
+	if err != nil {
+		return err
+	}
+	if form.StoreID == "" {
+		form.StoreID = filter
+	}
+	v := views.AdminTerminalsView{Filter: filter, Stores: stores, Form: form, Errors: errs, Alert: alert}
+	for _, t := range terms {
+		v.Terminals = append(v.Terminals, views.TerminalRow{StoreID: t.StoreID, TerminalID: t.TerminalID, Label: t.Label})
+	}
+	return Render(c, status, views.AdminTerminalsPage(v))
+}
+
+// Terminals is GET /admin/terminals?store=ID.
+func (h *Admin) Terminals(c echo.Context) error {
+	return h.renderTerminals(c, http.StatusOK, views.TerminalForm{}, nil, nil)
+}
+
+// CreateTerminal is POST /admin/terminals.
+func (h *Admin) CreateTerminal(c echo.Context) error {
+	f := terminalForm{StoreID: c.FormValue("store_id"), TerminalID: strings.TrimSpace(c.FormValue("terminal_id")), Label: strings.TrimSpace(c.FormValue("label"))}
+	errs := f.Validate()
+	if len(errs) == 0 {
+		_, err := h.DB.CreateTerminal(c.Request().Context(), Actor(c), db.Terminal{StoreID: f.StoreID, TerminalID: f.TerminalID, Label: f.Label})
+		switch {
+		case errors.Is(err, db.ErrExists):
+			errs["terminal_id"] = "err.terminal_id.taken"
+		case errors.Is(err, db.ErrNotFound):
+			errs["store_id"] = "err.store.unknown"
+		case err != nil:
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return h.renderTerminals(c, http.StatusUnprocessableEntity, views.TerminalForm(f), errs, nil)
+	}
+	Flash(c, "ok", "flash.terminal_created")
+	return Redirect(c, "/admin/terminals?store="+f.StoreID)
+}
+
+// UpdateTerminal is POST /admin/terminals/:store/:terminal: the label.
+func (h *Admin) UpdateTerminal(c echo.Context) error {
+	label := strings.TrimSpace(c.FormValue("label"))
+	if !db.ValidLabel(label) {
+		return h.renderTerminals(c, http.StatusUnprocessableEntity, views.TerminalForm{}, nil, views.M("err.label.format"))
+	}
+	t := db.Terminal{StoreID: c.Param("store"), TerminalID: c.Param("terminal"), Label: label}
+	_, err := h.DB.UpdateTerminal(c.Request().Context(), Actor(c), t)
+	if errors.Is(err, db.ErrNotFound) {
+		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+	}
+	if err != nil {
+		return err
+	}
+	Flash(c, "ok", "flash.terminal_updated")
+	return Redirect(c, "/admin/terminals?store="+t.StoreID)
+}

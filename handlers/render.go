@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"instore/i18n"
+	"instore/reqctx"
+)
+
+// Render renders comp into a buffer first, so a template error becomes a
+// clean error response instead of half a page, then writes it with status.
+func Render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// WantsJSON reports whether the client asked for JSON: an Accept header
+// naming application/json, or any path under /api/.
+func WantsJSON(c echo.Context) bool {
+	r := c.Request()
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
+}
+
+// JSON writes v as JSON with status.
+func JSON(c echo.Context, status int, v any) error {
+	return c.JSON(status, v)
+}
+
+// Redirect answers a form POST with 303 See Other to a local path.
+func Redirect(c echo.Context, path string) error {
+	return c.Redirect(http.StatusSeeOther, LocalPath(path))
+}
+
+// UserError is an error that is safe to show: a status, a stable code for
+// JSON clients and an i18n message id. The error handler renders it in
+// both languages with the request id. Anything else a handler returns is
+// logged and shown as a generic "something went wrong".
+type UserError struct {
+	Status int
+	Code   string         // e.g. "not_found", "invalid_amount"
+	MsgID  string         // i18n id of the message
+	Data   map[string]any // placeholder values of the message
+}
+
+// NewUserError builds a UserError.
+func NewUserError(status int, code, msgID string) *UserError {
+	return &UserError{Status: status, Code: code, MsgID: msgID}
+}
+
+func (e *UserError) Error() string { return fmt.Sprintf("%d %s", e.Status, e.Code) }
+
+// ErrorBody is the JSON shape of every error answer.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is a safe error for JSON clients: message in English,
+// message_th in Thai.
+type ErrorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageTH string `json:"message_th"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// JSONError writes an ErrorBody for msgID with status.
+func JSONError(c echo.Context, status int, code, msgID string, data map[string]any) error {
+	return c.JSON(status, ErrorBody{Error: ErrorDetail{
+		Code: code, Message: i18n.TLang(i18n.EN, msgID, data), MessageTH: i18n.TLang(i18n.TH, msgID, data),
+		RequestID: reqctx.RequestID(c.Request().Context()),
+	}})
+}

@@ -1,0 +1,168 @@
+// Package i18n holds the Thai and English message catalog and the helpers
+// that pick a language per request and format money and times for people.
+//
+// Messages live in embedded TOML files named <feature>.<lang>.toml
+// (core.en.toml, core.th.toml, till.en.toml, ...); every file is loaded.
+// Keys may be nested tables ([login] title = "...") giving ids such as
+// "login.title". go-i18n reserves some key names inside a table (id,
+// description, hash, other, one, zero, two, few, many, leftdelim,
+// rightdelim): do not use them as the last part of an id. Placeholders use
+// Go templates: "Try again after {{.Time}}".
+package i18n
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// The two languages of the product. Thai comes first: it is the default.
+const (
+	TH = "th"
+	EN = "en"
+)
+
+// Langs lists the supported languages, default first.
+var Langs = []string{TH, EN}
+
+//go:embed locales/*.toml
+var localeFiles embed.FS
+
+type catalog struct {
+	bundle     *goi18n.Bundle
+	localizers map[string]*goi18n.Localizer
+}
+
+// load parses every embedded message file once. A broken file is a
+// programming error caught by Load at start and by the package tests.
+var load = sync.OnceValues(func() (*catalog, error) {
+	b := goi18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	files, err := fs.Glob(localeFiles, "locales/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := b.LoadMessageFileFS(localeFiles, f); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", path.Base(f), err)
+		}
+	}
+	c := &catalog{bundle: b, localizers: map[string]*goi18n.Localizer{}}
+	for _, l := range Langs {
+		c.localizers[l] = goi18n.NewLocalizer(b, l, EN)
+	}
+	return c, nil
+})
+
+// Load parses the catalog and reports the first broken file, so a bad
+// translation stops the server at start rather than showing message ids.
+func Load() error {
+	_, err := load()
+	return err
+}
+
+type langKey struct{}
+
+// WithLang returns ctx carrying lang (TH or EN; anything else means TH).
+func WithLang(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, langKey{}, Normalize(lang))
+}
+
+// Lang returns the language carried by ctx, TH when none.
+func Lang(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok {
+		return l
+	}
+	return TH
+}
+
+// Normalize maps a language code to TH or EN, TH for anything unknown.
+func Normalize(lang string) string {
+	if strings.HasPrefix(strings.ToLower(lang), EN) {
+		return EN
+	}
+	return TH
+}
+
+// Other returns the language that is not lang.
+func Other(lang string) string {
+	if lang == EN {
+		return TH
+	}
+	return EN
+}
+
+// T returns message id in the language of ctx, falling back to English and
+// then to the id itself. data fills the message's placeholders.
+func T(ctx context.Context, id string, data ...map[string]any) string {
+	return TLang(Lang(ctx), id, data...)
+}
+
+// TLang is T for an explicit language.
+func TLang(lang, id string, data ...map[string]any) string {
+	c, err := load()
+	if err != nil {
+		return id
+	}
+	l, ok := c.localizers[lang]
+	if !ok {
+		l = c.localizers[TH]
+	}
+	cfg := &goi18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		cfg.TemplateData = data[0]
+	}
+	s, err := l.Localize(cfg)
+	if err != nil || s == "" {
+		return id
+	}
+	return s
+}
+
+// Pair returns message id in the language of ctx and in the other one, for
+// the places (errors, refusals) where a person must understand either way.
+func Pair(ctx context.Context, id string, data ...map[string]any) (string, string) {
+	lang := Lang(ctx)
+	return TLang(lang, id, data...), TLang(Other(lang), id, data...)
+}
+
+// Both returns "primary / secondary" for plain-text outputs (CLI, JSON).
+func Both(ctx context.Context, id string, data ...map[string]any) string {
+	a, b := Pair(ctx, id, data...)
+	if a == b {
+		return a
+	}
+	return a + " / " + b
+}
+
+// Has reports whether id exists in the English catalog.
+func Has(id string) bool {
+	return TLang(EN, id) != id
+}
+
+// Match picks TH or EN from an Accept-Language header: the first of the two
+// the browser lists, Thai when it lists neither.
+func Match(acceptLanguage string) string {
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil {
+		return TH
+	}
+	for _, t := range tags {
+		base, _ := t.Base()
+		switch base.String() {
+		case TH:
+			return TH
+		case EN:
+			return EN
+		}
+	}
+	return TH
+}
