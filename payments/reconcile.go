@@ -302,8 +302,10 @@ type ResyncSummary struct {
 
 // ResyncRun re-reads from Omise every charge a finished run found a
 // difference on (except those already fixed or found unchanged) and applies
-// it, auditing each charge.
-func (s *Service) ResyncRun(ctx context.Context, a Actor, runID int64) (*ResyncSummary, error) {
+// it, auditing each charge. A non-empty storeID limits it to that store's
+// charges (a run covers the whole Omise account; a store's finance user
+// re-syncs only their own).
+func (s *Service) ResyncRun(ctx context.Context, a Actor, runID int64, storeID string) (*ResyncSummary, error) {
 	run, err := s.DB.GetReconcileRun(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -318,7 +320,8 @@ func (s *Service) ResyncRun(ctx context.Context, a Actor, runID int64) (*ResyncS
 	var ids []string
 	todo := map[string]bool{}
 	for _, it := range items {
-		if it.ResyncResult == ResyncFixed || it.ResyncResult == ResyncUnchanged || todo[it.ChargeID] {
+		if it.ResyncResult == ResyncFixed || it.ResyncResult == ResyncUnchanged || todo[it.ChargeID] ||
+			(storeID != "" && it.StoreID != storeID) {
 			continue
 		}
 		todo[it.ChargeID] = true

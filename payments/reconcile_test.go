@@ -94,7 +94,7 @@ func TestReconcileFindsPlantedDifferencesAndResyncFixesThem(t *testing.T) {
 		t.Fatalf("run counts %+v (items %v)", run, got)
 	}
 
-	sum, err := e.svc.ResyncRun(ctx, Actor{Username: "fin", Role: "finance"}, run.ID)
+	sum, err := e.svc.ResyncRun(ctx, Actor{Username: "fin", Role: "finance"}, run.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

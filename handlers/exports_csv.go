@@ -1,0 +1,159 @@
+package handlers
+
+import (
+	"bufio"
+	"encoding/csv"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"instore/db"
+	"instore/money"
+	"instore/payments"
+)
+
+// utf8BOM makes Excel read the file as UTF-8, so Thai store names survive.
+const utf8BOM = "\ufeff"
+
+// csvFlushRows is how many rows are buffered before a flush to the client:
+// enough to keep syscalls few, small enough that memory stays flat.
+const csvFlushRows = 2000
+
+// DailyCSVHeader is the stable header of /reports/daily.csv. Amounts come
+// twice: baht with two decimals for people, integer satang for machines.
+var DailyCSVHeader = []string{
+	"date", "store_id", "store_name", "terminal_id",
+	"successful_count", "failed_count", "expired_count", "pending_count", "refund_count",
+	"gross", "fee", "fee_vat", "net", "refunds", "net_after_refunds",
+	"gross_satang", "fee_satang", "fee_vat_satang", "net_satang", "refunds_satang", "net_after_refunds_satang",
+	"currency",
+}
+
+// ChargesCSVHeader is the stable header of /charges.csv.
+var ChargesCSVHeader = []string{
+	"charge_id", "created_at_utc", "created_at_bangkok", "business_day", "store_id", "store_name", "terminal_id",
+	"status", "failure_code", "amount", "fee", "fee_vat", "net", "refunded",
+	"amount_satang", "fee_satang", "fee_vat_satang", "net_satang", "refunded_satang", "currency",
+	"paid_at_utc", "paid_at_bangkok", "source_type", "barcode_masked", "attempt_id", "cashier", "transaction_id",
+}
+
+// csvStream writes CSV records to w through a buffer, BOM first, flushing
+// the HTTP response every csvFlushRows rows so a large export starts at
+// once and never sits in memory.
+type csvStream struct {
+	bw    *bufio.Writer
+	cw    *csv.Writer
+	flush func()
+	n     int
+}
+
+func newCSVStream(w io.Writer) *csvStream {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	s := &csvStream{bw: bw, cw: csv.NewWriter(bw)}
+	if f, ok := w.(http.Flusher); ok {
+		s.flush = f.Flush
+	}
+	bw.WriteString(utf8BOM)
+	return s
+}
+
+func (s *csvStream) write(rec []string) error {
+	if err := s.cw.Write(rec); err != nil {
+		return err
+	}
+	s.n++
+	if s.n%csvFlushRows == 0 {
+		return s.sync()
+	}
+	return nil
+}
+
+// sync pushes what is buffered to the client.
+func (s *csvStream) sync() error {
+	s.cw.Flush()
+	if err := s.cw.Error(); err != nil {
+		return err
+	}
+	if err := s.bw.Flush(); err != nil {
+		return err
+	}
+	if s.flush != nil {
+		s.flush()
+	}
+	return nil
+}
+
+// WriteDailyCSV streams daily rollup rows as CSV (BOM, header, one line
+// per day × store × terminal) to w. iterate feeds the rows one at a time.
+func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error) error {
+	s := newCSVStream(w)
+	if err := s.write(DailyCSVHeader); err != nil {
+		return err
+	}
+	rec := make([]string, len(DailyCSVHeader))
+	err := iterate(func(r *db.DailyRow) error {
+		n := r.NetAfterRefunds()
+		rec[0], rec[1], rec[2], rec[3] = r.Day, r.StoreID, r.StoreName, r.TerminalID
+		rec[4], rec[5], rec[6] = itoa(r.SuccessfulCount), itoa(r.FailedCount), itoa(r.ExpiredCount)
+		rec[7], rec[8] = itoa(r.PendingCount), itoa(r.RefundCount)
+		rec[9], rec[10], rec[11] = money.FormatPlain(r.Gross), money.FormatPlain(r.Fee), money.FormatPlain(r.FeeVat)
+		rec[12], rec[13], rec[14] = money.FormatPlain(r.Net), money.FormatPlain(r.Refunds), money.FormatPlain(n)
+		rec[15], rec[16], rec[17] = itoa(r.Gross), itoa(r.Fee), itoa(r.FeeVat)
+		rec[18], rec[19], rec[20] = itoa(r.Net), itoa(r.Refunds), itoa(n)
+		rec[21] = "THB"
+		return s.write(rec)
+	})
+	if err != nil {
+		return err
+	}
+	return s.sync()
+}
+
+// WriteChargesCSV streams charges as CSV (BOM, header, one line per
+// charge) to w; storeNames maps store ids to names for the store_name column.
+func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn func(*db.Charge) error) error) error {
+	s := newCSVStream(w)
+	if err := s.write(ChargesCSVHeader); err != nil {
+		return err
+	}
+	rec := make([]string, len(ChargesCSVHeader))
+	err := iterate(func(c *db.Charge) error {
+		rec[0], rec[1], rec[2], rec[3] = c.ID, utcISO(c.CreatedAt), bangkokTime(c.CreatedAt), c.BkkDay
+		rec[4], rec[5], rec[6] = c.StoreID, storeNames[c.StoreID], c.TerminalID
+		rec[7], rec[8] = c.Status, c.FailureCode
+		rec[9], rec[10], rec[11] = money.FormatPlain(c.Amount), money.FormatPlain(c.Fee), money.FormatPlain(c.FeeVat)
+		rec[12], rec[13] = money.FormatPlain(c.Net), money.FormatPlain(c.RefundedAmount)
+		rec[14], rec[15], rec[16] = itoa(c.Amount), itoa(c.Fee), itoa(c.FeeVat)
+		rec[17], rec[18], rec[19] = itoa(c.Net), itoa(c.RefundedAmount), c.Currency
+		rec[20], rec[21] = "", ""
+		if c.PaidAt != nil {
+			rec[20], rec[21] = utcISO(*c.PaidAt), bangkokTime(*c.PaidAt)
+		}
+		rec[22], rec[23], rec[24], rec[25], rec[26] = c.SourceType, c.BarcodeMasked, c.AttemptID, c.Cashier, c.TransactionID
+		return s.write(rec)
+	})
+	if err != nil {
+		return err
+	}
+	return s.sync()
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// utcISO is ISO 8601 in UTC with seconds: 2025-03-01T16:59:59Z.
+func utcISO(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+// bangkokTime is the Bangkok wall time without an offset, the form a
+// spreadsheet reads as a date and time: 2025-03-01 23:59:59.
+func bangkokTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(payments.Bangkok).Format("2006-01-02 15:04:05")
+}

@@ -1,0 +1,180 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/payments"
+	"instore/views"
+)
+
+// Reports serves the finance reports and exports: /reports/daily, its CSV,
+// the Z-report and /charges.csv. Finance users and managers see their own
+// store, admins every store.
+type Reports struct {
+	DB       *db.DB
+	Payments *payments.Service
+	// Now is the clock (default month and day); nil means time.Now.
+	Now func() time.Time
+}
+
+func (h *Reports) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// scopeFilter reads store and terminal, limited to what u may see. Errors
+// map a field to an i18n message id.
+func scopeFilter(c echo.Context, u *db.User, errs map[string]string) db.FinanceFilter {
+	var f db.FinanceFilter
+	f.StoreID, f.TerminalID = c.QueryParam("store"), c.QueryParam("terminal")
+	if u.Role != db.RoleAdmin {
+		switch {
+		case u.StoreID == "":
+			errs["store"] = "finance.err.no_store"
+		case f.StoreID != "" && f.StoreID != u.StoreID:
+			errs["store"] = "finance.err.store"
+		}
+		f.StoreID = u.StoreID
+	} else if f.StoreID != "" && !db.ValidStoreID(f.StoreID) {
+		errs["store"] = "finance.err.store"
+	}
+	if f.TerminalID != "" && !db.ValidTerminalID(f.TerminalID) {
+		errs["terminal"] = "finance.err.terminal"
+	}
+	return f
+}
+
+// rangeErrorID maps a payments range error to its message id.
+func rangeErrorID(err error) string {
+	switch err {
+	case payments.ErrBadMonth:
+		return "finance.err.month"
+	case payments.ErrRangeOrder:
+		return "finance.err.range_order"
+	case payments.ErrRangeTooLong:
+		return "finance.err.range_long"
+	case payments.ErrRangeInFuture:
+		return "finance.err.range_future"
+	}
+	return "finance.err.day"
+}
+
+// dailyFilter reads the daily report's filter: month=YYYY-MM (default the
+// current Bangkok month), or from and to days, plus store and terminal.
+func (h *Reports) dailyFilter(c echo.Context, u *db.User) (db.FinanceFilter, string, map[string]string) {
+	errs := map[string]string{}
+	f := scopeFilter(c, u, errs)
+	month := c.QueryParam("month")
+	if from, to := c.QueryParam("from"), c.QueryParam("to"); from != "" || to != "" {
+		if _, err := payments.DaysInRange(from, to, 366); err != nil {
+			errs["from"] = rangeErrorID(err)
+		}
+		f.FromDay, f.ToDay = from, to
+		if month == "" && len(from) >= 7 {
+			month = from[:7]
+		}
+		return f, month, errs
+	}
+	if month == "" {
+		month = payments.CurrentMonth(h.now())
+	}
+	first, last, err := payments.MonthDays(month)
+	if err != nil {
+		errs["month"] = rangeErrorID(err)
+	}
+	f.FromDay, f.ToDay = first, last
+	return f, month, errs
+}
+
+// filterOptions lists the stores and terminals u may pick from.
+func (h *Reports) filterOptions(c echo.Context, u *db.User, storeID string) ([]views.Option, []views.Option, error) {
+	ctx := c.Request().Context()
+	var stores []views.Option
+	if u.Role == db.RoleAdmin {
+		list, err := h.DB.ListStores(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range list {
+			stores = append(stores, views.Option{Value: s.StoreID, Label: s.StoreName + " (" + s.StoreID + ")"})
+		}
+	}
+	terms, err := h.DB.ListReportTerminals(ctx, storeID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var terminals []views.Option
+	seen := map[string]bool{}
+	for _, t := range terms {
+		if !seen[t.TerminalID] {
+			seen[t.TerminalID] = true
+			terminals = append(terminals, views.Option{Value: t.TerminalID, Label: t.TerminalID})
+		}
+	}
+	return stores, terminals, nil
+}
+
+// Daily is GET /reports/daily: the rollup per business day, store and
+// terminal of a month, with totals and a chart. JSON on request.
+func (h *Reports) Daily(c echo.Context) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	f, month, errs := h.dailyFilter(c, u)
+	v := views.DailyReportView{Month: month, StoreID: f.StoreID, TerminalID: f.TerminalID,
+		StoreFixed: u.Role != db.RoleAdmin, Errors: errs}
+	if len(errs) > 0 {
+		if WantsJSON(c) {
+			return JSONError(c, http.StatusUnprocessableEntity, "invalid_filter", firstError(errs), nil)
+		}
+		return Render(c, http.StatusUnprocessableEntity, views.DailyReportPage(v))
+	}
+	rep, err := h.Payments.DailyReport(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	if WantsJSON(c) {
+		return JSON(c, http.StatusOK, dailyJSON(rep))
+	}
+	if v.Stores, v.Terminals, err = h.filterOptions(c, u, f.StoreID); err != nil {
+		return err
+	}
+	v.Rows = make([]views.DailyLine, len(rep.Rows))
+	for i := range rep.Rows {
+		v.Rows[i] = dailyLine(&rep.Rows[i])
+	}
+	v.Totals = dailyLine(&rep.Totals)
+	v.MaxGross = rep.MaxGross
+	v.Bars = make([]views.ChartBar, len(rep.Days))
+	for i, d := range rep.Days {
+		v.Bars[i] = views.ChartBar{Day: d.Day, Gross: d.Gross}
+	}
+	return Render(c, http.StatusOK, views.DailyReportPage(v))
+}
+
+func dailyLine(r *db.DailyRow) views.DailyLine {
+	return views.DailyLine{Day: r.Day, StoreID: r.StoreID, StoreName: r.StoreName, TerminalID: r.TerminalID,
+		SuccessfulCount: r.SuccessfulCount, FailedCount: r.FailedCount, ExpiredCount: r.ExpiredCount,
+		PendingCount: r.PendingCount, Gross: r.Gross, Fee: r.Fee, FeeVat: r.FeeVat, Net: r.Net,
+		RefundCount: r.RefundCount, Refunds: r.Refunds}
+}
+
+// firstError is the message id of the first field (in a fixed order) with an error.
+func firstError(errs map[string]string) string {
+	for _, k := range []string{"store", "terminal", "month", "day", "from", "to"} {
+		if id, ok := errs[k]; ok {
+			return id
+		}
+	}
+	for _, id := range errs {
+		return id
+	}
+	return ""
+}
