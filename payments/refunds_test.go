@@ -20,7 +20,7 @@ import (
 // days later" holds for both.
 type refundClock struct{ offset atomic.Int64 }
 
-func (c *refundClock) Now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *refundClock) Now() time.Time      { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *refundClock) Add(d time.Duration) { c.offset.Add(int64(d)) }
 
 type refundEnv struct {
