@@ -32,6 +32,10 @@ type DB struct {
 	W    *sql.DB
 	R    *sql.DB
 	Path string
+
+	batch   chan *txRequest
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 // dsn builds the connection string. busy_timeout comes first so that every
@@ -82,11 +86,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	d.R = r
+	d.batch = make(chan *txRequest, maxBatch)
+	d.stop = make(chan struct{})
+	d.stopped = make(chan struct{})
+	go d.runBatcher()
 	return d, nil
 }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	if d.stop != nil {
+		close(d.stop)
+		<-d.stopped
+		d.stop = nil
+	}
 	return errors.Join(d.R.Close(), d.W.Close())
 }
 
@@ -96,9 +109,28 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.R.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
-// Tx runs fn in one write transaction (BEGIN IMMEDIATE), committing when fn
-// returns nil and rolling back otherwise.
+// Tx runs fn in one write transaction (BEGIN IMMEDIATE): fn's writes all
+// land or none do. Concurrent callers are group-committed: the writer runs
+// several callers' fn back to back inside one SQLite transaction, each under
+// its own SAVEPOINT (so one caller's error undoes only its own writes), and
+// pays for a single commit. Tx returns only after the commit, so a caller
+// may publish what it wrote as soon as Tx returns nil. fn must not call Tx.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if d.batch == nil {
+		return d.txDirect(ctx, fn)
+	}
+	req := &txRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case d.batch <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-d.stop:
+		return errors.New("db: closed")
+	}
+	return <-req.done
+}
+
+func (d *DB) txDirect(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -111,6 +143,92 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+type txRequest struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// maxBatch bounds how many callers share one commit.
+const maxBatch = 128
+
+// runBatcher is the single writer goroutine behind Tx.
+func (d *DB) runBatcher() {
+	defer close(d.stopped)
+	for {
+		var first *txRequest
+		select {
+		case first = <-d.batch:
+		case <-d.stop:
+			return
+		}
+		reqs := []*txRequest{first}
+	gather:
+		for len(reqs) < maxBatch {
+			select {
+			case r := <-d.batch:
+				reqs = append(reqs, r)
+			default:
+				break gather
+			}
+		}
+		d.commitBatch(reqs)
+	}
+}
+
+func (d *DB) commitBatch(reqs []*txRequest) {
+	results := make([]error, len(reqs))
+	// The transaction itself must not die with one caller's context.
+	tx, err := d.W.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, r := range reqs {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	ran := 0
+	for i, r := range reqs {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if len(reqs) == 1 {
+			results[i] = r.fn(tx)
+			ran++
+			continue
+		}
+		if _, err := tx.Exec(`SAVEPOINT caller`); err != nil {
+			results[i] = err
+			continue
+		}
+		if err := r.fn(tx); err != nil {
+			results[i] = err
+			if _, rbErr := tx.Exec(`ROLLBACK TO caller`); rbErr != nil {
+				results[i] = errors.Join(err, rbErr)
+			}
+		} else {
+			ran++
+		}
+		if _, err := tx.Exec(`RELEASE caller`); err != nil && results[i] == nil {
+			results[i] = err
+		}
+	}
+	var commitErr error
+	if len(reqs) == 1 && results[0] != nil {
+		_ = tx.Rollback()
+	} else if ran == 0 {
+		_ = tx.Rollback()
+	} else if err := tx.Commit(); err != nil {
+		commitErr = fmt.Errorf("commit: %w", err)
+	}
+	for i, r := range reqs {
+		if results[i] == nil && commitErr != nil {
+			results[i] = commitErr
+		}
+		r.done <- results[i]
+	}
 }
 
 type migration struct {
@@ -159,7 +277,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("schema_migrations: %w", err)
 	}
 	for _, m := range ms {
-		err := d.Tx(ctx, func(tx *sql.Tx) error {
+		err := d.txDirect(ctx, func(tx *sql.Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
 				return err

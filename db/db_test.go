@@ -2,6 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 )
@@ -33,5 +36,40 @@ func TestOpenMigratesAndSetsPragmas(t *testing.T) {
 	defer d2.Close()
 	if _, err := d2.R.ExecContext(ctx, `INSERT INTO settings VALUES ('a','b','c')`); err == nil {
 		t.Fatal("reader pool accepted a write")
+	}
+}
+
+func TestGroupCommitIsolatesCallerErrors(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const n = 200
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			errs <- d.Tx(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.Exec(`INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 'now')`, fmt.Sprint("k", i)); err != nil {
+					return err
+				}
+				if i%10 == 0 {
+					return errors.New("caller failed")
+				}
+				return nil
+			})
+		}(i)
+	}
+	failed := 0
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	var rows int
+	d.R.QueryRow(`SELECT COUNT(*) FROM settings WHERE key LIKE 'k%'`).Scan(&rows)
+	if failed != n/10 || rows != n-n/10 {
+		t.Fatalf("failed=%d rows=%d, want %d and %d", failed, rows, n/10, n-n/10)
 	}
 }
