@@ -1,0 +1,10 @@
+// Package drills holds the fault drills of issue 8 as Go tests: the server
+// killed mid-storm, Omise in trouble during checkout, webhook chaos, a
+// refund race and an online backup. Each is bounded in time and runs in CI
+// with `go test ./...`; `go test -short` skips the slow ones (the crash and
+// backup drills, which build and start the real binary).
+//
+// The package has no code of its own: drills exercise the product through
+// its public packages (payments, db, omise, omise/sim) and, for crash and
+// backup, through the built `instore` binary.
+package drills

@@ -1,0 +1,237 @@
+package drills
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"instore/db"
+	"instore/omise"
+	"instore/omise/sim"
+	"instore/payments"
+)
+
+// webhookSecret is the base64 secret the drills' simulator signs with.
+const webhookSecret = "ZHJpbGwtd2ViaG9vay1zZWNyZXQtMzItYnl0ZXMhIQ=="
+
+// clock is a settable clock for the service (the simulator keeps real time).
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// env is the product's domain over a real SQLite file and the simulator
+// over HTTP, with the simulator's signed webhooks delivered to an endpoint
+// that does what POST /webhooks/omise does: verify, decode, receive.
+type env struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *db.DB
+	sim    *sim.Sim
+	client *omise.Client
+	svc    *payments.Service
+	clock  *clock
+	hook   *httptest.Server
+
+	refused atomic.Int64 // deliveries refused for their signature
+}
+
+type envOpts struct {
+	webhooks      bool
+	clientTimeout time.Duration
+}
+
+func newEnv(t *testing.T, o envOpts) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), clock: &clock{}}
+	d, err := db.Open(e.ctx, filepath.Join(t.TempDir(), "drill.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	e.db = d
+	e.hook = httptest.NewServer(http.HandlerFunc(e.serveWebhook))
+	t.Cleanup(e.hook.Close)
+	so := sim.Options{Logger: quiet()}
+	if o.webhooks {
+		so.WebhookURL = e.hook.URL
+		so.WebhookSecret = webhookSecret
+		so.WebhookRetryBase = 20 * time.Millisecond
+		so.WebhookMaxAttempts = 3
+	}
+	e.sim = sim.New(so)
+	t.Cleanup(e.sim.Close)
+	srv := httptest.NewServer(e.sim)
+	t.Cleanup(srv.Close)
+	if o.clientTimeout == 0 {
+		o.clientTimeout = 5 * time.Second
+	}
+	e.client, err = omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: o.clientTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = &payments.Service{DB: d, Omise: e.client, Now: e.clock.Now, TillTimeout: 90 * time.Second,
+		BarcodeKey: []byte("drill-barcode-key"), Log: quiet()}
+	return e
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// serveWebhook is the webhook endpoint's contract: a wrong signature is
+// refused with 401 and stores nothing; the event is stored and applied from
+// what Omise says; 503 when Omise could not be asked.
+func (e *env) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	if err := omise.VerifySignature(webhookSecret, r.Header.Get(omise.HeaderSignature), r.Header.Get(omise.HeaderSignatureTimestamp), body, time.Now()); err != nil {
+		e.refused.Add(1)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	ev, err := omise.DecodeEvent(body)
+	if err != nil {
+		http.Error(w, "not an event", http.StatusBadRequest)
+		return
+	}
+	out, err := e.svc.ReceiveWebhook(r.Context(), body, ev, "valid")
+	switch {
+	case err != nil && out.Retryable:
+		http.Error(w, "omise unavailable", http.StatusServiceUnavailable)
+	case err != nil:
+		http.Error(w, "error", http.StatusInternalServerError)
+	default:
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// postWebhook sends body to the endpoint, signed with secret (or with a
+// signature that does not match when secret is "").
+func (e *env) postWebhook(body []byte, secret string) int {
+	e.t.Helper()
+	now := time.Now()
+	sig := "00" + fmt.Sprintf("%062x", now.UnixNano())
+	if secret != "" {
+		var err error
+		if sig, err = omise.Sign(secret, now, body); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.hook.URL, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(omise.HeaderSignature, sig)
+	req.Header.Set(omise.HeaderSignatureTimestamp, fmt.Sprint(now.Unix()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitWebhooksQuiet waits until the simulator has made no delivery attempt
+// for quiet, or until limit.
+func (e *env) waitWebhooksQuiet(quiet, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	last, since := int64(-1), time.Now()
+	for time.Now().Before(deadline) {
+		n := e.sim.Stats().WebhookAttempts + int64(len(e.sim.Deliveries()))
+		if n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// createCharge makes a pending charge at the simulator as another till would.
+func (e *env) createCharge(i int, amount int64, meta map[string]string) *omise.Charge {
+	e.t.Helper()
+	oc, err := e.client.CreateCharge(e.ctx, omise.CreateChargeParams{Amount: amount, Currency: "THB", Metadata: meta,
+		InlineSource: &omise.CreateSourceParams{Type: omise.SourceBarcodeAlipay, Barcode: fmt.Sprintf("28%012d0000", i),
+			StoreID: "S1", StoreName: "Drill Store", TerminalID: "T1"}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return oc
+}
+
+// omiseCharges lists every charge the simulator holds.
+func (e *env) omiseCharges() []omise.Charge {
+	e.t.Helper()
+	var out []omise.Charge
+	for off := 0; ; {
+		page, err := e.client.ListCharges(e.ctx, omise.ListParams{Offset: off, Limit: 100, Order: omise.OrderChronological})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, page.Data...)
+		off += len(page.Data)
+		if len(page.Data) == 0 || off >= page.Total {
+			return out
+		}
+	}
+}
+
+// syncer is the background syncer as main wires it, run pass by pass.
+func (e *env) syncer() *payments.Syncer {
+	return &payments.Syncer{Svc: e.svc, Interval: time.Second,
+		Extra: []func(context.Context) error{e.svc.ResolveUnknownAttempts, e.svc.ExpireStaleTillCharges}}
+}
+
+// pass runs one syncer pass; errors are reported, not fatal (a pass meets
+// faults on purpose in some drills).
+func (e *env) pass() {
+	if err := e.syncer().Pass(e.ctx); err != nil {
+		e.t.Logf("syncer pass: %v", err)
+	}
+}
+
+// sameAsOmise fails the test for every local charge field that differs
+// from Omise's charge.
+func (e *env) sameAsOmise(oc *omise.Charge) {
+	e.t.Helper()
+	c, err := e.db.GetCharge(e.ctx, oc.ID)
+	if err != nil {
+		e.t.Errorf("charge %s: not stored locally: %v", oc.ID, err)
+		return
+	}
+	if c.Status != string(oc.Status) || c.Amount != oc.Amount || c.RefundedAmount != oc.RefundedAmount ||
+		c.Fee != oc.Fee || c.FeeVat != oc.FeeVat || c.Net != oc.Net || c.FailureCode != deref(oc.FailureCode) {
+		e.t.Errorf("charge %s: local %s amount=%d refunded=%d fee=%d/%d net=%d code=%q; Omise %s amount=%d refunded=%d fee=%d/%d net=%d code=%q",
+			oc.ID, c.Status, c.Amount, c.RefundedAmount, c.Fee, c.FeeVat, c.Net, c.FailureCode,
+			oc.Status, oc.Amount, oc.RefundedAmount, oc.Fee, oc.FeeVat, oc.Net, deref(oc.FailureCode))
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
