@@ -122,23 +122,38 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	return req, nil
 }
 
-// decodeObject decodes a 200 body into out after checking that it is the
-// object we asked for; anything else (an HTML page from a proxy, an error
-// object with status 200) means we cannot tell what happened.
+// decodeObject decodes a 200 body into out and checks that it is the object
+// we asked for; anything else (an HTML page from a proxy, an error object
+// with status 200) means we cannot tell what happened.
 func decodeObject(body []byte, want string, out any) error {
-	var head struct {
-		Object string `json:"object"`
-	}
-	if err := json.Unmarshal(body, &head); err != nil {
-		return errors.New("response is not a JSON object")
-	}
-	if head.Object != want {
-		return errors.New("response object is " + quoteShort(head.Object) + ", want " + want)
-	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return errors.New("cannot decode " + want + ": " + typeErrorText(err))
 	}
+	if got := objectOf(out); got != want {
+		return errors.New("response object is " + quoteShort(got) + ", want " + want)
+	}
 	return nil
+}
+
+// objectOf returns the "object" field of a decoded response.
+func objectOf(v any) string {
+	switch v := v.(type) {
+	case *Source:
+		return v.Object
+	case *Charge:
+		return v.Object
+	case *Refund:
+		return v.Object
+	case *Event:
+		return v.Object
+	case *List[Charge]:
+		return v.Object
+	case *List[Refund]:
+		return v.Object
+	case *List[Event]:
+		return v.Object
+	}
+	return ""
 }
 
 // isTimeout tells a deadline (ours or the caller's) or a network timeout
