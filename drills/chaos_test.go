@@ -130,7 +130,7 @@ func TestWebhookChaos(t *testing.T) {
 func eventJSON(id, key, chargeID, status string) []byte {
 	b, _ := json.Marshal(map[string]any{"object": "event", "id": id, "key": key, "livemode": false,
 		"created_at": time.Now().UTC().Format(time.RFC3339),
-		"data": map[string]any{"object": "charge", "id": chargeID, "status": status, "amount": 2000, "currency": "THB"}})
+		"data":       map[string]any{"object": "charge", "id": chargeID, "status": status, "amount": 2000, "currency": "THB"}})
 	return b
 }
 
