@@ -37,7 +37,7 @@ func call[T any](ctx context.Context, c *Client, r request) (*T, error) {
 // do sends r, maps every failure to *Error or *CallError, and decodes a 200
 // body into out. It never retries: Omise has no idempotency key, so a
 // repeated POST could create a second charge.
-func (c *Client) do(ctx context.Context, r request, out any) (err error) {
+func (c *Client) do(ctx context.Context, r request, out any) error {
 	start := time.Now()
 	result := "network"
 	if c.observe != nil {
@@ -58,8 +58,16 @@ func (c *Client) do(ctx context.Context, r request, out any) (err error) {
 
 	req, err := c.newRequest(ctx, r)
 	if err != nil {
-		result = "network"
 		return err
+	}
+	// A context that is already done never reaches the transport's trace
+	// hooks; say so plainly instead of reporting an unknown outcome.
+	if err := ctx.Err(); err != nil {
+		ce := &CallError{Endpoint: r.endpoint, Timeout: isTimeout(ctx, err), err: err}
+		if ce.Timeout {
+			result = "timeout"
+		}
+		return ce
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

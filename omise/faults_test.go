@@ -204,3 +204,37 @@ func TestObserve(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelledContextSendsNothing(t *testing.T) {
+	h := newHarness(t, omise.Config{})
+	ctx, cancel := context.WithCancel(testCtx(t))
+	cancel()
+	_, err := h.client.CreateCharge(ctx, barcodeCharge(2000, "att-cancelled"))
+	var ce *omise.CallError
+	if !errors.As(err, &ce) || ce.Sent || omise.IsUncertain(err) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want a certain, unsent CallError", err)
+	}
+	if n := len(h.rec.all()); n != 0 {
+		t.Errorf("%d requests reached the simulator", n)
+	}
+}
+
+// opaqueTransport fails every request without reporting any trace events,
+// like a third-party RoundTripper might.
+type opaqueTransport struct{}
+
+func (opaqueTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("connection reset by peer")
+}
+
+func TestOpaqueTransportFailureIsUncertain(t *testing.T) {
+	c, err := omise.New(omise.Config{PublicKey: testPublicKey, SecretKey: testSecretKey,
+		HTTPClient: &http.Client{Transport: opaqueTransport{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateCharge(testCtx(t), barcodeCharge(2000, "att-opaque"))
+	if !omise.IsUncertain(err) {
+		t.Errorf("without evidence that nothing was sent, the outcome is unknown: %v", err)
+	}
+}
