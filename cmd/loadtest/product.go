@@ -141,7 +141,7 @@ func commitTime(data []byte) (time.Time, bool) {
 	for _, k := range []string{"committed_at", "published_at", "at", "updated_at"} {
 		switch v := m[k].(type) {
 		case string:
-			if ts, err := time.Parse(time.RFC3339Nano, v); err == nil && ts.Nanosecond() != 0 {
+			if ts, err := time.Parse(time.RFC3339Nano, v); err == nil && strings.Contains(v, ".") {
 				return ts, true
 			}
 		case float64:
