@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+)
+
+// ChargeJSON is a local charge as the JSON API shows it.
+type ChargeJSON struct {
+	ID             string  `json:"id"`
+	Status         string  `json:"status"`
+	Amount         int64   `json:"amount"`
+	Currency       string  `json:"currency"`
+	Fee            int64   `json:"fee"`
+	FeeVat         int64   `json:"fee_vat"`
+	Net            int64   `json:"net"`
+	RefundedAmount int64   `json:"refunded_amount"`
+	FailureCode    *string `json:"failure_code"`
+	FailureMessage *string `json:"failure_message"`
+	StoreID        string  `json:"store_id"`
+	TerminalID     string  `json:"terminal_id"`
+	AttemptID      string  `json:"attempt_id,omitempty"`
+	SourceType     string  `json:"source_type"`
+	BarcodeMasked  string  `json:"barcode_masked"`
+	CreatedAt      string  `json:"created_at"`
+	UpdatedAt      string  `json:"updated_at"`
+	PaidAt         *string `json:"paid_at"`
+	ExpiredAt      *string `json:"expired_at"`
+}
+
+// NewChargeJSON maps a stored charge to its JSON form (times in UTC RFC 3339).
+func NewChargeJSON(c *db.Charge) ChargeJSON {
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	opt := func(t *time.Time) *string {
+		if t == nil {
+			return nil
+		}
+		s := ts(*t)
+		return &s
+	}
+	str := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return ChargeJSON{
+		ID: c.ID, Status: c.Status, Amount: c.Amount, Currency: c.Currency, Fee: c.Fee, FeeVat: c.FeeVat,
+		Net: c.Net, RefundedAmount: c.RefundedAmount, FailureCode: str(c.FailureCode),
+		FailureMessage: str(c.FailureMessage), StoreID: c.StoreID, TerminalID: c.TerminalID, AttemptID: c.AttemptID,
+		SourceType: c.SourceType, BarcodeMasked: c.BarcodeMasked, CreatedAt: ts(c.CreatedAt), UpdatedAt: ts(c.UpdatedAt),
+		PaidAt: opt(c.PaidAt), ExpiredAt: opt(c.ExpiredAt),
+	}
+}
+
+// API serves the JSON endpoints under /api.
+type API struct {
+	DB *db.DB
+}
+
+// GetCharge serves GET /api/charges/:id.
+func (h *API) GetCharge(c echo.Context) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	ch, err := h.DB.GetCharge(c.Request().Context(), c.Param("id"))
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.CanAccessStore(ch.StoreID)) {
+		// A charge of another store is answered as absent, not forbidden,
+		// so ids of other stores cannot be probed.
+		return c.JSON(http.StatusNotFound, map[string]string{"error": "not_found", "message": "charge not found"})
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, NewChargeJSON(ch))
+}

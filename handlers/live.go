@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+)
+
+// LiveFilter says which changes a live subscriber receives. Empty fields
+// match everything; Stores nil means every store (admins).
+type LiveFilter struct {
+	Stores     map[string]bool
+	StoreID    string
+	TerminalID string
+	ChargeID   string
+	AttemptID  string
+}
+
+// LiveSubscription is one open feed.
+type LiveSubscription interface {
+	// Frames delivers ready-to-write SSE frames.
+	Frames() <-chan []byte
+	// Dropped is closed when the broker gave up on a slow subscriber.
+	Dropped() <-chan struct{}
+	Close()
+}
+
+// LiveFeed is the broker as the live handler needs it.
+type LiveFeed interface {
+	Subscribe(LiveFilter) LiveSubscription
+}
+
+// Live serves GET /live as Server-Sent Events.
+type Live struct {
+	Feed      LiveFeed
+	Heartbeat time.Duration // default 15s
+}
+
+// Stream sends every change the user may see that matches the query
+// (?store=, ?terminal=, ?charge=, ?attempt=) until the client leaves.
+func (h *Live) Stream(c echo.Context) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	f := LiveFilter{
+		StoreID: c.QueryParam("store"), TerminalID: c.QueryParam("terminal"),
+		ChargeID: c.QueryParam("charge"), AttemptID: c.QueryParam("attempt"),
+	}
+	if u.Role != db.RoleAdmin {
+		// Everyone but an admin sees only their own store.
+		f.Stores = map[string]bool{u.StoreID: true}
+	}
+	sub := h.Feed.Subscribe(f)
+	defer sub.Close()
+
+	w := c.Response()
+	rc := http.NewResponseController(w.Writer)
+	// A stream lives for hours: the server's write timeout must not cut it.
+	_ = rc.SetWriteDeadline(time.Time{})
+	hdr := w.Header()
+	hdr.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
+	hdr.Set(echo.HeaderCacheControl, "no-cache, no-store")
+	hdr.Set("Connection", "keep-alive")
+	hdr.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte("retry: 2000\n: connected\n\n")); err != nil {
+		return nil
+	}
+	w.Flush()
+
+	hb := h.Heartbeat
+	if hb <= 0 {
+		hb = 15 * time.Second
+	}
+	ticker := time.NewTicker(hb)
+	defer ticker.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-sub.Dropped():
+			return nil
+		case <-ticker.C:
+			if _, err := w.Write([]byte(": heartbeat\n\n")); err != nil {
+				return nil
+			}
+			w.Flush()
+		case frame := <-sub.Frames():
+			if _, err := w.Write(frame); err != nil {
+				return nil
+			}
+			// Coalesce: write whatever else is already queued before one flush.
+			for more := true; more; {
+				select {
+				case f := <-sub.Frames():
+					if _, err := w.Write(f); err != nil {
+						return nil
+					}
+				default:
+					more = false
+				}
+			}
+			w.Flush()
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/metrics"
+	"instore/omise"
+	"instore/payments"
+)
+
+// maxWebhookBody bounds what we read from a webhook delivery.
+const maxWebhookBody = 1 << 20
+
+// WebhookReceiver is the domain as the webhook endpoint needs it.
+type WebhookReceiver interface {
+	ReceiveWebhook(ctx context.Context, raw []byte, ev *omise.Event, signature string) (payments.WebhookOutcome, error)
+}
+
+// Webhooks serves POST /webhooks/omise. It sits outside sessions and CSRF:
+// its trust comes from the signature (when a secret is configured) and,
+// always, from reading the event back from Omise.
+type Webhooks struct {
+	Payments WebhookReceiver
+	// Secret is the base64 webhook secret; empty = signatures not checked.
+	Secret  string
+	Metrics *metrics.M
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+func (h *Webhooks) count(result string) {
+	if h.Metrics != nil {
+		h.Metrics.Webhooks.WithLabelValues(result).Inc()
+	}
+}
+
+// Receive handles one delivery.
+func (h *Webhooks) Receive(c echo.Context) error {
+	req := c.Request()
+	mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if mt != echo.MIMEApplicationJSON {
+		h.count("bad_request")
+		return c.JSON(http.StatusUnsupportedMediaType, map[string]string{"error": "content type must be application/json"})
+	}
+	raw, err := io.ReadAll(io.LimitReader(req.Body, maxWebhookBody+1))
+	if err != nil {
+		h.count("bad_request")
+		return c.JSON(http.StatusBadRequest, map[string]string{"error": "unreadable body"})
+	}
+	if len(raw) > maxWebhookBody {
+		h.count("too_large")
+		return c.JSON(http.StatusRequestEntityTooLarge, map[string]string{"error": "body larger than 1 MiB"})
+	}
+	signature := "unsigned"
+	if h.Secret != "" {
+		now := time.Now()
+		if h.Now != nil {
+			now = h.Now()
+		}
+		err := omise.VerifySignature(h.Secret, req.Header.Get("Omise-Signature"), req.Header.Get("Omise-Signature-Timestamp"), raw, now)
+		if err != nil {
+			h.count("bad_signature")
+			h.logger().Warn("webhook refused: signature", "reason", err.Error(), "ip", c.RealIP())
+			return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid signature"})
+		}
+		signature = "valid"
+	}
+	ev, err := omise.DecodeEvent(raw)
+	if err != nil {
+		h.count("bad_request")
+		return c.JSON(http.StatusBadRequest, map[string]string{"error": "not an Omise event"})
+	}
+	out, err := h.Payments.ReceiveWebhook(req.Context(), raw, ev, signature)
+	if err != nil {
+		h.count("unavailable")
+		if out.Retryable || errors.Is(err, payments.ErrOmiseUnavailable) {
+			h.logger().Warn("webhook stored; omise unavailable, asking for a retry", "event", ev.ID)
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"event": ev.ID, "result": "retry"})
+		}
+		return err
+	}
+	h.count(out.Result)
+	return c.JSON(http.StatusOK, map[string]any{"event": ev.ID, "result": out.Result, "changed": out.Changed})
+}
+
+func (h *Webhooks) logger() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
