@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/payments"
 )
 
 // ChargeJSON is a local charge as the JSON API shows it.
@@ -79,4 +80,56 @@ func (h *API) GetCharge(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, NewChargeJSON(ch))
+}
+
+// chargeListJSON is GET /api/charges' answer.
+type chargeListJSON struct {
+	Object     string       `json:"object"`
+	Data       []ChargeJSON `json:"data"`
+	NextCursor string       `json:"next_cursor"`
+	Count      *int64       `json:"count,omitempty"`
+	Totals     *totalsJSON  `json:"totals,omitempty"`
+}
+
+type totalsJSON struct {
+	Amount         int64 `json:"amount"`
+	Fee            int64 `json:"fee"`
+	FeeVat         int64 `json:"fee_vat"`
+	Net            int64 `json:"net"`
+	RefundedAmount int64 `json:"refunded_amount"`
+}
+
+// ListCharges serves GET /api/charges with the same filters as /charges
+// (store, terminal, status, from, to, min, max, q, cursor, limit), newest
+// first; pass next_cursor back as cursor for the next page; totals=1 adds
+// the count and sums for the whole filter.
+func (h *API) ListCharges(c echo.Context) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	f, errs := payments.ParseChargeFilter(c.QueryParams(), payments.ScopeOf(u))
+	if len(errs) > 0 {
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": "invalid_filter", "fields": errs})
+	}
+	ctx := c.Request().Context()
+	rows, next, err := h.DB.ListCharges(ctx, f)
+	if err != nil {
+		return err
+	}
+	out := chargeListJSON{Object: "list", Data: make([]ChargeJSON, 0, len(rows)), NextCursor: next}
+	for _, ch := range rows {
+		out.Data = append(out.Data, NewChargeJSON(ch))
+	}
+	// Totals read every matching row; a client asks for them (totals=1)
+	// rather than paying for them on every page.
+	if c.QueryParam("totals") == "1" {
+		t, err := h.DB.ChargeTotals(ctx, f)
+		if err != nil {
+			return err
+		}
+		out.Count = &t.Count
+		out.Totals = &totalsJSON{Amount: t.Amount, Fee: t.Fee, FeeVat: t.FeeVat, Net: t.Net, RefundedAmount: t.Refunded}
+	}
+	return c.JSON(http.StatusOK, out)
 }
