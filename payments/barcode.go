@@ -16,13 +16,34 @@ const (
 	AlipayPlusMaxLen    = 32
 )
 
-// kedmanee maps what the Thai Kedmanee layout types on the number row
-// (Digit1..Digit0) back to the digit the scanner meant. A wedge scanner
-// sends key positions, so with Thai input active a code like 2810… arrives
-// as "/คๅจ…".
-var kedmanee = map[rune]byte{
-	'ๅ': '1', '/': '2', '-': '3', 'ภ': '4', 'ถ': '5',
-	'ุ': '6', 'ึ': '7', 'ค': '8', 'ต': '9', 'จ': '0',
+// kedmaneeDigit maps what the Thai Kedmanee layout types on the number
+// row (Digit1..Digit0: ๅ / - ภ ถ ุ ึ ค ต จ) back to the digit the scanner
+// meant. A wedge scanner sends key positions, so with Thai input active a
+// code like 2810… arrives as "/คๅจ…".
+func kedmaneeDigit(r rune) (byte, bool) {
+	switch r {
+	case 'ๅ':
+		return '1', true
+	case '/':
+		return '2', true
+	case '-':
+		return '3', true
+	case 'ภ':
+		return '4', true
+	case 'ถ':
+		return '5', true
+	case 'ุ':
+		return '6', true
+	case 'ึ':
+		return '7', true
+	case 'ค':
+		return '8', true
+	case 'ต':
+		return '9', true
+	case 'จ':
+		return '0', true
+	}
+	return 0, false
 }
 
 // NormaliseBarcode turns scanned or pasted text into the payment code the
@@ -53,7 +74,7 @@ func NormaliseBarcode(s string) (code string, mapped bool) {
 			mapped = true
 		case isBarcodeSpace(r):
 		default:
-			if d, ok := kedmanee[r]; ok {
+			if d, ok := kedmaneeDigit(r); ok {
 				b.WriteByte(d)
 				mapped = true
 				continue

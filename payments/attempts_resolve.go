@@ -1,0 +1,161 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"instore/db"
+	"instore/omise"
+)
+
+// DefaultTillTimeout is INSTORE_TILL_TIMEOUT's default.
+const DefaultTillTimeout = 90 * time.Second
+
+const (
+	// unknownGrace is how long after an attempt was made Omise may still
+	// be missing its charge from lists. Past it, no charge means Omise never
+	// acted on the request (our client gives up long before), so the sale
+	// can safely be called failed.
+	unknownGrace = 2 * time.Minute
+	// staleCreating is how long an attempt may stay creating before we
+	// assume the request making it died (a crash, a deploy) and look its
+	// charge up like an unknown one.
+	staleCreating = 2 * time.Minute
+	// resolveBatch bounds the attempts and charges handled per pass.
+	resolveBatch = 100
+	// resolvePages bounds the Omise list pages read per pass.
+	resolvePages = 20
+)
+
+// tillTimeout is Service.TillTimeout or its default.
+func (s *Service) tillTimeout() time.Duration {
+	if s.TillTimeout > 0 {
+		return s.TillTimeout
+	}
+	return DefaultTillTimeout
+}
+
+// ResolveUnknownAttempts finds out what happened to till sales whose Omise
+// answer was lost. It lists Omise charges created since just before the
+// oldest such attempt and matches metadata.attempt_id: a match is applied
+// (the attempt follows its charge); no match after a grace period means
+// Omise never made the charge, and the attempt fails with "ask for a new
+// code". Attempts stuck in creating (their request died) are treated the
+// same. The syncer calls this every interval.
+func (s *Service) ResolveUnknownAttempts(ctx context.Context) error {
+	now := s.now()
+	stale, err := s.DB.ListAttemptsByStatus(ctx, db.AttemptCreating, now.Add(-staleCreating), resolveBatch)
+	if err != nil {
+		return err
+	}
+	for _, a := range stale {
+		if _, err := s.moveAttemptFrom(ctx, a, db.AttemptCreating, db.AttemptUnknown, "", "", "abandoned while creating"); err != nil {
+			return err
+		}
+	}
+	unknown, err := s.DB.ListAttemptsByStatus(ctx, db.AttemptUnknown, now.Add(time.Second), resolveBatch)
+	if err != nil || len(unknown) == 0 {
+		return err
+	}
+	var errs []error
+	wanted := make(map[string]*db.Attempt, len(unknown))
+	from := unknown[0].CreatedAt
+	for _, a := range unknown {
+		if a.ChargeID != "" {
+			// We know the charge; only storing it failed.
+			if _, err := s.SyncCharge(ctx, a.ChargeID); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		wanted[a.AttemptID] = a
+		if a.CreatedAt.Before(from) {
+			from = a.CreatedAt
+		}
+	}
+	if len(wanted) == 0 {
+		return errors.Join(errs...)
+	}
+	complete, err := s.findAttemptCharges(ctx, from.Add(-time.Minute), wanted)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if !complete {
+		return errors.Join(errs...)
+	}
+	for _, a := range wanted {
+		if now.Sub(a.CreatedAt) < unknownGrace {
+			continue
+		}
+		s.log().Info("till: no charge at Omise for an unknown attempt; failing it", "attempt", a.AttemptID)
+		if _, err := s.moveAttemptFrom(ctx, a, db.AttemptUnknown, db.AttemptFailed, "", CodeNoCharge, "no charge at Omise"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// findAttemptCharges pages through Omise's charges created since from and
+// applies each one whose metadata names a wanted attempt, removing it from
+// wanted. complete reports that the whole list was read, which is the only
+// case in which a missing charge proves anything.
+func (s *Service) findAttemptCharges(ctx context.Context, from time.Time, wanted map[string]*db.Attempt) (complete bool, err error) {
+	offset := 0
+	for page := 0; page < resolvePages && len(wanted) > 0; page++ {
+		list, err := s.Omise.ListCharges(ctx, omise.ListParams{
+			From: from, Order: omise.OrderChronological, Limit: resolveBatch, Offset: offset,
+		})
+		if err != nil {
+			return false, err
+		}
+		for i := range list.Data {
+			oc := &list.Data[i]
+			id := oc.MetadataString(MetaAttemptID)
+			if _, ok := wanted[id]; !ok {
+				continue
+			}
+			if _, err := s.ApplyCharge(ctx, oc); err != nil {
+				return false, err
+			}
+			s.log().Info("till: unknown attempt resolved from Omise's charge list", "attempt", id, "charge", oc.ID)
+			delete(wanted, id)
+		}
+		offset += len(list.Data)
+		if len(list.Data) < resolveBatch || (list.Total > 0 && offset >= list.Total) {
+			return true, nil
+		}
+	}
+	return len(wanted) == 0, nil
+}
+
+// ExpireStaleTillCharges expires till charges still pending after the
+// till timeout (INSTORE_TILL_TIMEOUT), as Alipay wants an unanswered
+// in-store payment cancelled rather than left open. A charge the customer
+// paid meanwhile ends successful (ExpireCharge re-reads it). The syncer
+// calls this every interval.
+func (s *Service) ExpireStaleTillCharges(ctx context.Context) error {
+	stale, err := s.DB.ListAttemptsByStatus(ctx, db.AttemptPending, s.now().Add(-s.tillTimeout()), resolveBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range stale {
+		if a.ChargeID == "" {
+			continue
+		}
+		if _, err := s.ExpireCharge(ctx, System, a.ChargeID); err != nil && !errors.Is(err, ErrNotPending) {
+			if errors.Is(err, db.ErrNotFound) {
+				continue
+			}
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// TillDeadline is when a till attempt's charge will be expired if the
+// customer has not confirmed: the countdown on the waiting screen.
+func (s *Service) TillDeadline(a *db.Attempt) time.Time {
+	return a.CreatedAt.Add(s.tillTimeout())
+}
