@@ -18,6 +18,7 @@ type paymentMethod struct {
 	Currencies       []string `json:"currencies"`
 	CardBrands       any      `json:"card_brands"`
 	InstallmentTerms any      `json:"installment_terms"`
+	LoanInstallment  any      `json:"loan_installment_terms"`
 	Banks            []string `json:"banks"`
 	Provider         any      `json:"provider"`
 }
@@ -34,7 +35,9 @@ func (s *Sim) capability(q *request) (any, *Error) {
 		Banks:    []string{},
 		Country:  "TH",
 		Limits: map[string]any{
-			"charge_amount": map[string]int64{"min": MinAmount, "max": s.o.MaxAmount},
+			"charge_amount":      map[string]int64{"min": MinAmount, "max": s.o.MaxAmount},
+			"transfer_amount":    map[string]int64{"min": 3000, "max": 100000000000},
+			"installment_amount": map[string]int64{"min": 200000},
 		},
 		PaymentMethods:      []paymentMethod{pm("barcode_alipay"), pm("alipayplus_upm")},
 		TokenizationMethods: []string{},

@@ -48,31 +48,34 @@ var (
 
 // Errors whose messages are ours (Omise's are unknown).
 var (
-	errAmountMissing    = newErr(http.StatusBadRequest, "bad_request", "amount is required")
-	errCurrencyMissing  = newErr(http.StatusBadRequest, "bad_request", "currency is required")
-	errBarcodeMissing   = newErr(http.StatusBadRequest, "bad_request", "barcode is required")
-	errBarcode          = newErr(http.StatusBadRequest, "bad_request", "barcode is invalid")
-	errMetadata         = newErr(http.StatusBadRequest, "bad_request", "metadata must be an object")
-	errDescription      = newErr(http.StatusBadRequest, "bad_request", "description must be a string")
-	errSourceParam      = newErr(http.StatusBadRequest, "bad_request", "source must be a source id or an object")
-	errNoPaymentMethod  = newErr(http.StatusBadRequest, "invalid_charge", "card, customer or source is required")
-	errSourceAmount     = newErr(http.StatusBadRequest, "invalid_charge", "amount does not match source amount")
-	errSourceUsed       = newErr(http.StatusBadRequest, "invalid_charge", "source was already used")
-	errNotPending       = newErr(http.StatusBadRequest, "bad_request", "charge is not pending")
-	errFailureCode      = newErr(http.StatusBadRequest, "bad_request", "failure_code is not supported")
-	errRefundAmount     = newErr(http.StatusBadRequest, "bad_request", "amount must be greater than 0")
-	errRefundExceeds    = newErr(http.StatusBadRequest, "failed_refund", "amount exceeds the refundable amount")
-	errRefundFull       = newErr(http.StatusBadRequest, "failed_refund", "charge has already been fully refunded")
-	errRefundTooMany    = newErr(http.StatusBadRequest, "failed_refund", "charge has reached the maximum number of refunds")
-	errRefundTooOld     = newErr(http.StatusBadRequest, "failed_refund", "charge is too old to be refunded")
-	errBadParam         = newErr(http.StatusBadRequest, "bad_request", "request body is not valid")
-	errStatus           = newErr(http.StatusBadRequest, "bad_request", "status is not supported")
-	errUnknownPath      = newErr(http.StatusNotFound, "not_found", "the requested resource was not found")
-	errRequestTooLarge  = newErr(http.StatusRequestEntityTooLarge, "bad_request", "request body is too large")
-	errListParam        = func(name string) *Error { return newErr(http.StatusBadRequest, "bad_request", name+" is invalid") }
-	errAmountTooSmall   = newErr(http.StatusBadRequest, "invalid_charge", fmt.Sprintf("amount must be greater than or equal to %d (thb subunits)", MinAmount))
-	errSourceAmountSize = func(e *Error) *Error { return newErr(e.Status, "bad_request", e.Message) }
+	errAmountMissing   = newErr(http.StatusBadRequest, "bad_request", "amount is required")
+	errCurrencyMissing = newErr(http.StatusBadRequest, "bad_request", "currency is required")
+	errBarcodeMissing  = newErr(http.StatusBadRequest, "bad_request", "barcode is required")
+	errBarcode         = newErr(http.StatusBadRequest, "bad_request", "barcode is invalid")
+	errMetadata        = newErr(http.StatusBadRequest, "bad_request", "metadata must be an object")
+	errDescription     = newErr(http.StatusBadRequest, "bad_request", "description must be a string")
+	errSourceParam     = newErr(http.StatusBadRequest, "bad_request", "source must be a source id or an object")
+	errNoPaymentMethod = newErr(http.StatusBadRequest, "invalid_charge", "card, customer or source is required")
+	errSourceAmount    = newErr(http.StatusBadRequest, "invalid_charge", "amount does not match source amount")
+	errSourceUsed      = newErr(http.StatusBadRequest, "invalid_charge", "source was already used")
+	errNotPending      = newErr(http.StatusBadRequest, "bad_request", "charge is not pending")
+	errFailureCode     = newErr(http.StatusBadRequest, "bad_request", "failure_code is not supported")
+	errRefundAmount    = newErr(http.StatusBadRequest, "bad_request", "amount must be greater than 0")
+	errRefundExceeds   = newErr(http.StatusBadRequest, "failed_refund", "amount exceeds the refundable amount")
+	errRefundFull      = newErr(http.StatusBadRequest, "failed_refund", "charge has already been fully refunded")
+	errRefundTooMany   = newErr(http.StatusBadRequest, "failed_refund", "charge has reached the maximum number of refunds")
+	errRefundTooOld    = newErr(http.StatusBadRequest, "failed_refund", "charge is too old to be refunded")
+	errBadParam        = newErr(http.StatusBadRequest, "bad_request", "request body is not valid")
+	errStatus          = newErr(http.StatusBadRequest, "bad_request", "status is not supported")
+	errUnknownPath     = newErr(http.StatusNotFound, "not_found", "the requested resource was not found")
+	errRequestTooLarge = newErr(http.StatusRequestEntityTooLarge, "bad_request", "request body is too large")
+	errListParam       = func(name string) *Error { return newErr(http.StatusBadRequest, "bad_request", name+" is invalid") }
+	errAmountTooSmall  = newErr(http.StatusBadRequest, "invalid_charge", fmt.Sprintf("amount must be greater than or equal to %d (thb subunits)", MinAmount))
 )
+
+// asBadRequest keeps e's message under the code bad_request, which is what
+// the sources endpoint uses for every parameter error recorded.
+func asBadRequest(e *Error) *Error { return newErr(e.Status, "bad_request", e.Message) }
 
 // errAmountTooLarge quotes the configured maximum (the wording mirrors the
 // real minimum message; ours).

@@ -112,6 +112,7 @@ func TestValidation(t *testing.T) {
 		{"source barcode letters", "/sources", map[string]any{"type": "barcode_alipay", "currency": "thb", "amount": 100000, "barcode": "12345abcde"}, 400, "bad_request", "barcode is invalid"},
 		{"source barcode short", "/sources", map[string]any{"type": "barcode_alipay", "currency": "thb", "amount": 100000, "barcode": "123456789"}, 400, "bad_request", "barcode is invalid"},
 		{"source barcode missing", "/sources", map[string]any{"type": "barcode_alipay", "currency": "thb", "amount": 100000}, 400, "bad_request", "barcode is required"},
+		{"source amount 1999", "/sources", map[string]any{"type": "barcode_alipay", "currency": "thb", "amount": 1999, "barcode": "1234567890"}, 400, "bad_request", "amount must be greater than or equal to 2000 (thb subunits)"},
 		{"charge amount 1999", "/charges", inline(map[string]any{"amount": 1999}), 400, "invalid_charge", "amount must be greater than or equal to 2000 (thb subunits)"},
 		{"charge amount 2000", "/charges", inline(map[string]any{"amount": 2000}), 200, "", ""},
 		{"charge amount max", "/charges", inline(map[string]any{"amount": 100000000}), 200, "", ""},

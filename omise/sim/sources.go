@@ -32,8 +32,7 @@ func validBarcode(b string) bool {
 	return true
 }
 
-// checkAmount parses and range-checks an amount. The error codes are those
-// of charges; sources turn them into bad_request.
+// checkAmount parses an amount parameter.
 func (s *Sim) checkAmount(v any, present bool) (int64, *Error) {
 	if !present {
 		return 0, errAmountMissing
@@ -45,6 +44,8 @@ func (s *Sim) checkAmount(v any, present bool) (int64, *Error) {
 	return n, nil
 }
 
+// checkRange applies the charge amount bounds (codes as for charges; the
+// sources endpoint turns them into bad_request).
 func (s *Sim) checkRange(n int64) *Error {
 	if n < MinAmount {
 		return errAmountTooSmall
@@ -101,7 +102,7 @@ func (s *Sim) createSource(q *request) (any, *Error) {
 		return nil, e
 	}
 	if e := s.checkRange(amount); e != nil {
-		return nil, errSourceAmountSize(e)
+		return nil, asBadRequest(e)
 	}
 	src.created = q.now
 	out := renderSource(src) // before src is shared
