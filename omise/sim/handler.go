@@ -151,8 +151,6 @@ func match(method, path string) (rt route, id, sub string) {
 
 // request is what a handler needs.
 type request struct {
-	r       *http.Request
-	rt      route
 	id, sub string
 	p       params
 	version string
@@ -230,7 +228,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.expireDue() // cheap when nothing is due; keeps reads exact between ticks
-	q := &request{r: r, rt: rt, id: id, sub: sub, p: p, version: version, now: s.stamp()}
+	q := &request{id: id, sub: sub, p: p, version: version, now: s.stamp()}
 	body, e := handlers[rt](s, q)
 	if e != nil {
 		s.writeError(w, e)

@@ -3,8 +3,10 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -745,4 +747,23 @@ func TestConcurrentUse(t *testing.T) {
 	if h.sim.CountCharges() != 120 || h.sim.Stats().ChargesCreated != 120 {
 		t.Fatalf("charges %d", h.sim.CountCharges())
 	}
+}
+
+// TestCloseStopsGoroutines: Close waits for every background goroutine.
+func TestCloseStopsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	rc := newReceiver(t, 500, 500, 500)
+	s := New(Options{WebhookURL: rc.srv.URL, AutoOutcome: true, AutoOutcomeDelay: time.Hour, WebhookRetryBase: time.Hour})
+	for i := 0; i < 3; i++ {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, benchRequest("POST", "/charges", benchChargeBody))
+		if w.Code != 200 {
+			t.Fatal(w.Body.String())
+		}
+	}
+	waitFor(t, "first attempts", func() bool { return len(s.Deliveries()) == 3 })
+	s.Close()
+	s.Close() // idempotent
+	rc.srv.CloseClientConnections()
+	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
 }
