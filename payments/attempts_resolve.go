@@ -159,3 +159,37 @@ func (s *Service) ExpireStaleTillCharges(ctx context.Context) error {
 func (s *Service) TillDeadline(a *db.Attempt) time.Time {
 	return a.CreatedAt.Add(s.tillTimeout())
 }
+
+// tillRefreshEvery bounds how often a till's polling re-reads one charge
+// from Omise: Alipay's own guidance is to ask about every 3 seconds.
+const tillRefreshEvery = 2 * time.Second
+
+// RefreshTillAttempt is what a till waiting for the customer asks every few
+// seconds. For a pending sale it re-reads the charge from Omise (at most
+// every tillRefreshEvery), so a lost webhook never leaves the till waiting;
+// once the till timeout has passed it expires the charge right away, as
+// Alipay asks, instead of waiting for the syncer's next pass. It returns
+// the attempt as it then stands.
+func (s *Service) RefreshTillAttempt(ctx context.Context, attemptID string) (*db.Attempt, error) {
+	att, err := s.DB.GetAttempt(ctx, attemptID)
+	if err != nil || att.Status != db.AttemptPending || att.ChargeID == "" {
+		return att, err
+	}
+	now := s.now()
+	switch c, err := s.DB.GetCharge(ctx, att.ChargeID); {
+	case err != nil:
+		return nil, err
+	case c.Status != string(omise.StatusPending):
+	case !now.Before(s.TillDeadline(att)):
+		if _, err := s.ExpireCharge(ctx, System, att.ChargeID); err != nil && !errors.Is(err, ErrNotPending) {
+			s.log().Warn("till: expiring a timed-out charge failed; the syncer retries", "charge", att.ChargeID, "err", err)
+		}
+	case now.Sub(c.SyncedAt) >= tillRefreshEvery:
+		if _, err := s.SyncCharge(ctx, att.ChargeID); err != nil {
+			s.log().Warn("till: re-reading a pending charge failed", "charge", att.ChargeID, "err", err)
+		}
+	default:
+		return att, nil
+	}
+	return s.DB.GetAttempt(ctx, attemptID)
+}

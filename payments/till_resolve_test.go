@@ -168,3 +168,38 @@ func TestCancelRacingPaymentShowsPaid(t *testing.T) {
 		t.Fatalf("cancel: %+v, %v", got, err)
 	}
 }
+
+func TestRefreshTillAttempt(t *testing.T) {
+	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
+	att, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, tillCode, 5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.sim.MarkPaid(att.ChargeID); err != nil {
+		t.Fatal(err)
+	}
+	// Asked again at once, the stored charge is fresh enough: no Omise call.
+	before := h.sim.Stats().Requests["GET /charges/{id}"]
+	got, err := h.svc.RefreshTillAttempt(h.ctx, att.AttemptID)
+	if err != nil || got.Status != db.AttemptPending || h.sim.Stats().Requests["GET /charges/{id}"] != before {
+		t.Fatalf("immediate refresh: %+v, %v", got, err)
+	}
+	// A few seconds later the poll re-reads the charge and sees the payment
+	// even though no webhook arrived.
+	h.svc.Now = func() time.Time { return time.Now().Add(3 * time.Second) }
+	got, err = h.svc.RefreshTillAttempt(h.ctx, att.AttemptID)
+	if err != nil || got.Status != db.AttemptSuccessful {
+		t.Fatalf("refresh after payment: %+v, %v", got, err)
+	}
+
+	// Past the till timeout, the poll expires the charge.
+	next, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, "281033333333333339", 5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	got, err = h.svc.RefreshTillAttempt(h.ctx, next.AttemptID)
+	if err != nil || got.Status != db.AttemptExpired {
+		t.Fatalf("refresh after the timeout: %+v, %v", got, err)
+	}
+}
