@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"instore/config"
+	"instore/db"
+	"instore/i18n"
+)
+
+const usage = `usage:
+  instore                                   start the server (settings from the environment; see README)
+  instore user add --username NAME --role cashier|manager|finance|admin [--store STORE_ID]
+                                            create a user; the password (at least 10 characters) is read from stdin
+  instore user passwd NAME                  set a user's password from stdin; ends all their sessions
+  instore terminal add --store-id S --store-name N --terminal-id T [--label L] [--source-type barcode_alipay|alipayplus_upm]
+                                            add a terminal, creating or renaming the store as needed`
+
+// errUsage marks bad command-line arguments.
+var errUsage = errors.New("bad arguments")
+
+// usageError prints the usage and returns an error naming what was wrong.
+func usageError(stdout io.Writer, format string, a ...any) error {
+	fmt.Fprintln(stdout, usage)
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+// runCLI runs one admin command against the database of the configuration.
+func runCLI(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	cmd := strings.Join(args[:min(2, len(args))], " ")
+	switch {
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	case cmd == "user add", cmd == "user passwd", cmd == "terminal add":
+	default:
+		return usageError(stdout, "unknown command %q", strings.Join(args, " "))
+	}
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	switch cmd {
+	case "user add":
+		return cliUserAdd(ctx, d, args[2:], stdin, stdout)
+	case "user passwd":
+		return cliUserPasswd(ctx, d, args[2:], stdin, stdout)
+	default:
+		return cliTerminalAdd(ctx, d, cfg, args[2:], stdout)
+	}
+}
+
+// invalid is a validation failure in English and Thai.
+func invalid(field, msgID string) error {
+	return fmt.Errorf("%s: %s / %s", field, i18n.TLang(i18n.EN, msgID), i18n.TLang(i18n.TH, msgID))
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // our usage text replaces flag's
+	return fs
+}
+
+func cliUserAdd(ctx context.Context, d *db.DB, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := newFlags("user add")
+	username := fs.String("username", "", "")
+	role := fs.String("role", "", "")
+	store := fs.String("store", "", "")
+	if err := fs.Parse(args); err != nil {
+		return usageError(stdout, "user add: %v", err)
+	}
+	if fs.NArg() > 0 || *username == "" || *role == "" {
+		return usageError(stdout, "user add needs --username and --role")
+	}
+	name := strings.ToLower(*username)
+	switch r := db.Role(*role); {
+	case !db.ValidUsername(name):
+		return invalid("--username", "err.username.format")
+	case !r.Valid():
+		return invalid("--role", "err.role.invalid")
+	case r != db.RoleAdmin && *store == "":
+		return invalid("--store", "err.store.required")
+	}
+	pw, err := readPassword(stdin, stdout)
+	if err != nil {
+		return err
+	}
+	hash, err := db.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	u, err := d.CreateUser(ctx, db.CLI, db.NewUser{Username: name, Role: db.Role(*role), StoreID: *store, PasswordHash: hash})
+	switch {
+	case errors.Is(err, db.ErrExists):
+		return invalid("--username", "err.username.taken")
+	case errors.Is(err, db.ErrNotFound):
+		return fmt.Errorf("--store %s: no such store; create it with `instore terminal add` first", *store)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s (%s)\n", u.Username, u.Role)
+	return nil
+}
+
+func cliUserPasswd(ctx context.Context, d *db.DB, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		return usageError(stdout, "user passwd takes exactly one username")
+	}
+	u, err := d.GetUserByUsername(ctx, strings.ToLower(args[0]))
+	if errors.Is(err, db.ErrNotFound) {
+		return fmt.Errorf("no user %q", args[0])
+	}
+	if err != nil {
+		return err
+	}
+	pw, err := readPassword(stdin, stdout)
+	if err != nil {
+		return err
+	}
+	hash, err := db.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if _, err := d.SetUserPassword(ctx, db.CLI, u.ID, hash); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password of %s changed; their sessions have ended\n", u.Username)
+	return nil
+}
+
+func cliTerminalAdd(ctx context.Context, d *db.DB, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := newFlags("terminal add")
+	storeID := fs.String("store-id", "", "")
+	storeName := fs.String("store-name", "", "")
+	terminalID := fs.String("terminal-id", "", "")
+	label := fs.String("label", "", "")
+	sourceType := fs.String("source-type", "", "")
+	if err := fs.Parse(args); err != nil {
+		return usageError(stdout, "terminal add: %v", err)
+	}
+	if fs.NArg() > 0 || *storeID == "" || *storeName == "" || *terminalID == "" {
+		return usageError(stdout, "terminal add needs --store-id, --store-name and --terminal-id")
+	}
+	switch {
+	case !db.ValidStoreID(*storeID):
+		return invalid("--store-id", "err.store_id.format")
+	case !db.ValidStoreName(*storeName):
+		return invalid("--store-name", "err.store_name.format")
+	case !db.ValidTerminalID(*terminalID):
+		return invalid("--terminal-id", "err.terminal_id.format")
+	case !db.ValidLabel(*label):
+		return invalid("--label", "err.label.format")
+	case *sourceType != "" && !db.ValidSourceType(*sourceType):
+		return invalid("--source-type", "err.source_type.invalid")
+	}
+	st := db.Store{StoreID: *storeID, StoreName: *storeName, SourceType: *sourceType}
+	if st.SourceType == "" {
+		st.SourceType = cfg.SourceType
+		if old, err := d.GetStore(ctx, *storeID); err == nil {
+			st.SourceType = old.SourceType // an existing store keeps its type unless told otherwise
+		}
+	}
+	if _, err := d.UpsertStore(ctx, db.CLI, st); err != nil {
+		return err
+	}
+	_, err := d.CreateTerminal(ctx, db.CLI, db.Terminal{StoreID: *storeID, TerminalID: *terminalID, Label: *label})
+	if errors.Is(err, db.ErrExists) {
+		return invalid("--terminal-id", "err.terminal_id.taken")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added terminal %s to store %s (%s, %s)\n", *terminalID, *storeID, *storeName, st.SourceType)
+	return nil
+}
+
+// readPassword reads one line from stdin. On an interactive terminal it
+// prompts first (the input is echoed: prefer piping it in).
+func readPassword(stdin io.Reader, stdout io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprint(stdout, "password (at least 10 characters): ")
+		}
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if !db.ValidPassword(pw) {
+		return "", invalid("password (stdin)", "err.password.length")
+	}
+	return pw, nil
+}

@@ -1,0 +1,198 @@
+// Command instore is a back-office and browser till for Thai merchants
+// taking Alipay In-Store payments through Omise. Run without arguments it
+// serves the web application; with arguments it is the admin CLI.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"instore/config"
+	"instore/db"
+	"instore/metrics"
+	"instore/omise"
+	"instore/omise/sim"
+	"instore/payments"
+	"instore/reqctx"
+	"instore/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "instore:", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownTimeout bounds how long in-flight requests may take to finish.
+const shutdownTimeout = 10 * time.Second
+
+// run is the whole program: a CLI command when args are given, else the
+// server until ctx is cancelled. It returns errors instead of exiting.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 {
+		return runCLI(ctx, args, getenv, stdin, stdout)
+	}
+	cfg, err := config.Parse(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(reqctx.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))
+	d, err := db.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("INSTORE_ADDR %s: %w", cfg.Addr, err)
+	}
+	base := baseURL(ln.Addr())
+	m := metrics.New()
+
+	// Demo mode: the simulator answers on this listener under /sim/omise
+	// and delivers its webhooks back to us.
+	var simHandler http.Handler
+	if cfg.Demo {
+		cfg.APIURL = base + "/sim/omise"
+		s := sim.New(sim.Options{
+			PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
+			WebhookURL: base + "/webhooks/omise", WebhookSecret: cfg.WebhookSecret,
+			WebhooksOff: !cfg.SimWebhooks, AutoOutcome: true, Logger: log,
+		})
+		defer s.Close()
+		simHandler = s
+	}
+	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey, Observe: m.ObserveOmise})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("OMISE_API_URL: %w", err)
+	}
+	notes, err := bootstrap(ctx, cfg, d)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	// Payments: the domain service, the live broker it tells after each
+	// commit, and the syncer that makes missed webhooks harmless.
+	barcodeKey, err := secretSetting(ctx, d, "till.barcode_key")
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	broker := web.NewBroker(m)
+	svc := &payments.Service{DB: d, Omise: client, Notify: broker, Metrics: m, Log: log,
+		TillTimeout: cfg.TillTimeout, BarcodeKey: barcodeKey}
+	syncer := &payments.Syncer{Svc: svc, Interval: cfg.SyncInterval, MaxInFlight: 4,
+		Extra: []func(context.Context) error{svc.ResolveUnknownAttempts, svc.ExpireStaleTillCharges}}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	workers.Add(1)
+	go func() { defer workers.Done(); syncer.Run(workCtx) }()
+	// Background work stops after the HTTP servers have drained.
+	defer func() { stopWork(); workers.Wait() }()
+
+	app, err := web.New(web.Deps{Config: cfg, DB: d, Metrics: m, Log: log, Sim: simHandler,
+		Payments: svc, Broker: broker, Syncer: syncer, Work: workCtx})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		msrv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("INSTORE_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+	}
+	go func() { errc <- srv.Serve(ln) }()
+
+	mode := ""
+	if cfg.Demo {
+		mode = " (demo mode: embedded Omise simulator at " + cfg.APIURL + ", no real money)"
+	}
+	fmt.Fprintf(stdout, "instore listening on %s%s\nURL %s\n", base, mode, base)
+	if cfg.MetricsAddr != "" {
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", cfg.MetricsAddr)
+	}
+	for _, n := range notes {
+		fmt.Fprintln(stdout, n)
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			log.Warn("shutdown: closing remaining connections", "err", err)
+			s.Close()
+		}
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
+}
+
+// baseURL is the URL a browser on this machine opens for addr: an
+// unspecified host (0.0.0.0, ::) becomes 127.0.0.1.
+func baseURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+}
+
+// secretSetting returns a random 32-byte key stored under name, creating it
+// on first use, so it survives restarts without being configured.
+func secretSetting(ctx context.Context, d *db.DB, name string) ([]byte, error) {
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, err
+	}
+	v, err := d.InitSetting(ctx, name, hex.EncodeToString(buf))
+	if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", name, err)
+	}
+	return hex.DecodeString(v)
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/handlers"
+	"instore/static"
+)
+
+// routes registers every route of the application, each with the rule of
+// who may call it (see Rule). Register through r only: New fails on a
+// route without a rule.
+func (a *App) routes(r *router) {
+	d := a.deps
+	auth := &handlers.Auth{DB: d.DB, Sessions: a.sessions, Limiter: a.throttle, Now: a.now, Log: a.log}
+	admin := &handlers.Admin{DB: d.DB, DefaultSourceType: d.Config.SourceType}
+	health := &handlers.Health{DB: d.DB}
+
+	var (
+		adminOnly = Roles(db.RoleAdmin)
+	)
+
+	// Health and assets: no session, no CSRF.
+	r.GET("/healthz", health.Healthz, Stateless)
+	r.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), Stateless)
+
+	// Accounts: login, logout, language, own password, home.
+	r.GET("/login", auth.LoginForm, Public)
+	r.POST("/login", auth.Login, Public)
+	r.POST("/logout", auth.Logout, LoggedIn)
+	r.GET("/lang/:lang", handlers.SetLanguage, Public)
+	r.GET("/account/password", auth.PasswordForm, LoggedIn)
+	r.POST("/account/password", auth.ChangePassword, LoggedIn)
+	r.GET("/", handlers.Home, LoggedIn)
+
+	// Admin: users, stores, terminals, audit log.
+	r.GET("/admin/users", admin.Users, adminOnly)
+	r.POST("/admin/users", admin.CreateUser, adminOnly)
+	r.POST("/admin/users/:id", admin.UpdateUser, adminOnly)
+	r.POST("/admin/users/:id/status", admin.SetUserStatus, adminOnly)
+	r.POST("/admin/users/:id/password", admin.ResetPassword, adminOnly)
+	r.GET("/admin/stores", admin.Stores, adminOnly)
+	r.POST("/admin/stores", admin.CreateStore, adminOnly)
+	r.POST("/admin/stores/:store", admin.UpdateStore, adminOnly)
+	r.GET("/admin/terminals", admin.Terminals, adminOnly)
+	r.POST("/admin/terminals", admin.CreateTerminal, adminOnly)
+	r.POST("/admin/terminals/:store/:terminal", admin.UpdateTerminal, adminOnly)
+	r.GET("/admin/audit", admin.Audit, adminOnly)
+
+	// Payments core: the Omise webhook (trusted by signature and by asking
+	// Omise back, never by session), the live feed, the JSON API and the
+	// admin's webhook inbox.
+	if d.Payments != nil {
+		webhooks := &handlers.Webhooks{Payments: d.Payments, Secret: d.Config.WebhookSecret, Metrics: a.metrics, Log: a.log}
+		r.POST("/webhooks/omise", webhooks.Receive, Stateless)
+		inbox := &handlers.WebhookInbox{DB: d.DB, Payments: d.Payments, SecretSet: d.Config.WebhookSecret != "", Now: a.now}
+		r.GET("/admin/webhooks", inbox.List, adminOnly)
+		r.POST("/admin/webhooks/:id/reprocess", inbox.Reprocess, adminOnly)
+	}
+	if d.Broker != nil {
+		live := &handlers.Live{Feed: d.Broker}
+		r.GET("/live", live.Stream, LoggedIn)
+	}
+	api := &handlers.API{DB: d.DB}
+	r.GET("/api/charges", api.ListCharges, Roles(db.RoleManager, db.RoleFinance, db.RoleAdmin))
+	r.GET("/api/charges/:id", api.GetCharge, Roles(db.RoleManager, db.RoleFinance, db.RoleAdmin, db.RoleCashier))
+
+	// Till (till helper): /till, /till/charges, ... for db.RoleCashier.
+
+	// Back office (back-office helper): /board, /charges, ... for managers.
+
+	// Finance (finance helper): /reports/daily, exports, /reconcile.
+
+	// Demo mode: the embedded Omise simulator, with its own key auth.
+	if d.Sim != nil {
+		r.Any("/sim/omise/*", echo.WrapHandler(http.StripPrefix("/sim/omise", d.Sim)), Stateless)
+	}
+}
