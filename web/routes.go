@@ -70,7 +70,23 @@ func (a *App) routes(r *router) {
 
 	// Till (till helper): /till, /till/charges, ... for db.RoleCashier.
 
-	// Back office (back-office helper): /board, /charges, ... for managers.
+	// back office (issue 6): the live board and its tiles, the charge list
+	// and page (finance reads them too), and the actions that change a
+	// charge: expire, refund and sync, for managers and admins only.
+	if d.Payments != nil {
+		board := &handlers.Board{DB: d.DB, TillTimeout: d.Config.TillTimeout, Now: a.now}
+		charges := &handlers.Charges{DB: d.DB, Payments: d.Payments, Now: a.now}
+		managers := Roles(db.RoleManager, db.RoleAdmin)
+		readers := Roles(db.RoleManager, db.RoleFinance, db.RoleAdmin)
+		r.GET("/board", board.Page, managers)
+		r.GET("/board/tiles/:store/:terminal", board.Tile, managers)
+		r.GET("/charges", charges.List, readers)
+		r.GET("/charges/:id", charges.Show, readers)
+		r.GET("/charges/:id/row", charges.Row, readers)
+		r.POST("/charges/:id/expire", charges.Expire, managers)
+		r.POST("/charges/:id/refunds", charges.CreateRefund, managers)
+		r.POST("/charges/:id/sync", charges.Sync, managers)
+	}
 
 	// Finance (finance helper): /reports/daily, exports, /reconcile.
 

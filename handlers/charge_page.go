@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/i18n"
+	"instore/money"
+	"instore/payments"
+	"instore/reqctx"
+	"instore/views"
+)
+
+// pageState is what a re-rendered charge page carries from a failed form.
+type pageState struct {
+	refund      views.RefundFormView
+	expireError *views.BiText
+	alert       *views.BiText
+}
+
+// Show is GET /charges/:id.
+func (h *Charges) Show(c echo.Context) error {
+	u, ch, err := h.visibleCharge(c)
+	if err != nil {
+		return err
+	}
+	return h.renderDetail(c, u, ch, pageState{}, http.StatusOK)
+}
+
+// Expire is POST /charges/:id/expire (confirm=yes required): Omise is asked
+// to expire the pending charge and the page then shows what Omise says.
+func (h *Charges) Expire(c echo.Context) error {
+	u, ch, err := h.visibleCharge(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") != "yes" {
+		t := biMsg("bo.err.confirm")
+		return h.refuse(c, u, ch, &payments.RuleError{Code: "confirm_required", Status: http.StatusUnprocessableEntity, TH: t.TH, EN: t.EN},
+			func(st *pageState, t *views.BiText) { st.expireError = t })
+	}
+	after, err := h.Payments.ExpireCharge(c.Request().Context(), payActor(c), ch.ID)
+	if err != nil {
+		re, ok := payments.ExplainError(err)
+		if !ok {
+			return err
+		}
+		if after != nil {
+			ch = after
+		}
+		return h.refuse(c, u, ch, re, func(st *pageState, t *views.BiText) { st.expireError = t })
+	}
+	if WantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"charge": NewChargeJSON(after)})
+	}
+	Flash(c, "ok", "bo.expire.done")
+	return Redirect(c, "/charges/"+ch.ID)
+}
+
+// Sync is POST /charges/:id/sync: re-read the charge from Omise now.
+func (h *Charges) Sync(c echo.Context) error {
+	u, ch, err := h.visibleCharge(c)
+	if err != nil {
+		return err
+	}
+	after, err := h.Payments.Resync(c.Request().Context(), payActor(c), ch.ID)
+	if err != nil {
+		re, ok := payments.ExplainError(err)
+		if !ok {
+			return err
+		}
+		return h.refuse(c, u, ch, re, func(st *pageState, t *views.BiText) { st.alert = t })
+	}
+	if WantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"charge": NewChargeJSON(after)})
+	}
+	Flash(c, "ok", "bo.sync.done")
+	return Redirect(c, "/charges/"+ch.ID)
+}
+
+// refuse answers a refused action: JSON with the code and both texts, or
+// the charge page again with the message where place puts it.
+func (h *Charges) refuse(c echo.Context, u *db.User, ch *db.Charge, re *payments.RuleError, place func(*pageState, *views.BiText)) error {
+	if WantsJSON(c) {
+		return c.JSON(re.Status, ErrorBody{Error: ErrorDetail{Code: re.Code, Message: re.EN, MessageTH: re.TH,
+			RequestID: reqctx.RequestID(c.Request().Context())}})
+	}
+	var st pageState
+	if place != nil {
+		place(&st, &views.BiText{TH: re.TH, EN: re.EN})
+	}
+	if fresh, err := h.DB.GetCharge(c.Request().Context(), ch.ID); err == nil {
+		ch = fresh
+	}
+	return h.renderDetail(c, u, ch, st, re.Status)
+}
+
+// renderDetail draws the charge page with its timeline, refunds and forms.
+func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pageState, status int) error {
+	ctx := c.Request().Context()
+	v := views.ChargeDetailView{
+		ID: ch.ID, Livemode: ch.Livemode, Status: ch.Status, FailureCode: ch.FailureCode, FailureMessage: ch.FailureMessage,
+		SourceType: ch.SourceType, BarcodeMasked: ch.BarcodeMasked, StoreID: ch.StoreID, TerminalID: ch.TerminalID,
+		Cashier: ch.Cashier, AttemptID: ch.AttemptID, TransactionID: ch.TransactionID, Amount: ch.Amount, Fee: ch.Fee,
+		FeeVat: ch.FeeVat, Net: ch.Net, Refunded: ch.RefundedAmount, Refundable: ch.Refundable(), CreatedAt: ch.CreatedAt,
+		PaidAt: ch.PaidAt, ExpiresAt: ch.ExpiresAt, ExpiredAt: ch.ExpiredAt, UpdatedAt: ch.UpdatedAt, SyncedAt: ch.SyncedAt,
+		CanAct:  u.HasRole(db.RoleManager, db.RoleAdmin),
+		Reasons: payments.RefundReasons, Refund: st.refund, ExpireError: st.expireError, Alert: st.alert,
+	}
+	v.CanExpire = ch.Status == "pending"
+	v.CanRefund = ch.Refundable() > 0
+	if v.Refund.Key == "" {
+		v.Refund.Key = uuid.NewString()
+	}
+	if s, err := h.DB.GetStore(ctx, ch.StoreID); err == nil {
+		v.StoreName = s.StoreName
+	}
+	refunds, err := h.DB.ListRefunds(ctx, ch.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range refunds {
+		v.Refunds = append(v.Refunds, views.RefundLine{ID: f.ID, Amount: f.Amount, Status: f.Status, Voided: f.Voided,
+			Reason: f.Reason, Note: f.Note, By: f.CreatedBy, At: f.CreatedAt})
+	}
+	if v.Timeline, err = h.timeline(c, ch, refunds); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return Render(c, status, views.ChargeDetailPage(v))
+}
+
+// timeline merges, oldest first, the till attempt, the charge's own times,
+// the Omise events received for it, our audit entries and its refunds.
+func (h *Charges) timeline(c echo.Context, ch *db.Charge, refunds []*db.Refund) ([]views.TimelineItem, error) {
+	ctx := c.Request().Context()
+	var out []views.TimelineItem
+	add := func(it views.TimelineItem) { out = append(out, it) }
+	if ch.AttemptID != "" {
+		a, err := h.DB.GetAttempt(ctx, ch.AttemptID)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return nil, err
+		}
+		if a != nil {
+			add(views.TimelineItem{At: a.CreatedAt, Kind: "attempt", Msg: &views.Msg{ID: "bo.timeline.attempt",
+				Data: map[string]any{"Cashier": a.Cashier}}, Detail: a.AttemptID + " · " + money.FormatTHB(a.Amount)})
+			if a.ResolvedAt != nil {
+				add(views.TimelineItem{At: *a.ResolvedAt, Kind: "attempt", Msg: &views.Msg{ID: "bo.timeline.attempt_status",
+					Data: map[string]any{"Status": a.Status}}, Detail: a.ErrorCode})
+			}
+		}
+	}
+	add(views.TimelineItem{At: ch.CreatedAt, Kind: "charge", Msg: views.M("bo.timeline.created")})
+	if ch.PaidAt != nil {
+		add(views.TimelineItem{At: *ch.PaidAt, Kind: "charge", Msg: views.M("bo.timeline.paid")})
+	}
+	if ch.ExpiredAt != nil {
+		add(views.TimelineItem{At: *ch.ExpiredAt, Kind: "charge", Msg: views.M("bo.timeline.expired")})
+	}
+	events, err := h.DB.ListEvents(ctx, db.EventFilter{ChargeID: ch.ID, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		add(views.TimelineItem{At: e.ReceivedAt, Kind: "event", Msg: &views.Msg{ID: "bo.timeline.event",
+			Data: map[string]any{"Key": e.Key, "Result": e.Result}}, Detail: e.ID + " " + e.Detail})
+	}
+	audit, err := h.DB.ListAudit(ctx, db.AuditFilter{Target: ch.ID, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range audit {
+		add(views.TimelineItem{At: a.At, Kind: "audit", Msg: &views.Msg{ID: "bo.timeline.audit",
+			Data: map[string]any{"Action": a.Action, "User": a.Username, "Result": a.Result}}, Detail: auditDetail(a)})
+	}
+	for _, f := range refunds {
+		add(views.TimelineItem{At: f.CreatedAt, Kind: "refund", Msg: &views.Msg{ID: "bo.timeline.refund",
+			Data: map[string]any{"Amount": money.FormatTHB(f.Amount)}}, Detail: f.ID})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+func auditDetail(a db.AuditEntry) string {
+	s := a.Detail
+	if a.Before != "" || a.After != "" {
+		s += " " + a.Before + " → " + a.After
+	}
+	if a.IP != "" {
+		s += " · " + a.IP
+	}
+	return s
+}
+
+// biMsg is a catalog message in both languages.
+func biMsg(id string) views.BiText {
+	return views.BiText{TH: i18n.TLang(i18n.TH, id), EN: i18n.TLang(i18n.EN, id)}
+}

@@ -1,0 +1,173 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/payments"
+	"instore/views"
+)
+
+// Charges serves the back office charge pages: the filtered list, a row
+// for the live script, one charge's page and its expire and sync actions.
+// Refunds are in refunds.go. Everyone but an admin sees their store only.
+type Charges struct {
+	DB       *db.DB
+	Payments *payments.Service
+	Now      func() time.Time
+}
+
+// List is GET /charges.
+func (h *Charges) List(c echo.Context) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	scope := payments.ScopeOf(u)
+	f, errs := payments.ParseChargeFilter(q, scope)
+	v := views.ChargesView{
+		Filter: views.ChargeFilterForm{Store: f.StoreID, Terminal: q.Get("terminal"), Statuses: q["status"],
+			From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Q: q.Get("q")},
+		StoreFixed: !scope.AllStores, Statuses: payments.ChargeStatuses(), Errors: biErrors(errs), CanExport: true,
+	}
+	if err := h.options(c, u, f.StoreID, &v); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+		return Render(c, status, views.ChargesPage(v))
+	}
+	page, next, err := h.DB.ListCharges(ctx, f)
+	if err != nil {
+		return err
+	}
+	tot, err := h.DB.ChargeTotals(ctx, f)
+	if err != nil {
+		return err
+	}
+	query := payments.FilterQuery(f, scope)
+	v.Query = query.Encode()
+	v.CSVHref = "/charges.csv?" + v.Query
+	v.Paged = f.Cursor != ""
+	if next != "" {
+		nq := payments.FilterQuery(f, scope)
+		nq.Set("cursor", next)
+		if f.Limit > 0 {
+			nq.Set("limit", q.Get("limit"))
+		}
+		v.NextHref = "/charges?" + nq.Encode()
+	}
+	v.LiveURL = liveURL(scope, f)
+	v.Totals = views.ChargeTotalsView{Count: tot.Count, Amount: tot.Amount, Gross: tot.Gross, Fees: tot.Fee + tot.FeeVat,
+		Net: tot.Net, Refunded: tot.Refunded}
+	for _, ch := range page {
+		v.Rows = append(v.Rows, chargeRow(ch, true))
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return Render(c, status, views.ChargesPage(v))
+}
+
+// Row is GET /charges/:id/row?<filter>: the charge's table row, marked
+// with whether it matches the filter, for the list's live updates.
+func (h *Charges) Row(c echo.Context) error {
+	u, ch, err := h.visibleCharge(c)
+	if err != nil {
+		return err
+	}
+	f, errs := payments.ParseChargeFilter(c.QueryParams(), payments.ScopeOf(u))
+	matches := false
+	if len(errs) == 0 {
+		f.Cursor = ""
+		_, merr := h.DB.GetChargeMatching(c.Request().Context(), ch.ID, f)
+		if merr != nil && !errors.Is(merr, db.ErrNotFound) {
+			return merr
+		}
+		matches = merr == nil
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return Render(c, http.StatusOK, views.ChargeRowView(chargeRow(ch, matches)))
+}
+
+// visibleCharge loads the :id charge if the user may see it. A charge of
+// another store is answered as absent, so ids cannot be probed.
+func (h *Charges) visibleCharge(c echo.Context) (*db.User, *db.Charge, error) {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return nil, nil, echo.ErrUnauthorized
+	}
+	ch, err := h.DB.GetCharge(c.Request().Context(), c.Param("id"))
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.CanAccessStore(ch.StoreID)) {
+		return nil, nil, echo.ErrNotFound
+	}
+	return u, ch, err
+}
+
+// options fills the store and terminal choices of the filter form.
+func (h *Charges) options(c echo.Context, u *db.User, storeID string, v *views.ChargesView) error {
+	ctx := c.Request().Context()
+	if u.Role == db.RoleAdmin {
+		stores, err := h.DB.ListStores(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range stores {
+			v.Stores = append(v.Stores, views.Option{Value: s.StoreID, Label: s.StoreName + " (" + s.StoreID + ")"})
+		}
+	}
+	terms, err := h.DB.ListTerminals(ctx, storeID)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, t := range terms {
+		if !seen[t.TerminalID] {
+			seen[t.TerminalID] = true
+			v.Terminals = append(v.Terminals, views.Option{Value: t.TerminalID, Label: t.TerminalID})
+		}
+	}
+	return nil
+}
+
+// liveURL narrows the page's live feed to its store and terminal filter
+// (the feed applies the user's own scope by itself).
+func liveURL(scope payments.ChargeScope, f db.ChargeFilter) string {
+	q := url.Values{}
+	if f.StoreID != "" && scope.AllStores {
+		q.Set("store", f.StoreID)
+	}
+	if f.TerminalID != "" {
+		q.Set("terminal", f.TerminalID)
+	}
+	if len(q) == 0 {
+		return "/live"
+	}
+	return "/live?" + q.Encode()
+}
+
+func chargeRow(ch *db.Charge, matches bool) views.ChargeRow {
+	return views.ChargeRow{ID: ch.ID, StoreID: ch.StoreID, TerminalID: ch.TerminalID, Status: ch.Status,
+		FailureCode: ch.FailureCode, Amount: ch.Amount, Refunded: ch.RefundedAmount, BarcodeMasked: ch.BarcodeMasked,
+		CreatedAt: ch.CreatedAt, Matches: matches}
+}
+
+// biErrors splits the filter parser's "Thai / English" messages.
+func biErrors(errs map[string]string) map[string]views.BiText {
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make(map[string]views.BiText, len(errs))
+	for k, msg := range errs {
+		th, en, _ := strings.Cut(msg, " / ")
+		out[k] = views.BiText{TH: th, EN: en}
+	}
+	return out
+}
