@@ -21,7 +21,8 @@ const usage = `usage:
                                             create a user; the password (at least 10 characters) is read from stdin
   instore user passwd NAME                  set a user's password from stdin; ends all their sessions
   instore terminal add --store-id S --store-name N --terminal-id T [--label L] [--source-type barcode_alipay|alipayplus_upm]
-                                            add a terminal, creating or renaming the store as needed`
+                                            add a terminal, creating or renaming the store as needed
+  instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs`
 
 // errUsage marks bad command-line arguments.
 var errUsage = errors.New("bad arguments")
@@ -40,6 +41,15 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		fmt.Fprintln(stdout, usage)
 		return nil
 	case cmd == "user add", cmd == "user passwd", cmd == "terminal add":
+	case args[0] == "backup":
+		cfg, err := config.Parse(getenv)
+		if err != nil {
+			return err
+		}
+		if len(args) != 2 {
+			return usageError(stdout, "backup needs exactly one PATH")
+		}
+		return runBackup(ctx, cfg.DBPath, args[1])
 	default:
 		return usageError(stdout, "unknown command %q", strings.Join(args, " "))
 	}
