@@ -110,7 +110,7 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 			lim.http = f
 			rep.Limits = append(rep.Limits, row{What: "bare Echo JSON handler, 64 connections", Measured: fmt.Sprintf("%s req/s (p99 %s)", num(f["echo64_rps"]), msStr(f["echo64_p99_ms"]))})
 			for _, d := range []string{"first", "deep"} {
-				rep.Limits = append(rep.Limits, row{What: fmt.Sprintf("bare 50-row HTML page, keyset SQLite query, %s page, %d charges", d, t.rows),
+				rep.Limits = append(rep.Limits, row{What: fmt.Sprintf("bare 50-row HTML page, keyset SQLite query, %s page, %s charges", d, num(float64(t.rows))),
 					Measured: fmt.Sprintf("%s req/s at 64 (p99 %s); p99 %s at 8", num(f["page_"+d+"64_rps"]), msStr(f["page_"+d+"64_p99_ms"]), msStr(f["page_"+d+"8_p99_ms"]))})
 			}
 		}
