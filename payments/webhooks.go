@@ -48,7 +48,7 @@ func (s *Service) ProcessEvent(ctx context.Context, eventID string) (WebhookOutc
 	defer unlock()
 	finish := func(result, detail, chargeID string) error {
 		out.Result = result
-		return db.FinishEventTx(ctx, s.DB.W, eventID, result, detail, chargeID, s.now())
+		return s.DB.FinishEvent(ctx, eventID, result, detail, chargeID, s.now())
 	}
 	oev, err := s.Omise.GetEvent(ctx, eventID)
 	if err != nil {
