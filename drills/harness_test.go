@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"instore/db"
+	"instore/handlers"
 	"instore/omise"
 	"instore/omise/sim"
 	"instore/payments"
@@ -42,8 +45,8 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // env is the product's domain over a real SQLite file and the simulator
-// over HTTP, with the simulator's signed webhooks delivered to an endpoint
-// that does what POST /webhooks/omise does: verify, decode, receive.
+// over HTTP, with the simulator's signed webhooks delivered to the
+// product's webhook handler.
 type env struct {
 	t      *testing.T
 	ctx    context.Context
@@ -54,7 +57,7 @@ type env struct {
 	clock  *clock
 	hook   *httptest.Server
 
-	refused atomic.Int64 // deliveries refused for their signature
+	refused atomic.Int64 // drill deliveries refused for their signature
 }
 
 type envOpts struct {
@@ -71,7 +74,9 @@ func newEnv(t *testing.T, o envOpts) *env {
 	}
 	t.Cleanup(func() { d.Close() })
 	e.db = d
-	e.hook = httptest.NewServer(http.HandlerFunc(e.serveWebhook))
+	// The simulator needs the endpoint's URL before the service exists.
+	var endpoint http.Handler
+	e.hook = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { endpoint.ServeHTTP(w, r) }))
 	t.Cleanup(e.hook.Close)
 	so := sim.Options{Logger: quiet()}
 	if o.webhooks {
@@ -93,39 +98,19 @@ func newEnv(t *testing.T, o envOpts) *env {
 	}
 	e.svc = &payments.Service{DB: d, Omise: e.client, Now: e.clock.Now, TillTimeout: 90 * time.Second,
 		BarcodeKey: []byte("drill-barcode-key"), Log: quiet()}
+	endpoint = e.webhookEndpoint()
 	return e
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// serveWebhook is the webhook endpoint's contract: a wrong signature is
-// refused with 401 and stores nothing; the event is stored and applied from
-// what Omise says; 503 when Omise could not be asked.
-func (e *env) serveWebhook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		http.Error(w, "bad body", http.StatusBadRequest)
-		return
-	}
-	if err := omise.VerifySignature(webhookSecret, r.Header.Get(omise.HeaderSignature), r.Header.Get(omise.HeaderSignatureTimestamp), body, time.Now()); err != nil {
-		e.refused.Add(1)
-		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return
-	}
-	ev, err := omise.DecodeEvent(body)
-	if err != nil {
-		http.Error(w, "not an event", http.StatusBadRequest)
-		return
-	}
-	out, err := e.svc.ReceiveWebhook(r.Context(), body, ev, "valid")
-	switch {
-	case err != nil && out.Retryable:
-		http.Error(w, "omise unavailable", http.StatusServiceUnavailable)
-	case err != nil:
-		http.Error(w, "error", http.StatusInternalServerError)
-	default:
-		w.WriteHeader(http.StatusOK)
-	}
+// webhookEndpoint is the product's POST /webhooks/omise handler over the
+// drill's service, with the drill's secret.
+func (e *env) webhookEndpoint() http.Handler {
+	ec := echo.New()
+	h := &handlers.Webhooks{Payments: e.svc, Secret: webhookSecret, Log: quiet()}
+	ec.POST("/", h.Receive)
+	return ec
 }
 
 // postWebhook sends body to the endpoint, signed with secret (or with a
@@ -150,6 +135,9 @@ func (e *env) postWebhook(body []byte, secret string) int {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		e.refused.Add(1)
+	}
 	return resp.StatusCode
 }
 
