@@ -1,0 +1,215 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/payments"
+	"instore/views"
+)
+
+// TillPayments is what the till needs of the payments service.
+type TillPayments interface {
+	Checkout(ctx context.Context, a payments.Actor, req payments.CheckoutRequest) (*db.Attempt, error)
+	CancelAttempt(ctx context.Context, a payments.Actor, attemptID string) (*db.Attempt, error)
+	RefreshTillAttempt(ctx context.Context, attemptID string) (*db.Attempt, error)
+	TillDeadline(a *db.Attempt) time.Time
+}
+
+// Till serves the cashier's till: the sale form, the charge, the waiting
+// screen, cancel and the receipt.
+type Till struct {
+	DB       *db.DB
+	Payments TillPayments
+	Now      func() time.Time
+	// Scan holds the scanner thresholds; zero fields take the defaults.
+	Scan views.TillScan
+}
+
+// Default scanner thresholds (product notes C2): scanners type 7–35 ms
+// apart, people 100 ms and more; Alipay codes have at least 16 digits.
+var defaultScan = views.TillScan{MaxGapMs: 35, MinLen: 16, IdleMs: 80}
+
+// tillTerminalCookie remembers the terminal of this browser for the no-JS
+// page; the script keeps it in localStorage too.
+const tillTerminalCookie = "instore_till_terminal"
+
+func (h *Till) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// tillStore is the store whose till the user works: their own, or for an
+// admin the one named by ?store= (GET) or store_id (POST), "" if none.
+func tillStore(c echo.Context, u *db.User) string {
+	if u.Role != db.RoleAdmin {
+		return u.StoreID
+	}
+	if s := c.QueryParam("store"); s != "" {
+		return s
+	}
+	return c.FormValue("store_id")
+}
+
+func paymentsActor(c echo.Context) payments.Actor {
+	a := Actor(c)
+	return payments.Actor{UserID: a.UserID, Username: a.Username, Role: a.Role, IP: a.IP}
+}
+
+// Page is GET /till: the sale form with a fresh attempt id.
+func (h *Till) Page(c echo.Context) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	f := views.TillForm{AttemptID: uuid.NewString()}
+	if c.QueryParam("terminal") != "" {
+		f.TerminalID = c.QueryParam("terminal")
+	} else if ck, err := c.Cookie(tillTerminalCookie); err == nil {
+		f.TerminalID = ck.Value
+	}
+	if err := h.fillForm(c, u, &f); err != nil {
+		return err
+	}
+	return Render(c, http.StatusOK, views.TillPage(f))
+}
+
+// fillForm adds the store, its terminals, the scan settings and the
+// terminal's recent sales to f.
+func (h *Till) fillForm(c echo.Context, u *db.User, f *views.TillForm) error {
+	ctx := c.Request().Context()
+	f.Scan = h.scan()
+	f.StoreID = tillStore(c, u)
+	f.AdminStore = u.Role == db.RoleAdmin && f.StoreID != ""
+	if f.StoreID == "" {
+		stores, err := h.DB.ListStores(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range stores {
+			f.Stores = append(f.Stores, views.TillChoice{ID: s.StoreID, Label: s.StoreName})
+		}
+		return nil
+	}
+	terms, err := h.DB.ListTillTerminals(ctx, f.StoreID)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, t := range terms {
+		f.StoreName = t.StoreName
+		f.Terminals = append(f.Terminals, views.TillChoice{ID: t.TerminalID, Label: t.Label})
+		found = found || t.TerminalID == f.TerminalID
+	}
+	if !found && len(terms) > 0 {
+		f.TerminalID = terms[0].TerminalID
+	}
+	if f.TerminalID == "" {
+		return nil
+	}
+	recent, err := h.DB.ListRecentAttempts(ctx, f.StoreID, f.TerminalID, 5)
+	if err != nil {
+		return err
+	}
+	for _, a := range recent {
+		f.Recent = append(f.Recent, views.TillRecent{AttemptID: a.AttemptID, Status: tillStatus(a.Status),
+			Amount: a.Amount, Masked: a.BarcodeMasked, CreatedAt: a.CreatedAt})
+	}
+	return nil
+}
+
+func (h *Till) scan() views.TillScan {
+	s := h.Scan
+	if s.MaxGapMs <= 0 {
+		s.MaxGapMs = defaultScan.MaxGapMs
+	}
+	if s.MinLen <= 0 {
+		s.MinLen = defaultScan.MinLen
+	}
+	if s.IdleMs <= 0 {
+		s.IdleMs = defaultScan.IdleMs
+	}
+	return s
+}
+
+// Create is POST /till/charges: charge the scanned code once. JSON
+// clients get the attempt (200), field errors (422) or the open sale
+// (409); forms are redirected to the sale's page or re-rendered with 422.
+func (h *Till) Create(c echo.Context) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	ctx := c.Request().Context()
+	req := payments.CheckoutRequest{
+		AttemptID: c.FormValue("attempt_id"), StoreID: tillStore(c, u),
+		TerminalID: c.FormValue("terminal_id"), Barcode: c.FormValue("barcode"),
+	}
+	if req.TerminalID != "" {
+		// Only the terminals of the user's store (an admin's chosen store)
+		// take sales; anything else is refused outright.
+		if _, err := h.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID); errors.Is(err, db.ErrNotFound) {
+			return NewUserError(http.StatusForbidden, "terminal_forbidden", "till.sale.terminal_forbidden")
+		} else if err != nil {
+			return err
+		}
+	}
+	amount, amountMsg := payments.ParseTillAmount(c.FormValue("amount"))
+	req.Amount = amount
+	att, err := h.Payments.Checkout(ctx, paymentsActor(c), req)
+	var ie *payments.InputError
+	if errors.As(err, &ie) && amountMsg != nil {
+		// ParseTillAmount knows why the text is not an amount; Checkout only
+		// saw zero.
+		ie.Fields["amount"] = *amountMsg
+	}
+	var be *payments.BusyError
+	switch {
+	case errors.As(err, &ie):
+		return h.refuse(c, u, http.StatusUnprocessableEntity, ie.Fields, nil, "")
+	case errors.As(err, &be):
+		return h.refuse(c, u, http.StatusConflict, nil, &be.Message, be.AttemptID)
+	case err != nil:
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: tillTerminalCookie, Value: att.TerminalID, Path: "/till", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	if WantsJSON(c) {
+		return c.JSON(http.StatusOK, h.attemptJSON(att))
+	}
+	return Redirect(c, "/till/charges/"+att.AttemptID)
+}
+
+// refuse answers a sale the rules refused: nothing was charged, and the
+// form keeps the attempt id and amount so the retry is the same sale.
+func (h *Till) refuse(c echo.Context, u *db.User, status int, fields map[string]payments.Message, alert *payments.Message, busyID string) error {
+	if WantsJSON(c) {
+		return c.JSON(status, tillRefusalJSON(c, fields, alert, busyID))
+	}
+	f := views.TillForm{
+		AttemptID: c.FormValue("attempt_id"), TerminalID: c.FormValue("terminal_id"), Amount: c.FormValue("amount"),
+		Errors: map[string]views.TillText{}, BusyAttemptID: busyID,
+	}
+	if !payments.ValidAttemptID(f.AttemptID) {
+		f.AttemptID = uuid.NewString()
+	}
+	for k, m := range fields {
+		f.Errors[k] = tillText(m)
+	}
+	if alert != nil {
+		t := tillText(*alert)
+		f.Alert = &t
+	}
+	if err := h.fillForm(c, u, &f); err != nil {
+		return err
+	}
+	return Render(c, status, views.TillPage(f))
+}

@@ -1,0 +1,103 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"instore/db"
+	"instore/i18n"
+	"instore/money"
+	"instore/payments"
+	"instore/reqctx"
+	"instore/views"
+)
+
+// TillAttemptJSON is a till sale as the till's script and API clients see
+// it. status is one of creating, pending, successful, failed, expired,
+// unknown; a sale Omise refused before any charge existed is failed, with
+// failure_code saying why.
+type TillAttemptJSON struct {
+	AttemptID      string `json:"attempt_id"`
+	ChargeID       string `json:"charge_id"`
+	Status         string `json:"status"`
+	Final          bool   `json:"final"`
+	Amount         int64  `json:"amount"`
+	AmountDisplay  string `json:"amount_display"`
+	Currency       string `json:"currency"`
+	FailureCode    string `json:"failure_code"`
+	FailureMessage string `json:"failure_message"`
+	StoreID        string `json:"store_id"`
+	TerminalID     string `json:"terminal_id"`
+	BarcodeMasked  string `json:"barcode_masked"`
+	MessageTH      string `json:"message_th"`
+	MessageEN      string `json:"message_en"`
+	ExpiresAt      string `json:"expires_at,omitempty"` // pending: when it is expired if unanswered
+	URL            string `json:"url"`
+}
+
+// tillStatus maps an attempt status to what the till shows: rejected
+// (Omise refused before charging) reads as failed.
+func tillStatus(status string) string {
+	if status == db.AttemptRejected {
+		return db.AttemptFailed
+	}
+	return status
+}
+
+func (h *Till) attemptJSON(a *db.Attempt) TillAttemptJSON {
+	m := payments.OutcomeMessage(a)
+	j := TillAttemptJSON{
+		AttemptID: a.AttemptID, ChargeID: a.ChargeID, Status: tillStatus(a.Status), Final: !db.AttemptOpen(a.Status),
+		Amount: a.Amount, AmountDisplay: money.FormatTHB(a.Amount), Currency: a.Currency,
+		StoreID: a.StoreID, TerminalID: a.TerminalID, BarcodeMasked: a.BarcodeMasked,
+		MessageTH: m.TH, MessageEN: m.EN, URL: "/till/charges/" + a.AttemptID,
+	}
+	if j.Status == db.AttemptFailed {
+		j.FailureCode, j.FailureMessage = a.ErrorCode, m.EN
+	}
+	if a.Status == db.AttemptPending {
+		j.ExpiresAt = h.Payments.TillDeadline(a).UTC().Format(time.RFC3339)
+	}
+	return j
+}
+
+// TillFieldJSON is one field's refusal.
+type TillFieldJSON struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageTH string `json:"message_th"`
+}
+
+// TillRefusalJSON answers a refused sale: the common error shape plus the
+// fields at fault and, for a busy terminal, the open sale.
+type TillRefusalJSON struct {
+	Error     ErrorDetail              `json:"error"`
+	Fields    map[string]TillFieldJSON `json:"fields,omitempty"`
+	AttemptID string                   `json:"attempt_id,omitempty"`
+}
+
+func tillRefusalJSON(c echo.Context, fields map[string]payments.Message, alert *payments.Message, busyID string) TillRefusalJSON {
+	out := TillRefusalJSON{AttemptID: busyID}
+	rid := reqctx.RequestID(c.Request().Context())
+	if alert != nil {
+		out.Error = ErrorDetail{Code: alert.Code, Message: alert.EN, MessageTH: alert.TH, RequestID: rid}
+		return out
+	}
+	out.Error = ErrorDetail{Code: "invalid_input", Message: i18n.TLang(i18n.EN, "till.form_errors"),
+		MessageTH: i18n.TLang(i18n.TH, "till.form_errors"), RequestID: rid}
+	out.Fields = map[string]TillFieldJSON{}
+	for k, m := range fields {
+		out.Fields[k] = TillFieldJSON{Code: m.Code, Message: m.EN, MessageTH: m.TH}
+	}
+	return out
+}
+
+func tillText(m payments.Message) views.TillText {
+	return views.TillText{TH: m.TH, EN: m.EN}
+}
+
+// i18nPair is a catalog message in both languages.
+func i18nPair(id string) views.TillText {
+	return views.TillText{TH: i18n.TLang(i18n.TH, id), EN: i18n.TLang(i18n.EN, id)}
+}
