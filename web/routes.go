@@ -68,7 +68,17 @@ func (a *App) routes(r *router) {
 	r.GET("/api/charges", api.ListCharges, Roles(db.RoleManager, db.RoleFinance, db.RoleAdmin))
 	r.GET("/api/charges/:id", api.GetCharge, Roles(db.RoleManager, db.RoleFinance, db.RoleAdmin, db.RoleCashier))
 
-	// Till (till helper): /till, /till/charges, ... for db.RoleCashier.
+	// till (issue 5): the cashier's sale form, the charge, the waiting
+	// screen, cancel and the receipt. Admins may run a store's till too.
+	if d.Payments != nil {
+		till := &handlers.Till{DB: d.DB, Payments: d.Payments, Now: a.now}
+		tillers := Roles(db.RoleCashier, db.RoleAdmin)
+		r.GET("/till", till.Page, tillers)
+		r.POST("/till/charges", till.Create, tillers)
+		r.GET("/till/charges/:id", till.Show, tillers)
+		r.POST("/till/charges/:id/cancel", till.Cancel, tillers)
+		r.GET("/till/charges/:id/receipt", till.Receipt, tillers)
+	}
 
 	// back office (issue 6): the live board and its tiles, the charge list
 	// and page (finance reads them too), and the actions that change a
