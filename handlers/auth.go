@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,7 +47,10 @@ type Auth struct {
 // dummyHash is checked against when the username is unknown, so a wrong
 // username takes as long as a wrong password and does not reveal which
 // accounts exist.
-var dummyHash, _ = db.HashPassword("instore-no-such-user-password")
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := db.HashPassword("instore-no-such-user-password")
+	return h
+})
 
 // LoginForm is GET /login. A logged-in user goes straight on.
 func (h *Auth) LoginForm(c echo.Context) error {
@@ -119,7 +123,7 @@ func (h *Auth) check(c echo.Context, f loginForm) (*db.User, string) {
 		if !errors.Is(err, db.ErrNotFound) {
 			h.Log.ErrorContext(ctx, "login: user lookup", "err", err)
 		}
-		db.CheckPassword(dummyHash, f.Password)
+		db.CheckPassword(dummyHash(), f.Password)
 		return nil, "unknown_user"
 	}
 	hash, err := h.DB.UserPasswordHash(ctx, u.ID)

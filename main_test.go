@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// TestRunDemo starts the real program in demo mode on a free port, waits
+// for the URL it prints, checks /healthz and the printed demo accounts,
+// then stops it the way SIGINT would.
+func TestRunDemo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := envMap(map[string]string{"INSTORE_ADDR": "127.0.0.1:0", "INSTORE_DB": filepath.Join(t.TempDir(), "demo.db")})
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, env, strings.NewReader(""), pw)
+		pw.Close()
+	}()
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var base string
+	var out []string
+	deadline := time.After(30 * time.Second)
+	for base == "" || len(out) < 7 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("run ended early: %v\n%s", <-done, strings.Join(out, "\n"))
+			}
+			out = append(out, l)
+			if u, found := strings.CutPrefix(l, "URL "); found {
+				base = u
+			}
+		case <-deadline:
+			t.Fatalf("no URL printed:\n%s", strings.Join(out, "\n"))
+		}
+	}
+	text := strings.Join(out, "\n")
+	if !strings.Contains(text, "demo mode") {
+		t.Errorf("demo mode not announced:\n%s", text)
+	}
+	for _, role := range []string{"admin", "manager", "cashier", "finance"} {
+		if !strings.Contains(text, "  "+role) {
+			t.Errorf("no demo password for %s:\n%s", role, text)
+		}
+	}
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %d", res.StatusCode)
+	}
+	// The simulator answers under /sim/omise with the demo keys and no session.
+	req, _ := http.NewRequest(http.MethodGet, base+"/sim/omise/charges", nil)
+	req.SetBasicAuth("skey_test_demo", "")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("simulator: %d", res.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after cancel", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+}
+
+func TestRunConfigError(t *testing.T) {
+	err := run(context.Background(), nil, envMap(map[string]string{"OMISE_SECRET_KEY": "pkey_wrong", "OMISE_PUBLIC_KEY": "pkey_x"}), strings.NewReader(""), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "OMISE_SECRET_KEY must start with skey_") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRunNonDemoExplainsFirstAdmin(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	env := envMap(map[string]string{"INSTORE_ADDR": "127.0.0.1:0", "INSTORE_DB": filepath.Join(t.TempDir(), "live.db"),
+		"OMISE_SECRET_KEY": "skey_test_x", "OMISE_PUBLIC_KEY": "pkey_test_x", "OMISE_API_URL": "http://127.0.0.1:1"})
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env, strings.NewReader(""), pw); pw.Close() }()
+	sc := bufio.NewScanner(pr)
+	var text strings.Builder
+	for sc.Scan() {
+		text.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "instore user add") {
+			break
+		}
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "demo mode") || !strings.Contains(text.String(), "--role admin") {
+		t.Fatalf("output:\n%s", text.String())
+	}
+}
