@@ -117,6 +117,19 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 	if v.Refund.Key == "" {
 		v.Refund.Key = uuid.NewString()
 	}
+	// A refusal for a form the charge no longer offers (it stopped being
+	// pending, it is refunded in full) is shown at the top instead.
+	if !v.CanExpire && v.ExpireError != nil && v.Alert == nil {
+		v.Alert, v.ExpireError = v.ExpireError, nil
+	}
+	if !v.CanRefund && len(v.Refund.Errors) > 0 && v.Alert == nil {
+		for _, k := range []string{"refund", "amount", "reason", "note"} {
+			if t, ok := v.Refund.Errors[k]; ok {
+				v.Alert = &t
+				break
+			}
+		}
+	}
 	if s, err := h.DB.GetStore(ctx, ch.StoreID); err == nil {
 		v.StoreName = s.StoreName
 	}

@@ -1,0 +1,210 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"instore/config"
+	"instore/db"
+	"instore/omise"
+	"instore/omise/sim"
+	"instore/payments"
+	"instore/web"
+)
+
+// boEnv is the whole application (web.New: sessions, CSRF, roles) over a
+// real SQLite file, with the Omise simulator over HTTP and one clock for
+// both.
+type boEnv struct {
+	t      *testing.T
+	db     *db.DB
+	sim    *sim.Sim
+	client *omise.Client
+	svc    *payments.Service
+	broker *web.Broker
+	srv    *httptest.Server
+	offset atomic.Int64
+}
+
+const boPassword = "correct horse battery staple"
+
+func (e *boEnv) now() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
+
+func newBOEnv(t *testing.T) *boEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := &boEnv{t: t}
+	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "backoffice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	e.db = d
+	e.sim = sim.New(sim.Options{Now: e.now})
+	simSrv := httptest.NewServer(e.sim)
+	t.Cleanup(func() { simSrv.Close(); e.sim.Close() })
+	e.client, err = omise.New(omise.Config{BaseURL: simSrv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e.broker = web.NewBroker(nil)
+	e.svc = &payments.Service{DB: d, Omise: e.client, Notify: e.broker, Now: e.now, Log: log,
+		TillTimeout: 90 * time.Second, BarcodeKey: []byte("test")}
+	sys := db.Actor{Username: "test"}
+	for _, s := range []db.Store{{StoreID: "store_1", StoreName: "ร้านกาแฟ", SourceType: db.SourceBarcodeAlipay},
+		{StoreID: "store_2", StoreName: "Other", SourceType: db.SourceBarcodeAlipay}} {
+		if _, err := d.CreateStore(ctx, sys, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, term := range []db.Terminal{{StoreID: "store_1", TerminalID: "T1", Label: "Front"}, {StoreID: "store_1", TerminalID: "T2"},
+		{StoreID: "store_2", TerminalID: "T1"}} {
+		if _, err := d.CreateTerminal(ctx, sys, term); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hash, err := db.HashPassword(boPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nu := range []db.NewUser{
+		{Username: "manager", Role: db.RoleManager, StoreID: "store_1"},
+		{Username: "manager2", Role: db.RoleManager, StoreID: "store_2"},
+		{Username: "finance", Role: db.RoleFinance, StoreID: "store_1"},
+		{Username: "cashier", Role: db.RoleCashier, StoreID: "store_1"},
+		{Username: "admin", Role: db.RoleAdmin},
+	} {
+		nu.PasswordHash = hash
+		if _, err := d.CreateUser(ctx, sys, nu); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app, err := web.New(web.Deps{Config: config.Config{TillTimeout: 90 * time.Second, SourceType: db.SourceBarcodeAlipay},
+		DB: d, Log: log, Now: e.now, Payments: e.svc, Broker: e.broker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(app)
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// charge makes a charge at the simulator for store/terminal, completes it
+// as status says (pending leaves it open) and stores it.
+func (e *boEnv) charge(store, terminal string, amount int64, status omise.ChargeStatus) *db.Charge {
+	e.t.Helper()
+	ctx := context.Background()
+	oc, err := e.client.CreateCharge(ctx, omise.CreateChargeParams{Amount: amount, Currency: "THB",
+		Metadata: map[string]string{payments.MetaStoreID: store, payments.MetaTerminalID: terminal, payments.MetaCashier: "somchai"},
+		InlineSource: &omise.CreateSourceParams{Type: omise.SourceBarcodeAlipay, Barcode: "2810000000000005678",
+			StoreID: store, StoreName: "Shop", TerminalID: terminal}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	switch status {
+	case omise.StatusSuccessful:
+		_, err = e.sim.MarkPaid(oc.ID)
+	case omise.StatusFailed:
+		_, err = e.sim.MarkFailed(oc.ID, omise.FailureInsufficientBalance)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	applied, err := e.svc.SyncCharge(ctx, oc.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return applied.Charge
+}
+
+// boClient is one browser: a cookie jar, redirects not followed, and the
+// CSRF token of the last page read.
+type boClient struct {
+	t    *testing.T
+	base string
+	hc   *http.Client
+	csrf string
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]*)"`)
+
+func (e *boEnv) anonymous() *boClient {
+	jar, _ := cookiejar.New(nil)
+	return &boClient{t: e.t, base: e.srv.URL, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// login logs username in and reads a fresh CSRF token.
+func (e *boEnv) login(username string) *boClient {
+	e.t.Helper()
+	c := e.anonymous()
+	c.get("/login")
+	if code, body := c.post("/login", url.Values{"username": {username}, "password": {boPassword}}); code != http.StatusSeeOther {
+		e.t.Fatalf("login %s: %d %.300s", username, code, body)
+	}
+	c.get("/")
+	return c
+}
+
+func (c *boClient) do(req *http.Request) (int, string) {
+	c.t.Helper()
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if m := csrfMeta.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
+	return res.StatusCode, string(b)
+}
+
+func (c *boClient) get(path string, hdr ...string) (int, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.do(req)
+}
+
+// post sends a form with the client's CSRF token (unless form has one).
+func (c *boClient) post(path string, form url.Values, hdr ...string) (int, string) {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", c.csrf)
+	}
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.do(req)
+}
+
+// extractor returns a function giving the first group of expr in a page.
+func extractor(expr string) func(string) string {
+	re := regexp.MustCompile(expr)
+	return func(s string) string {
+		if m := re.FindStringSubmatch(s); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+}
