@@ -63,6 +63,12 @@ func limitInsert(dir, sync string, perTx int, dur time.Duration) (float64, error
 // p50/p99 in ms, stored under prefix in f.
 func pageLoad(f figures, prefix string, c *http.Client, url string, header http.Header, conns int, dur time.Duration) error {
 	r := closedLoop(conns, dur/4, dur, func(_, _ int) error { return getOK(c, url, header) })
+	if r.N == 0 && r.Errs == 0 {
+		t0 := time.Now()
+		err := getOK(c, url, header)
+		return fmt.Errorf("no request finished within the %s window at %d connections; one request alone takes %.2f s (err %v)",
+			dur, conns, time.Since(t0).Seconds(), err)
+	}
 	if r.N == 0 || r.Errs > r.N/100 {
 		return fmt.Errorf("%s: %d ok, %d failed: %v", url, r.N, r.Errs, r.FirstErr)
 	}

@@ -34,9 +34,9 @@ func (t *tool) productWebhooks(rep *report, lim *limits) {
 	r := row{What: what,
 		Measured: fmt.Sprintf("%s events/s, p50 %s, p99 %s", num(f["eps"]), msStr(f["p50_ms"]), msStr(f["p99_ms"])),
 		Limit:    fmt.Sprintf("1 row/commit: %s/s NORMAL, %s/s FULL", num(lim.insert1Normal), num(lim.insert1Full)),
-		Ratio:    ratio(f["eps"], lim.insert1Normal) + " (of NORMAL)",
+		Ratio:    ratio(f["eps"], lim.insert1Full) + " of FULL, " + ratio(f["eps"], lim.insert1Normal) + " of NORMAL",
 		Target:   "≥ 4,000/s, ≥ 0.9× 1-row commit, p99 ≤ 20 ms",
-		Verdict:  verdict(f["eps"] >= 4000 && f["p99_ms"] <= 20 && (lim.insert1Normal == 0 || f["eps"] >= 0.9*lim.insert1Normal)),
+		Verdict:  verdict(f["eps"] >= 4000 && f["p99_ms"] <= 20 && (lim.insert1Full == 0 || f["eps"] >= 0.9*lim.insert1Full)),
 	}
 	rep.Product = append(rep.Product, r)
 }

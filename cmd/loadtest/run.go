@@ -83,9 +83,9 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 		dst   *float64
 		what  string
 	}{
-		{"FULL", 1, &lim.insert1Full, "SQLite insert, 1 row per commit, WAL, synchronous=FULL (fsync per commit)"},
+		{"FULL", 1, &lim.insert1Full, "SQLite insert, 1 row per commit, WAL, synchronous=FULL (fsync per commit; product DSN)"},
 		{"FULL", 100, &lim.insert100Full, "SQLite insert, 100 rows per commit (group commit), synchronous=FULL"},
-		{"NORMAL", 1, &lim.insert1Normal, "SQLite insert, 1 row per commit, WAL, synchronous=NORMAL (product's DSN)"},
+		{"NORMAL", 1, &lim.insert1Normal, "SQLite insert, 1 row per commit, WAL, synchronous=NORMAL"},
 		{"NORMAL", 100, &lim.insert100Normal, "SQLite insert, 100 rows per commit, synchronous=NORMAL"},
 	}
 	for _, x := range ins {
