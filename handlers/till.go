@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -28,6 +29,7 @@ type Till struct {
 	DB       *db.DB
 	Payments TillPayments
 	Now      func() time.Time
+	Log      *slog.Logger // nil: slog.Default()
 	// Scan holds the scanner thresholds; zero fields take the defaults.
 	Scan views.TillScan
 }
@@ -39,6 +41,13 @@ var defaultScan = views.TillScan{MaxGapMs: 35, MinLen: 16, IdleMs: 80}
 // tillTerminalCookie remembers the terminal of this browser for the no-JS
 // page; the script keeps it in localStorage too.
 const tillTerminalCookie = "instore_till_terminal"
+
+func (h *Till) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
 
 func (h *Till) now() time.Time {
 	if h.Now != nil {

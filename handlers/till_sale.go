@@ -59,7 +59,7 @@ func (h *Till) Cancel(c echo.Context) error {
 	case errors.Is(err, payments.ErrAttemptStillOpen):
 		code, status = "still_open", http.StatusConflict
 	case err != nil:
-		c.Logger().Warnf("till cancel %s: %v", att.AttemptID, err)
+		h.log().WarnContext(c.Request().Context(), "till: cancel failed", "attempt", att.AttemptID, "err", err)
 		code, status = "cancel_failed", http.StatusBadGateway
 	}
 	if got == nil {
@@ -88,6 +88,9 @@ func (h *Till) Cancel(c echo.Context) error {
 func (h *Till) Receipt(c echo.Context) error {
 	u, att, err := h.visibleAttempt(c)
 	if err != nil {
+		return err
+	}
+	if att, err = h.Payments.RefreshTillAttempt(c.Request().Context(), att.AttemptID); err != nil {
 		return err
 	}
 	if att.Status != db.AttemptSuccessful {
