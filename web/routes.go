@@ -71,7 +71,7 @@ func (a *App) routes(r *router) {
 	// till (issue 5): the cashier's sale form, the charge, the waiting
 	// screen, cancel and the receipt. Admins may run a store's till too.
 	if d.Payments != nil {
-		till := &handlers.Till{DB: d.DB, Payments: d.Payments, Now: a.now}
+		till := &handlers.Till{DB: d.DB, Payments: d.Payments, Now: a.now, Log: a.log}
 		tillers := Roles(db.RoleCashier, db.RoleAdmin)
 		r.GET("/till", till.Page, tillers)
 		r.POST("/till/charges", till.Create, tillers)
