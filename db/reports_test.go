@@ -185,3 +185,40 @@ func TestReconcileRunsAndItems(t *testing.T) {
 		t.Fatalf("runs %+v", runs)
 	}
 }
+
+func TestIterateExportChargesCrossesBatches(t *testing.T) {
+	ctx := context.Background()
+	d := openReportsDB(t)
+	// 2.5 batches; every 7 rows share one instant, so the keyset must break ties by id.
+	n := exportBatch*2 + exportBatch/2
+	_, err := d.W.ExecContext(ctx, `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ? - 1)
+		INSERT INTO charges (id, amount, currency, status, store_id, terminal_id, created_at, bkk_day, updated_at, synced_at)
+		SELECT printf('chrg_%06d', i), 2000 + i, 'THB', 'successful', CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, 'T',
+		  strftime('%Y-%m-%dT%H:%M:%S', 1740000000 + i / 7, 'unixepoch') || '.000000Z', '2025-02-20', 'x', 'x' FROM s`, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	prev := ""
+	err = d.IterateExportCharges(ctx, ChargeFilter{}, func(c *ExportCharge) error {
+		key := c.CreatedAt + "|" + c.ID
+		if seen[c.ID] || (prev != "" && key >= prev) {
+			t.Fatalf("order or duplicate at %s after %s", key, prev)
+		}
+		seen[c.ID], prev = true, key
+		return nil
+	})
+	if err != nil || len(seen) != n {
+		t.Fatalf("exported %d of %d: %v", len(seen), n, err)
+	}
+	count := 0
+	if err := d.IterateExportCharges(ctx, ChargeFilter{StoreID: "b"}, func(c *ExportCharge) error {
+		if c.StoreID != "b" {
+			t.Fatalf("store filter let %s through", c.StoreID)
+		}
+		count++
+		return nil
+	}); err != nil || count != n/2 {
+		t.Fatalf("store b: %d, %v", count, err)
+	}
+}

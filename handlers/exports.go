@@ -64,8 +64,8 @@ func (h *Reports) ChargesCSV(c echo.Context) error {
 		to = payments.BusinessDay(f.To.Add(-1))
 	}
 	startCSV(c, "charges_"+from+"_"+to+filenameScope(f.StoreID, f.TerminalID)+".csv")
-	return WriteChargesCSV(c.Response(), names, func(fn func(*db.Charge) error) error {
-		return h.DB.IterateCharges(ctx, f, fn)
+	return WriteChargesCSV(c.Response(), names, func(fn func(*db.ExportCharge) error) error {
+		return h.DB.IterateExportCharges(ctx, f, fn)
 	})
 }
 

@@ -112,24 +112,21 @@ func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error)
 
 // WriteChargesCSV streams charges as CSV (BOM, header, one line per
 // charge) to w; storeNames maps store ids to names for the store_name column.
-func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn func(*db.Charge) error) error) error {
+func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn func(*db.ExportCharge) error) error) error {
 	s := newCSVStream(w)
 	if err := s.write(ChargesCSVHeader); err != nil {
 		return err
 	}
 	rec := make([]string, len(ChargesCSVHeader))
-	err := iterate(func(c *db.Charge) error {
-		rec[0], rec[1], rec[2], rec[3] = c.ID, utcISO(c.CreatedAt), bangkokTime(c.CreatedAt), c.BkkDay
+	err := iterate(func(c *db.ExportCharge) error {
+		rec[0], rec[1], rec[2], rec[3] = c.ID, storedUTC(c.CreatedAt), storedBangkok(c.CreatedAt), c.BkkDay
 		rec[4], rec[5], rec[6] = c.StoreID, storeNames[c.StoreID], c.TerminalID
 		rec[7], rec[8] = c.Status, c.FailureCode
 		rec[9], rec[10], rec[11] = money.FormatPlain(c.Amount), money.FormatPlain(c.Fee), money.FormatPlain(c.FeeVat)
-		rec[12], rec[13] = money.FormatPlain(c.Net), money.FormatPlain(c.RefundedAmount)
+		rec[12], rec[13] = money.FormatPlain(c.Net), money.FormatPlain(c.Refunded)
 		rec[14], rec[15], rec[16] = itoa(c.Amount), itoa(c.Fee), itoa(c.FeeVat)
-		rec[17], rec[18], rec[19] = itoa(c.Net), itoa(c.RefundedAmount), c.Currency
-		rec[20], rec[21] = "", ""
-		if c.PaidAt != nil {
-			rec[20], rec[21] = utcISO(*c.PaidAt), bangkokTime(*c.PaidAt)
-		}
+		rec[17], rec[18], rec[19] = itoa(c.Net), itoa(c.Refunded), c.Currency
+		rec[20], rec[21] = storedUTC(c.PaidAt), storedBangkok(c.PaidAt)
 		rec[22], rec[23], rec[24], rec[25], rec[26] = c.SourceType, c.BarcodeMasked, c.AttemptID, c.Cashier, c.TransactionID
 		return s.write(rec)
 	})
@@ -137,6 +134,59 @@ func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn 
 		return err
 	}
 	return s.sync()
+}
+
+// storedUTC turns a stored timestamp into ISO 8601 UTC with seconds
+// (2025-03-01T16:59:59Z) by slicing when it has the storage layout.
+func storedUTC(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) == len(db.TimeLayout) && s[10] == 'T' && s[len(s)-1] == 'Z' {
+		return s[:19] + "Z"
+	}
+	return utcISO(db.ParseTime(s))
+}
+
+// storedBangkok turns a stored timestamp into Bangkok wall time. Bangkok
+// has kept UTC+7 since 1920, so the fixed offset is exact; reading the
+// digits directly keeps time.Parse out of a million-row loop.
+func storedBangkok(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) != len(db.TimeLayout) || s[10] != 'T' {
+		return bangkokTime(db.ParseTime(s))
+	}
+	num := func(a, b int) int {
+		n := 0
+		for _, ch := range s[a:b] {
+			n = n*10 + int(ch-'0')
+		}
+		return n
+	}
+	t := time.Date(num(0, 4), time.Month(num(5, 7)), num(8, 10), num(11, 13), num(14, 16), num(17, 19), 0, time.UTC).Add(7 * time.Hour)
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	var b [19]byte
+	put := func(i, v, width int) {
+		for j := width - 1; j >= 0; j-- {
+			b[i+j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, int(mo), 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = ' '
+	put(11, h, 2)
+	b[13] = ':'
+	put(14, mi, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	return string(b[:])
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -115,3 +115,21 @@ func TestChargesCSV(t *testing.T) {
 		t.Fatalf("admin rows %d", len(rows))
 	}
 }
+
+func TestStoredTimesToCSV(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"2025-03-01T16:59:59.000000Z": {"2025-03-01T16:59:59Z", "2025-03-01 23:59:59"},
+		"2025-03-01T17:00:00.123456Z": {"2025-03-01T17:00:00Z", "2025-03-02 00:00:00"},
+		"2024-12-31T20:15:00.000000Z": {"2024-12-31T20:15:00Z", "2025-01-01 03:15:00"},
+		"2024-02-28T18:00:00.000000Z": {"2024-02-28T18:00:00Z", "2024-02-29 01:00:00"},
+		"2025-03-01T16:59:59Z":        {"2025-03-01T16:59:59Z", "2025-03-01 23:59:59"},
+		"":                            {"", ""},
+	} {
+		if got := storedUTC(in); got != want[0] {
+			t.Errorf("storedUTC(%q) = %q, want %q", in, got, want[0])
+		}
+		if got := storedBangkok(in); got != want[1] {
+			t.Errorf("storedBangkok(%q) = %q, want %q", in, got, want[1])
+		}
+	}
+}
