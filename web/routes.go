@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
 	"instore/handlers"
+	"instore/payments"
 	"instore/static"
 )
 
@@ -98,7 +100,28 @@ func (a *App) routes(r *router) {
 		r.POST("/charges/:id/sync", charges.Sync, managers)
 	}
 
-	// Finance (finance helper): /reports/daily, exports, /reconcile.
+	// finance (issue 7): reports, the Z-report and exports for finance,
+	// managers and admins (each sees their own store, admins all);
+	// reconciliation against Omise for finance and admins. Runs live on
+	// d.Work, so shutdown stops them, not the request that started them.
+	if d.Payments != nil {
+		reports := &handlers.Reports{DB: d.DB, Payments: d.Payments, Now: a.now}
+		work := d.Work
+		if work == nil {
+			work = context.Background()
+		}
+		reconcile := &handlers.Reconcile{DB: d.DB, Payments: d.Payments, Reconciler: payments.NewReconciler(work, d.Payments), Now: a.now}
+		financeReaders := Roles(db.RoleFinance, db.RoleManager, db.RoleAdmin)
+		reconcilers := Roles(db.RoleFinance, db.RoleAdmin)
+		r.GET("/reports/daily", reports.Daily, financeReaders)
+		r.GET("/reports/daily.csv", reports.DailyCSV, financeReaders)
+		r.GET("/reports/z", reports.Z, financeReaders)
+		r.GET("/charges.csv", reports.ChargesCSV, financeReaders)
+		r.GET("/reconcile", reconcile.Index, reconcilers)
+		r.POST("/reconcile", reconcile.Start, reconcilers)
+		r.GET("/reconcile/:run", reconcile.Run, reconcilers)
+		r.POST("/reconcile/:run/resync", reconcile.Resync, reconcilers)
+	}
 
 	// Demo mode: the embedded Omise simulator, with its own key auth.
 	if d.Sim != nil {
