@@ -95,12 +95,12 @@ func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error)
 	err := iterate(func(r *db.DailyRow) error {
 		n := r.NetAfterRefunds()
 		rec[0], rec[1], rec[2], rec[3] = r.Day, r.StoreID, r.StoreName, r.TerminalID
-		rec[4], rec[5], rec[6] = itoa(r.SuccessfulCount), itoa(r.FailedCount), itoa(r.ExpiredCount)
-		rec[7], rec[8] = itoa(r.PendingCount), itoa(r.RefundCount)
+		rec[4], rec[5], rec[6] = csvInt(r.SuccessfulCount), csvInt(r.FailedCount), csvInt(r.ExpiredCount)
+		rec[7], rec[8] = csvInt(r.PendingCount), csvInt(r.RefundCount)
 		rec[9], rec[10], rec[11] = money.FormatPlain(r.Gross), money.FormatPlain(r.Fee), money.FormatPlain(r.FeeVat)
 		rec[12], rec[13], rec[14] = money.FormatPlain(r.Net), money.FormatPlain(r.Refunds), money.FormatPlain(n)
-		rec[15], rec[16], rec[17] = itoa(r.Gross), itoa(r.Fee), itoa(r.FeeVat)
-		rec[18], rec[19], rec[20] = itoa(r.Net), itoa(r.Refunds), itoa(n)
+		rec[15], rec[16], rec[17] = csvInt(r.Gross), csvInt(r.Fee), csvInt(r.FeeVat)
+		rec[18], rec[19], rec[20] = csvInt(r.Net), csvInt(r.Refunds), csvInt(n)
 		rec[21] = "THB"
 		return s.write(rec)
 	})
@@ -124,8 +124,8 @@ func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn 
 		rec[7], rec[8] = c.Status, c.FailureCode
 		rec[9], rec[10], rec[11] = money.FormatPlain(c.Amount), money.FormatPlain(c.Fee), money.FormatPlain(c.FeeVat)
 		rec[12], rec[13] = money.FormatPlain(c.Net), money.FormatPlain(c.Refunded)
-		rec[14], rec[15], rec[16] = itoa(c.Amount), itoa(c.Fee), itoa(c.FeeVat)
-		rec[17], rec[18], rec[19] = itoa(c.Net), itoa(c.Refunded), c.Currency
+		rec[14], rec[15], rec[16] = csvInt(c.Amount), csvInt(c.Fee), csvInt(c.FeeVat)
+		rec[17], rec[18], rec[19] = csvInt(c.Net), csvInt(c.Refunded), c.Currency
 		rec[20], rec[21] = storedUTC(c.PaidAt), storedBangkok(c.PaidAt)
 		rec[22], rec[23], rec[24], rec[25], rec[26] = c.SourceType, c.BarcodeMasked, c.AttemptID, c.Cashier, c.TransactionID
 		return s.write(rec)
@@ -189,7 +189,7 @@ func storedBangkok(s string) string {
 	return string(b[:])
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+func csvInt(n int64) string { return strconv.FormatInt(n, 10) }
 
 // utcISO is ISO 8601 in UTC with seconds: 2025-03-01T16:59:59Z.
 func utcISO(t time.Time) string {
