@@ -83,6 +83,7 @@
     var first = pageLang() === "en" ? en : th;
     var second = pageLang() === "en" ? th : en;
     el.textContent = "";
+    el.classList.add("bi");
     var a = document.createElement("span");
     a.textContent = first || second || "";
     el.appendChild(a);
