@@ -124,6 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
+	metricsURL := ""
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
@@ -134,6 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("INSTORE_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
 		}
 		servers = append(servers, msrv)
+		metricsURL = "http://" + mln.Addr().String() + "/metrics"
 		go func() { errc <- msrv.Serve(mln) }()
 	}
 	go func() { errc <- srv.Serve(ln) }()
@@ -143,8 +145,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		mode = " (demo mode: embedded Omise simulator at " + cfg.APIURL + ", no real money)"
 	}
 	fmt.Fprintf(stdout, "instore listening on %s%s\nURL %s\n", base, mode, base)
-	if cfg.MetricsAddr != "" {
-		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", cfg.MetricsAddr)
+	if metricsURL != "" {
+		fmt.Fprintf(stdout, "metrics on %s\n", metricsURL)
 	}
 	for _, n := range notes {
 		fmt.Fprintln(stdout, n)

@@ -21,7 +21,8 @@ func envMap(m map[string]string) func(string) string {
 func TestRunDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env := envMap(map[string]string{"INSTORE_ADDR": "127.0.0.1:0", "INSTORE_DB": filepath.Join(t.TempDir(), "demo.db")})
+	env := envMap(map[string]string{"INSTORE_ADDR": "127.0.0.1:0", "INSTORE_DB": filepath.Join(t.TempDir(), "demo.db"),
+		"INSTORE_METRICS_ADDR": "127.0.0.1:0"})
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -36,10 +37,10 @@ func TestRunDemo(t *testing.T) {
 		}
 		close(lines)
 	}()
-	var base string
+	var base, metricsURL string
 	var out []string
 	deadline := time.After(30 * time.Second)
-	for base == "" || len(out) < 7 {
+	for base == "" || len(out) < 8 {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -48,6 +49,9 @@ func TestRunDemo(t *testing.T) {
 			out = append(out, l)
 			if u, found := strings.CutPrefix(l, "URL "); found {
 				base = u
+			}
+			if u, found := strings.CutPrefix(l, "metrics on "); found {
+				metricsURL = u
 			}
 		case <-deadline:
 			t.Fatalf("no URL printed:\n%s", strings.Join(out, "\n"))
@@ -69,6 +73,22 @@ func TestRunDemo(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz: %d", res.StatusCode)
+	}
+	// Metrics are on their own listener, not on the application's.
+	res, err = http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbody, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(mbody), `instore_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+		t.Fatalf("metrics %s: %d\n%.500s", metricsURL, res.StatusCode, mbody)
+	}
+	if res, err := http.Get(base + "/metrics"); err == nil {
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			t.Fatal("/metrics is served on the public listener")
+		}
 	}
 	// The simulator answers under /sim/omise with the demo keys and no session.
 	req, _ := http.NewRequest(http.MethodGet, base+"/sim/omise/charges", nil)

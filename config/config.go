@@ -88,7 +88,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	add(err)
 	if c.MetricsAddr = get("INSTORE_METRICS_ADDR"); c.MetricsAddr != "" {
 		add(checkAddr("INSTORE_METRICS_ADDR", c.MetricsAddr))
-		if c.MetricsAddr == c.Addr {
+		if _, port, _ := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr == c.Addr && port != "0" {
 			add(errors.New("INSTORE_METRICS_ADDR must differ from INSTORE_ADDR: metrics are for an internal listener"))
 		}
 	}
