@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -359,4 +360,79 @@ func signedWebhook(base, secret string, body []byte) (*http.Request, error) {
 	req.Header.Set(omise.HeaderSignature, sig)
 	req.Header.Set(omise.HeaderSignatureTimestamp, fmt.Sprint(now.Unix()))
 	return req, nil
+}
+
+// freeAddr returns a loopback address with a port nobody listens on now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// histSums reads the _sum and _count of every histogram series in a
+// Prometheus text exposition, keyed by series name and labels as written.
+func histSums(metricsURL string) (map[string][2]float64, error) {
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][2]float64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		// Label values may hold spaces ("POST /charges"): the value is after the last one.
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, val := line[:i], line[i+1:]
+		var v float64
+		if _, err := fmt.Sscan(val, &v); err != nil {
+			continue
+		}
+		base, labels, _ := strings.Cut(name, "{")
+		switch {
+		case strings.HasSuffix(base, "_sum"):
+			k := strings.TrimSuffix(base, "_sum") + "{" + labels
+			x := out[k]
+			x[0] = v
+			out[k] = x
+		case strings.HasSuffix(base, "_count"):
+			k := strings.TrimSuffix(base, "_count") + "{" + labels
+			x := out[k]
+			x[1] = v
+			out[k] = x
+		}
+	}
+	return out, nil
+}
+
+// meanDelta is the mean of the observations of the series whose key
+// contains every part, made between two scrapes.
+func meanDelta(before, after map[string][2]float64, parts ...string) (float64, bool) {
+	var sum, n float64
+	for k, a := range after {
+		match := true
+		for _, p := range parts {
+			if !strings.Contains(k, p) {
+				match = false
+				break
+			}
+		}
+		if match {
+			b := before[k]
+			sum += a[0] - b[0]
+			n += a[1] - b[1]
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / n, true
 }
