@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,34 +49,26 @@ func TestBackupWhileWriting(t *testing.T) {
 	env := serverEnv(dbPath, omiseURL)
 	p := startServer(t, bin, env, logf)
 
-	// The storm runs while the backup is taken; the acknowledged set is
-	// read the moment the backup starts.
-	var (
-		mu        sync.Mutex
-		before    map[string]bool
-		ackedNow  = map[string]bool{}
-		stormDone = make(chan struct{})
-		backupErr error
-		backupOut []byte
-	)
-	dest := filepath.Join(dir, "copy.db")
-	go func() {
-		defer close(stormDone)
-		ok := storm(p.URL, evs, 2500*time.Millisecond, func() {})
-		mu.Lock()
-		for id := range ok {
-			ackedNow[id] = true
+	// The storm runs while the backup is taken. Once enough charges are
+	// stored, the set stored so far is read: a backup started after that
+	// must hold all of them.
+	stop := make(chan struct{})
+	stormDone := make(chan map[string]bool)
+	go func() { stormDone <- stormUntil(p.URL, evs, stop) }()
+	var before map[string]bool
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		before = storedCharges(t, dbPath)
+		if len(before) >= 50 || time.Now().After(deadline) {
+			break
 		}
-		mu.Unlock()
-	}()
-	time.Sleep(1000 * time.Millisecond)
-	// Everything acknowledged up to now was committed before the backup's
-	// read transaction began.
-	before = ackedBefore(t, dbPath)
+	}
+	dest := filepath.Join(dir, "copy.db")
 	cmd := exec.Command(bin, "backup", dest)
 	cmd.Env = append(os.Environ(), env...)
-	backupOut, backupErr = cmd.CombinedOutput()
-	<-stormDone
+	backupOut, backupErr := cmd.CombinedOutput()
+	time.Sleep(300 * time.Millisecond) // writes go on after the copy too
+	close(stop)
+	acked := <-stormDone
 	p.stop()
 	if backupErr != nil {
 		t.Fatalf("instore backup: %v\n%s", backupErr, backupOut)
@@ -97,7 +88,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		}
 	}
 	n, _ := cp.CountCharges(ctx)
-	t.Logf("backup holds %d charges; %d were committed before it started; %d deliveries acknowledged in all", n, len(before), len(ackedNow))
+	t.Logf("backup holds %d charges; %d were committed before it started; %d events acknowledged in all", n, len(before), len(acked))
 	if len(before) == 0 {
 		t.Fatal("nothing was committed before the backup: the drill proved nothing")
 	}
@@ -115,9 +106,9 @@ func TestBackupWhileWriting(t *testing.T) {
 	}
 }
 
-// ackedBefore reads, from the live file, the charges already stored: the
+// storedCharges reads, from the live file, the charges already stored: the
 // set a backup started now must contain.
-func ackedBefore(t *testing.T, dbPath string) map[string]bool {
+func storedCharges(t *testing.T, dbPath string) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, dbPath)

@@ -87,15 +87,26 @@ func TestCrashUnderWebhookStorm(t *testing.T) {
 	checkAfterCrash(t, dbPath, acked)
 }
 
-// storm POSTs every body, signed, from 16 workers until all are sent or
-// kill is called after killAfter. It returns the ids answered 2xx.
+// storm POSTs the bodies, signed, from 16 workers (starting over with
+// duplicates once all are sent) and calls kill after killAfter. It returns
+// the ids answered 2xx.
 func storm(base string, bodies [][]byte, killAfter time.Duration, kill func()) map[string]bool {
+	stop := make(chan struct{})
+	go func() {
+		time.Sleep(killAfter)
+		kill()
+		close(stop)
+	}()
+	return stormUntil(base, bodies, stop)
+}
+
+// stormUntil POSTs the bodies like storm until stop is closed.
+func stormUntil(base string, bodies [][]byte, stop <-chan struct{}) map[string]bool {
 	var mu sync.Mutex
 	ok := map[string]bool{}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	hc := &http.Client{Timeout: 10 * time.Second}
-	stop := make(chan struct{})
 	for w := 0; w < 16; w++ {
 		wg.Add(1)
 		go func() {
@@ -130,9 +141,6 @@ func storm(base string, bodies [][]byte, killAfter time.Duration, kill func()) m
 			}
 		}()
 	}
-	time.Sleep(killAfter)
-	kill()
-	close(stop)
 	wg.Wait()
 	return ok
 }
