@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
+	"strings"
 	"testing"
+	"time"
 
 	"instore/db"
 	"instore/omise"
+	"instore/omise/sim"
 )
 
 // itemKinds renders a run's differences as "charge:kind" sorted, for comparison.
@@ -172,5 +176,53 @@ func TestReconcilePaginatesOmiseLists(t *testing.T) {
 	run := runReconcile(t, NewReconciler(ctx, e.svc), day, day)
 	if run.OmiseSeen != 230 || run.LocalSeen != 115 || run.Differences != 115 {
 		t.Fatalf("run %+v", run)
+	}
+}
+
+func TestReconcileRunFailsCleanlyAndOneRunPerRange(t *testing.T) {
+	ctx := context.Background()
+	e, clock := financeEnv(t, ict("2025-03-01", 9, 0, 0))
+	saleAt(t, e, clock, ict("2025-03-01", 9, 0, 0), "POS-01", 5000, omise.StatusSuccessful)
+	clock.Set(ict("2025-03-02", 9, 0, 0))
+	r := NewReconciler(ctx, e.svc)
+	isList := func(req *http.Request) bool { return req.Method == http.MethodGet && req.URL.Path == "/charges" }
+
+	// Omise slow: a second start of the same range finds the running run.
+	e.sim.SetFaults(sim.Faults{Latency: 300 * time.Millisecond, Match: isList})
+	a := Actor{Username: "fin"}
+	first, err := r.Start(ctx, a, "2025-03-01", "2025-03-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := r.Start(ctx, a, "2025-03-01", "2025-03-01")
+	if !errors.Is(err, db.ErrReconcileRunning) || second.ID != first.ID {
+		t.Fatalf("second start: %+v %v", second, err)
+	}
+	if _, err := e.svc.ResyncRun(ctx, a, first.ID, ""); !errors.Is(err, db.ErrReconcileRunning) {
+		t.Fatalf("re-sync of a running run: %v", err)
+	}
+	r.Wait()
+
+	// Omise down: the run ends failed with a safe error, nothing half-done hides it.
+	e.sim.SetFaults(sim.Faults{FailNext5xx: 1000, Match: isList})
+	run, err := r.Start(ctx, a, "2025-03-01", "2025-03-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Wait()
+	got, _ := e.svc.DB.GetReconcileRun(ctx, run.ID)
+	if got.Status != db.ReconcileFailed || !strings.HasPrefix(got.Error, "omise: ") || got.FinishedAt == nil {
+		t.Fatalf("failed run %+v", got)
+	}
+	e.sim.SetFaults(sim.Faults{})
+
+	// A restart marks a run left running as failed.
+	stale := &db.ReconcileRun{FromDay: "2025-02-01", ToDay: "2025-02-01", StartedAt: clock.Now(), DaysTotal: 1}
+	if _, err := e.svc.DB.CreateReconcileRun(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	NewReconciler(ctx, e.svc)
+	if got, _ := e.svc.DB.GetReconcileRun(ctx, stale.ID); got.Status != db.ReconcileFailed {
+		t.Fatalf("stale run %+v", got)
 	}
 }
