@@ -41,7 +41,7 @@ func tillBrowser(t *testing.T) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return ctx
 }
@@ -204,5 +204,42 @@ func TestTillInRealBrowser(t *testing.T) {
 	}
 	if value != "2810" {
 		t.Fatalf("scan field holds %s after Thai-layout typing, want 2810", strconv.Quote(value))
+	}
+	// Typed by a person, the code is not sent by itself.
+	time.Sleep(300 * time.Millisecond)
+	if path, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`)); path != "/till" {
+		t.Fatalf("slow typing submitted the sale (now at %s)", path)
+	}
+
+	// Pasted text goes through the same normaliser.
+	pasted, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+		var f = document.getElementById("till-barcode");
+		f.value = "";
+		var dt = new DataTransfer();
+		dt.setData("text/plain", " /คๅจ ๑๒๓๔ ");
+		f.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+		return f.value;
+	})()`))
+	if err != nil || pasted != "28101234" {
+		t.Fatalf("pasted code became %q (%v)", pasted, err)
+	}
+
+	// A scanner that sends no Enter: the burst ends in silence and is
+	// charged. (POS-01 still waits for the sale above: its page was left
+	// before it learnt of the payment, so the next sale goes to POS-02.)
+	const silentCode = "281055555555555512"
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/till?terminal=POS-02"),
+		chromedp.WaitVisible(css(`#till-barcode`)),
+		chromedp.SetValue(css(`#till-amount`), "20"),
+		chromedp.Click(css(`#till-barcode`)),
+		tillTypeCode(silentCode, false, 10*time.Millisecond),
+		chromedp.WaitVisible(css(`[data-testid="till-sale"]`)),
+	)
+	if err != nil {
+		t.Fatalf("scan without Enter: %v", err)
+	}
+	if n := env.Sim.CountCharges(); n != 3 {
+		t.Fatalf("charges after a scan without Enter: %d, want 3", n)
 	}
 }
