@@ -308,8 +308,20 @@ func TestTillStoreBoundaries(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("other store cancel: %d", res.StatusCode)
 	}
-	// The admin sees every store's sales.
-	env.Login("admin").Page("/till/charges/"+a.AttemptID, http.StatusOK)
+	// The admin sees every store's sales and may sell at any store's
+	// terminal (store_5678 takes Alipay+ codes of 17-32 digits).
+	admin := env.Login("admin")
+	admin.Page("/till/charges/"+a.AttemptID, http.StatusOK)
+	form := url.Values{"attempt_id": {uuid.NewString()}, "store_id": {"store_5678"}, "terminal_id": {"POS-01"},
+		"amount": {"30"}, "barcode": {"2510010201234567890123"}}
+	got := decodeJSON[handlers.TillAttemptJSON](t, admin.PostForm("/till/charges", form, "Accept: application/json"), http.StatusOK)
+	if got.StoreID != "store_5678" || got.Status != "pending" {
+		t.Fatalf("admin sale: %+v", got)
+	}
+	oc, err := env.svc.Omise.GetCharge(context.Background(), got.ChargeID)
+	if err != nil || oc.Source.Type != omise.SourceAlipayPlusUPM || oc.Source.StoreID != "" {
+		t.Fatalf("alipayplus_upm source: %+v, %v", oc.Source, err)
+	}
 }
 
 func TestTillUnknownOutcomeResolvedByMetadata(t *testing.T) {
