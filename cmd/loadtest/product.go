@@ -485,6 +485,11 @@ func (t *tool) productCharges(rep *report, lim *limits, bigDB, deepAt, deepID st
 				Limit:    "—", Ratio: "—",
 				Target: "≥ 0.7× bare page, p99 ≤ 10 ms at 8, deep no slower",
 			}
+			for _, c := range []string{"64", "8"} {
+				if f[k+c+"_serial"] > 0 {
+					r.Measured += fmt.Sprintf(" [none finished within the window at %s connections: figures at %s are from 3 serial requests]", c, c)
+				}
+			}
 			if bare > 0 {
 				r.Limit = fmt.Sprintf("bare page %s req/s at 64", num(bare))
 				r.Ratio = ratio(f[k+"64_rps"], bare)
