@@ -97,7 +97,8 @@ func newBOEnv(t *testing.T) *boEnv {
 		t.Fatal(err)
 	}
 	e.srv = httptest.NewServer(app)
-	t.Cleanup(e.srv.Close)
+	// Live streams never end by themselves: cut them so Close can return.
+	t.Cleanup(func() { e.srv.CloseClientConnections(); e.srv.Close() })
 	return e
 }
 
