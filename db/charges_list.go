@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,6 +25,11 @@ type ChargeFilter struct {
 	// From and To bound created_at: From <= created_at < To (UTC instants,
 	// usually the edges of Bangkok days).
 	From, To time.Time
+	// FromDay and ToDay name the same bounds as Bangkok days (YYYY-MM-DD,
+	// both inclusive) when From and To are whole days; ChargeTotals then
+	// reads the daily rollup instead of every row. Leave them empty for
+	// other bounds.
+	FromDay, ToDay string
 	// AmountMin and AmountMax bound the amount in satang, both inclusive;
 	// 0 means no bound (no charge is below Omise's minimum anyway).
 	AmountMin, AmountMax int64
@@ -195,16 +201,28 @@ func (d *DB) GetChargeMatching(ctx context.Context, id string, f ChargeFilter) (
 // ChargeTotals sums the charges matching a filter (the cursor is ignored).
 type ChargeTotals struct {
 	Count           int64 // every matching charge, any status
-	Amount          int64 // their amounts, any status
 	SuccessfulCount int64
-	Gross           int64 // amounts of successful charges
-	Fee             int64 // fee of successful charges
+	Amount          int64 // amounts of the successful ones (gross)
+	Fee             int64 // fee of the successful ones
 	FeeVat          int64
 	Net             int64
-	Refunded        int64 // refunded_amount of matching charges
+	Refunded        int64 // refunded_amount of every matching charge
 }
 
-const chargeTotalsSQL = `SELECT COUNT(*), COALESCE(SUM(amount), 0),
+// ChargeTotals counts and sums every charge matching f. Filters made only
+// of store, terminal, statuses and whole Bangkok days (FromDay/ToDay set)
+// are answered from the daily rollup plus two small index reads, so the
+// cost does not grow with the number of charges; an amount range or a
+// search reads the matching rows.
+func (d *DB) ChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
+	if f.AmountMin > 0 || f.AmountMax > 0 || strings.TrimSpace(f.Search) != "" ||
+		(!f.From.IsZero() && f.FromDay == "") || (!f.To.IsZero() && f.ToDay == "") {
+		return d.scanChargeTotals(ctx, f)
+	}
+	return d.rollupChargeTotals(ctx, f)
+}
+
+const chargeTotalsSQL = `SELECT COUNT(*),
   COALESCE(SUM(status = 'successful'), 0),
   COALESCE(SUM(CASE WHEN status = 'successful' THEN amount ELSE 0 END), 0),
   COALESCE(SUM(CASE WHEN status = 'successful' THEN fee ELSE 0 END), 0),
@@ -213,16 +231,88 @@ const chargeTotalsSQL = `SELECT COUNT(*), COALESCE(SUM(amount), 0),
   COALESCE(SUM(refunded_amount), 0)
 FROM charges`
 
-// ChargeTotals counts and sums every charge matching f. Unlike a page this
-// reads every matching row, so its cost grows with the match count.
-func (d *DB) ChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
+func (d *DB) scanChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
 	var t ChargeTotals
 	where, args, err := f.where(false)
 	if err != nil {
 		return t, err
 	}
-	err = d.R.QueryRowContext(ctx, chargeTotalsSQL+where, args...).Scan(&t.Count, &t.Amount, &t.SuccessfulCount,
-		&t.Gross, &t.Fee, &t.FeeVat, &t.Net, &t.Refunded)
+	err = d.R.QueryRowContext(ctx, chargeTotalsSQL+where, args...).Scan(&t.Count, &t.SuccessfulCount,
+		&t.Amount, &t.Fee, &t.FeeVat, &t.Net, &t.Refunded)
+	return t, err
+}
+
+const rollupTotalsSQL = `SELECT COALESCE(SUM(pending_count), 0), COALESCE(SUM(successful_count), 0),
+  COALESCE(SUM(failed_count), 0), COALESCE(SUM(expired_count), 0), COALESCE(SUM(gross), 0),
+  COALESCE(SUM(fee), 0), COALESCE(SUM(fee_vat), 0), COALESCE(SUM(net), 0)
+FROM daily_totals`
+
+// rollupChargeTotals reads the counts and sums from daily_totals (kept in
+// the same transaction as every charge change), the rare reversed charges
+// from the status index and the refunded amounts from the partial index of
+// refunded charges.
+func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
+	var t ChargeTotals
+	var conds []string
+	var args []any
+	if f.FromDay != "" {
+		conds, args = append(conds, `bkk_day >= ?`), append(args, f.FromDay)
+	}
+	if f.ToDay != "" {
+		conds, args = append(conds, `bkk_day <= ?`), append(args, f.ToDay)
+	}
+	if f.StoreID != "" {
+		conds, args = append(conds, `store_id = ?`), append(args, f.StoreID)
+	}
+	if f.TerminalID != "" {
+		conds, args = append(conds, `terminal_id = ?`), append(args, f.TerminalID)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	var pending, ok, failed, expired int64
+	var gross, fee, vat, net int64
+	if err := d.R.QueryRowContext(ctx, rollupTotalsSQL+where, args...).Scan(&pending, &ok, &failed, &expired,
+		&gross, &fee, &vat, &net); err != nil {
+		return t, err
+	}
+	want := func(s string) bool { return len(f.Statuses) == 0 || slices.Contains(f.Statuses, s) }
+	for _, p := range []struct {
+		status string
+		n      int64
+	}{{"pending", pending}, {"failed", failed}, {"expired", expired}} {
+		if want(p.status) {
+			t.Count += p.n
+		}
+	}
+	if want("successful") {
+		t.Count += ok
+		t.SuccessfulCount, t.Amount, t.Fee, t.FeeVat, t.Net = ok, gross, fee, vat, net
+	}
+	if want("reversed") {
+		rf := f
+		rf.Statuses = []string{"reversed"}
+		w, a, err := rf.where(false)
+		if err != nil {
+			return t, err
+		}
+		var n int64
+		if err := d.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM charges`+w, a...).Scan(&n); err != nil {
+			return t, err
+		}
+		t.Count += n
+	}
+	w, a, err := f.where(false)
+	if err != nil {
+		return t, err
+	}
+	if w == "" {
+		w = " WHERE refunded_amount > 0"
+	} else {
+		w += " AND refunded_amount > 0"
+	}
+	err = d.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(refunded_amount), 0) FROM charges`+w, a...).Scan(&t.Refunded)
 	return t, err
 }
 

@@ -134,13 +134,8 @@ func TestListChargesFiltersAndKeysetPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var n, amount int64
-			for _, c := range page {
-				n++
-				amount += c.Amount
-			}
-			if tot.Count != n || tot.Amount != amount {
-				t.Fatalf("totals %+v, want count %d amount %d", tot, n, amount)
+			if want := totalsOf(page); tot != want {
+				t.Fatalf("totals %+v, want %+v", tot, want)
 			}
 			var streamed []*Charge
 			if err := d.IterateCharges(ctx, tc.f, func(c *Charge) error { streamed = append(streamed, c); return nil }); err != nil {
@@ -156,7 +151,7 @@ func TestListChargesFiltersAndKeysetPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tot.Count != 12 || tot.SuccessfulCount != 9 || tot.Refunded != 2500 || tot.Gross != 780000-240000 {
+	if tot.Count != 12 || tot.SuccessfulCount != 9 || tot.Refunded != 2500 || tot.Amount != 780000-240000 {
 		t.Fatalf("totals = %+v", tot)
 	}
 
@@ -168,6 +163,62 @@ func TestListChargesFiltersAndKeysetPages(t *testing.T) {
 	}
 	if _, _, err := d.ListCharges(ctx, ChargeFilter{Cursor: "garbage!"}); !errors.Is(err, ErrBadCursor) {
 		t.Fatalf("bad cursor: %v", err)
+	}
+}
+
+// totalsOf sums charges the slow, obvious way.
+func totalsOf(cs []*Charge) ChargeTotals {
+	var t ChargeTotals
+	for _, c := range cs {
+		t.Count++
+		t.Refunded += c.RefundedAmount
+		if c.Status == "successful" {
+			t.SuccessfulCount++
+			t.Amount += c.Amount
+			t.Fee += c.Fee
+			t.FeeVat += c.FeeVat
+			t.Net += c.Net
+		}
+	}
+	return t
+}
+
+// TestChargeTotalsRollupMatchesRows: totals from daily_totals equal the
+// sums over the rows for every filter the rollup answers.
+func TestChargeTotalsRollupMatchesRows(t *testing.T) {
+	ctx := context.Background()
+	d := openListDB(t)
+	statuses := []string{"successful", "successful", "successful", "failed", "expired", "pending", "reversed"}
+	base := time.Date(2025, 3, 1, 16, 30, 0, 0, time.UTC) // 23:30 in Bangkok: days roll over mid-series
+	var cs []*Charge
+	for i := 0; i < 300; i++ {
+		c := &Charge{ID: fmt.Sprintf("chrg_%04d", i), Amount: int64(2000 + i*37), Fee: int64(70 + i), FeeVat: 5, Net: int64(1900 + i*36),
+			Status: statuses[i%len(statuses)], StoreID: []string{"s1", "s2"}[i%2], TerminalID: []string{"T1", "T2", "T3"}[i%3],
+			CreatedAt: base.Add(time.Duration(i) * 17 * time.Minute)}
+		if c.Status == "successful" && i%5 == 0 {
+			c.RefundedAmount = int64(100 + i)
+		}
+		cs = append(cs, c)
+	}
+	putListCharges(t, d, cs...)
+	filters := []ChargeFilter{
+		{}, {StoreID: "s1"}, {StoreID: "s2", TerminalID: "T3"}, {Statuses: []string{"failed", "reversed"}},
+		{StoreID: "s1", Statuses: []string{"successful"}},
+		{FromDay: "2025-03-02", ToDay: "2025-03-03", From: time.Date(2025, 3, 1, 17, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 3, 17, 0, 0, 0, time.UTC)},
+		{StoreID: "s2", Statuses: []string{"pending", "expired"}, FromDay: "2025-03-03", From: time.Date(2025, 3, 2, 17, 0, 0, 0, time.UTC)},
+	}
+	for _, f := range filters {
+		got, err := d.rollupChargeTotals(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := d.scanChargeTotals(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want || want.Count == 0 {
+			t.Errorf("filter %+v: rollup %+v, rows %+v", f, got, want)
+		}
 	}
 }
 

@@ -67,8 +67,8 @@ func (h *Charges) List(c echo.Context) error {
 		v.NextHref = "/charges?" + nq.Encode()
 	}
 	v.LiveURL = liveURL(scope, f)
-	v.Totals = views.ChargeTotalsView{Count: tot.Count, Amount: tot.Amount, Gross: tot.Gross, Fees: tot.Fee + tot.FeeVat,
-		Net: tot.Net, Refunded: tot.Refunded}
+	v.Totals = views.ChargeTotalsView{Count: tot.Count, SuccessfulCount: tot.SuccessfulCount, Gross: tot.Amount,
+		Fees: tot.Fee + tot.FeeVat, Net: tot.Net, Refunded: tot.Refunded}
 	for _, ch := range page {
 		v.Rows = append(v.Rows, chargeRow(ch, true))
 	}

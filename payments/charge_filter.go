@@ -92,14 +92,14 @@ func ParseChargeFilter(q url.Values, scope ChargeScope) (db.ChargeFilter, map[st
 		if err != nil {
 			bad("from", "Use a date like 2025-03-20.", "กรุณาใช้วันที่รูปแบบ 2025-03-20")
 		}
-		f.From = start
+		f.From, f.FromDay = start, BusinessDay(start)
 	}
 	if v := strings.TrimSpace(q.Get("to")); v != "" {
-		_, end, err := DayBounds(v)
+		start, end, err := DayBounds(v)
 		if err != nil {
 			bad("to", "Use a date like 2025-03-20.", "กรุณาใช้วันที่รูปแบบ 2025-03-20")
 		}
-		f.To = end
+		f.To, f.ToDay = end, BusinessDay(start)
 	}
 	if errs["from"] == "" && errs["to"] == "" && !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		bad("to", "The end date is before the start date.", "วันที่สิ้นสุดอยู่ก่อนวันที่เริ่มต้น")
