@@ -344,3 +344,37 @@ func TestBoardTiles(t *testing.T) {
 		t.Fatalf("all stores: %d, %v", len(all), err)
 	}
 }
+
+func TestSeedChargesKeepsTheRollup(t *testing.T) {
+	ctx := context.Background()
+	d := openListDB(t)
+	base := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	gen := func(i int, c *Charge) {
+		c.ID = fmt.Sprintf("chrg_seed_%05d", i)
+		c.Amount, c.Fee, c.FeeVat, c.Net = 10000, 365, 26, 9609
+		c.Status = []string{"successful", "failed", "expired", "pending"}[i%4]
+		c.StoreID, c.TerminalID = "s1", []string{"T1", "T2"}[i%2]
+		c.CreatedAt = base.Add(time.Duration(i) * 7 * time.Minute)
+		c.BkkDay = c.CreatedAt.Add(7 * time.Hour).Format("2006-01-02")
+	}
+	if err := d.SeedCharges(ctx, 500, gen); err != nil {
+		t.Fatal(err)
+	}
+	// A second batch adds to the same days.
+	if err := d.SeedCharges(ctx, 100, func(i int, c *Charge) { gen(i+500, c) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []ChargeFilter{{}, {TerminalID: "T2"}, {Statuses: []string{"pending"}}} {
+		roll, err := d.rollupChargeTotals(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.scanChargeTotals(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if roll != rows {
+			t.Fatalf("%+v: rollup %+v rows %+v", f, roll, rows)
+		}
+	}
+}
