@@ -171,7 +171,14 @@ func New(t *testing.T, opts ...Options) *Harness {
 		t.Fatal(err)
 	}
 	h.Server = httptest.NewServer(h.App)
-	t.Cleanup(h.Server.Close)
+	t.Cleanup(func() {
+		// A browser still open (its cleanup runs later) holds streaming
+		// connections such as /live: end the background work and cut every
+		// connection so Close does not wait for them forever.
+		stop()
+		h.Server.CloseClientConnections()
+		h.Server.Close()
+	})
 	return h
 }
 
