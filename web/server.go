@@ -97,15 +97,9 @@ func New(d Deps) (*App, error) {
 	e.HTTPErrorHandler = a.handleError
 
 	// Middleware, outermost first.
-	e.Use(a.requestID)                                           // id on the response, in the context and in every log line
-	e.Use(a.observe)                                             // access log and metrics by route template; errors rendered here
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{ // a panic becomes a 500 with the stack in the log
-		DisableErrorHandler: true,
-		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			a.log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
-			return err
-		},
-	}))
+	e.Use(a.requestID)                     // id on the response, in the context and in every log line
+	e.Use(a.observe)                       // access log and metrics by route template; errors rendered here
+	e.Use(a.recoverPanics())               // a panic becomes a 500 with the stack in the log
 	e.Use(a.secureHeaders)                 // CSP without inline script, nosniff, frame denial, referrer policy
 	e.Use(a.language)                      // Thai or English: cookie, else Accept-Language
 	e.Use(middleware.BodyLimit(bodyLimit)) // no request body above 1 MB
@@ -118,6 +112,18 @@ func New(d Deps) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// recoverPanics turns a panic into an error for observe to render, and
+// logs the stack with the request id.
+func (a *App) recoverPanics() echo.MiddlewareFunc {
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableErrorHandler: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			a.log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
+			return err
+		},
+	})
 }
 
 // ServeHTTP makes App an http.Handler.
