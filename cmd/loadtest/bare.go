@@ -35,6 +35,16 @@ type bareServer struct {
 
 	mu   sync.Mutex
 	subs map[chan []byte]struct{}
+
+	startPub  func()
+	startOnce sync.Once
+}
+
+// start begins publishing (once every subscriber is connected, so that
+// connecting thousands is not slowed by the events themselves).
+func (b *bareServer) start(c echo.Context) error {
+	b.startOnce.Do(b.startPub)
+	return c.NoContent(http.StatusOK)
 }
 
 // runBare serves the bare endpoints on a loopback port and prints its URL.
@@ -56,6 +66,7 @@ func runBare(dbPath string, ssePerSec int) error {
 	e.GET("/json", b.json)
 	e.GET("/page", b.page)
 	e.GET("/sse", b.sse)
+	e.GET("/start", b.start)
 	e.GET("/csv", b.csv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,8 +76,10 @@ func runBare(dbPath string, ssePerSec int) error {
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if ssePerSec > 0 {
-		go b.publish(ctx, ssePerSec)
+	b.startPub = func() {
+		if ssePerSec > 0 {
+			go b.publish(ctx, ssePerSec)
+		}
 	}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	if err := srv.Serve(ln); err != http.ErrServerClosed {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -127,23 +126,23 @@ func (t *tool) limitSSE(subs int) (figures, error) {
 	defer p.Stop()
 	rec := newLatRecorder(subs)
 	measuring := make(chan struct{})
-	fl, err := openFleet(subs, p.URL+"/sse", nil, 60*time.Second, func(i int, ev sseEvent) {
+	fl, err := openFleet(subs, p.URL+"/sse", nil, 120*time.Second, func(i int, ev sseEvent) {
 		select {
 		case <-measuring:
 		default:
 			return
 		}
-		var m struct {
-			T int64 `json:"t"`
-		}
-		if json.Unmarshal(ev.Data, &m) == nil && m.T > 0 {
-			rec.add(i, ev.At.Sub(time.Unix(0, m.T)))
+		if ts, ok := intField(ev.Data, `"t":`); ok {
+			rec.add(i, ev.At.Sub(time.Unix(0, ts)))
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer fl.Close()
+	if err := getOK(&http.Client{Timeout: 10 * time.Second}, p.URL+"/start", nil); err != nil {
+		return nil, err
+	}
 	time.Sleep(time.Second)
 	close(measuring)
 	s := sampleRSS(p.Pid())
@@ -229,4 +228,35 @@ func (t *tool) limitCSV(dbPath string) (figures, error) {
 		return nil, err
 	}
 	return figures{"s": secs, "mb": mb, "rss_growth_mb": growth}, nil
+}
+
+// intField reads the integer after key (like `"t":`) in JSON text without
+// decoding the whole object.
+func intField(data []byte, key string) (int64, bool) {
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	var n int64
+	j := i + len(key)
+	start := j
+	for ; j < len(data) && data[j] >= '0' && data[j] <= '9'; j++ {
+		n = n*10 + int64(data[j]-'0')
+	}
+	return n, j > start
+}
+
+// strField reads the string after key (like `"at":"`) in JSON text
+// without decoding the whole object; escapes are not expected there.
+func strField(data []byte, key string) ([]byte, bool) {
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		return nil, false
+	}
+	rest := data[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return nil, false
+	}
+	return rest[:j], true
 }

@@ -64,7 +64,7 @@ func main() {
 		sseWin   = flag.Duration("sse-window", 5*time.Second, "measured window of each SSE fan-out")
 		events   = flag.Int("webhook-events", 6000, "webhook deliveries per run")
 		subs     = flag.String("subs", "1000,5000", "SSE subscriber counts")
-		only     = flag.String("only", "", "comma list of parts to run: limits,webhooks,live,checkout,charges,csv (default all)")
+		only     = flag.String("only", "", "comma list of parts to run: limits (or limits-insert, limits-http, limits-sse, limits-csv), webhooks, live, checkout, charges, csv (default all)")
 		work     = flag.String("work", "", "scratch directory (default: a new temporary one, removed after)")
 		cache    = flag.String("cache", filepath.Join(os.TempDir(), "instore-loadtest-cache"), "where the big database is built once and kept")
 		repo     = flag.String("repo", ".", "repository root holding the main package")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -132,8 +133,15 @@ func (t *tool) measureWebhooks() (figures, error) {
 var chargeIDRE = regexp.MustCompile(`chrg_[A-Za-z0-9_]+`)
 
 // commitTime reads the time a live message says its change was committed
-// or published, when it carries one with sub-second precision.
+// or published, when it carries one with sub-second precision. The
+// product's messages carry "at" (set right after the commit), read
+// without decoding the object; other keys are looked for the slow way.
 func commitTime(data []byte) (time.Time, bool) {
+	if v, ok := strField(data, `"at":"`); ok && bytes.IndexByte(v, '.') > 0 {
+		if ts, err := time.Parse(time.RFC3339Nano, string(v)); err == nil {
+			return ts, true
+		}
+	}
 	var m map[string]any
 	if json.Unmarshal(data, &m) != nil {
 		return time.Time{}, false
@@ -238,8 +246,11 @@ func (t *tool) measureLive(n int) (figures, error) {
 		c2r, m2r := newLatRecorder(n), newLatRecorder(n)
 		last := make([]string, n)
 		var got atomic.Int64
-		fl, err := openFleet(n, srv.URL+"/live", header, 90*time.Second, func(i int, ev sseEvent) {
-			id := chargeIDRE.Find(ev.Data)
+		fl, err := openFleet(n, srv.URL+"/live", header, 120*time.Second, func(i int, ev sseEvent) {
+			id, ok := strField(ev.Data, `"charge_id":"`)
+			if !ok {
+				id = chargeIDRE.Find(ev.Data)
+			}
 			if id == nil || string(id) == last[i] {
 				return
 			}

@@ -28,7 +28,7 @@ func (t *tool) run(ctx context.Context) *report {
 	lim := limits{sse: map[int]figures{}}
 	bigDB := filepath.Join(t.work, "charges.db")
 	haveBig := false
-	needBig := t.want("limits") || t.want("charges") || t.want("csv")
+	needBig := t.want("limits") || t.want("limits-http") || t.want("limits-csv") || t.want("charges") || t.want("csv")
 	var deepAt, deepID string
 	if needBig {
 		if err := chargesDB(ctx, t.cache, bigDB, t.rows, t.logf); err != nil {
@@ -39,7 +39,7 @@ func (t *tool) run(ctx context.Context) *report {
 			haveBig = true
 		}
 	}
-	if t.want("limits") {
+	if t.want("limits") || t.want("limits-insert") || t.want("limits-http") || t.want("limits-sse") || t.want("limits-csv") {
 		t.measureLimits(rep, &lim, bigDB, haveBig, deepAt, deepID)
 	}
 	product := []struct {
@@ -88,7 +88,11 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 		{"NORMAL", 1, &lim.insert1Normal, "SQLite insert, 1 row per commit, WAL, synchronous=NORMAL"},
 		{"NORMAL", 100, &lim.insert100Normal, "SQLite insert, 100 rows per commit, synchronous=NORMAL"},
 	}
+	part := func(p string) bool { return t.want("limits") || t.want("limits-"+p) }
 	for _, x := range ins {
+		if !part("insert") {
+			break
+		}
 		t.logf("limit: %s", x.what)
 		f, err := repeat(t.runs, func(int) (figures, error) {
 			v, err := limitInsert(t.work, x.sync, x.perTx, t.dur)
@@ -101,7 +105,7 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 		*x.dst = f["rps"]
 		rep.Limits = append(rep.Limits, row{What: x.what, Measured: num(f["rps"]) + " rows/s", Limit: "—", Ratio: "—", Target: "", Verdict: ""})
 	}
-	if haveBig {
+	if haveBig && part("http") {
 		t.logf("limit: bare Echo JSON and bare page")
 		f, err := repeat(t.runs, func(int) (figures, error) { return t.limitHTTP(bigDB, deepAt, deepID) })
 		if err != nil {
@@ -116,6 +120,9 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 		}
 	}
 	for _, n := range t.subs {
+		if !part("sse") {
+			break
+		}
 		t.logf("limit: bare SSE broker, %d subscribers", n)
 		what := fmt.Sprintf("bare SSE broker, 100 events/s, %d subscribers", n)
 		f, err := repeat(t.runs, func(int) (figures, error) { return t.limitSSE(n) })
@@ -126,7 +133,7 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 		lim.sse[n] = f
 		rep.Limits = append(rep.Limits, row{What: what, Measured: fmt.Sprintf("p50 %s, p99 %s, RSS %.0f MB", msStr(f["p50_ms"]), msStr(f["p99_ms"]), f["rss_mb"])})
 	}
-	if haveBig {
+	if haveBig && part("csv") {
 		t.logf("limit: bare CSV scan")
 		what := fmt.Sprintf("bare scan of %s charges to CSV over HTTP (one query, the export's 27 fields)", num(float64(t.rows)))
 		f, err := repeat(t.runs, func(int) (figures, error) { return t.limitCSV(bigDB) })
