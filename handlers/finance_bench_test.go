@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -186,13 +187,15 @@ func benchEcho(d *db.DB) *echo.Echo {
 func BenchmarkFinanceDailyReport(b *testing.B) {
 	e := benchEcho(benchDB(b))
 	b.ResetTimer()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/reports/daily?month=2025-01", nil))
-		if rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte(`data-testid="daily-totals"`)) {
-			b.Fatalf("status %d", rec.Code)
+	measureRSS(b, func() {
+		for b.Loop() {
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/reports/daily?month=2025-01", nil))
+			if rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte(`data-testid="daily-totals"`)) {
+				b.Fatalf("status %d", rec.Code)
+			}
 		}
-	}
+	})
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/report")
 }
 
@@ -201,6 +204,7 @@ func BenchmarkFinanceDailyReport(b *testing.B) {
 func BenchmarkFinanceDailyNaive(b *testing.B) {
 	d := benchDB(b)
 	ctx := context.Background()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		rows, err := d.R.QueryContext(ctx, `SELECT bkk_day, store_id, terminal_id, SUM(status = 'successful'),
 			SUM(status = 'failed'), SUM(status = 'expired'), SUM(CASE WHEN status = 'successful' THEN amount END),
@@ -218,6 +222,7 @@ func BenchmarkFinanceDailyNaive(b *testing.B) {
 			b.Fatal("no rows")
 		}
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/report")
 }
 
@@ -253,17 +258,30 @@ func procKB(field string) int64 {
 // resetPeakRSS makes VmHWM start again from the current RSS (Linux).
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-// measureRSS runs fn and reports its time and how far the process's peak
-// RSS rose above the RSS before it.
+// cpuTime is the CPU time (user + system) the process has used so far.
+// Beside wall time it tells the cost of the work when the machine is shared.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measureRSS runs fn and reports how far the process's peak RSS rose above
+// the RSS before it, the heap it ended with, and the CPU time per op.
 func measureRSS(b *testing.B, fn func()) {
 	runtime.GC()
 	resetPeakRSS()
 	before := procKB("VmRSS")
+	cpu0 := cpuTime()
 	var ms runtime.MemStats
 	fn()
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(procKB("VmHWM")-before)/1024, "MB-peak-rss-growth")
 	b.ReportMetric(float64(ms.HeapSys)/(1<<20), "MB-heap-sys")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkFinanceChargesCSV streams /charges.csv of all 1,000,000 charges.
