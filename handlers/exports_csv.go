@@ -97,8 +97,8 @@ func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error)
 		rec[0], rec[1], rec[2], rec[3] = r.Day, r.StoreID, r.StoreName, r.TerminalID
 		rec[4], rec[5], rec[6] = csvInt(r.SuccessfulCount), csvInt(r.FailedCount), csvInt(r.ExpiredCount)
 		rec[7], rec[8] = csvInt(r.PendingCount), csvInt(r.RefundCount)
-		rec[9], rec[10], rec[11] = money.FormatPlain(r.Gross), money.FormatPlain(r.Fee), money.FormatPlain(r.FeeVat)
-		rec[12], rec[13], rec[14] = money.FormatPlain(r.Net), money.FormatPlain(r.Refunds), money.FormatPlain(n)
+		rec[9], rec[10], rec[11] = csvBaht(r.Gross), csvBaht(r.Fee), csvBaht(r.FeeVat)
+		rec[12], rec[13], rec[14] = csvBaht(r.Net), csvBaht(r.Refunds), csvBaht(n)
 		rec[15], rec[16], rec[17] = csvInt(r.Gross), csvInt(r.Fee), csvInt(r.FeeVat)
 		rec[18], rec[19], rec[20] = csvInt(r.Net), csvInt(r.Refunds), csvInt(n)
 		rec[21] = "THB"
@@ -122,8 +122,8 @@ func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn 
 		rec[0], rec[1], rec[2], rec[3] = c.ID, storedUTC(c.CreatedAt), storedBangkok(c.CreatedAt), c.BkkDay
 		rec[4], rec[5], rec[6] = c.StoreID, storeNames[c.StoreID], c.TerminalID
 		rec[7], rec[8] = c.Status, c.FailureCode
-		rec[9], rec[10], rec[11] = money.FormatPlain(c.Amount), money.FormatPlain(c.Fee), money.FormatPlain(c.FeeVat)
-		rec[12], rec[13] = money.FormatPlain(c.Net), money.FormatPlain(c.Refunded)
+		rec[9], rec[10], rec[11] = csvBaht(c.Amount), csvBaht(c.Fee), csvBaht(c.FeeVat)
+		rec[12], rec[13] = csvBaht(c.Net), csvBaht(c.Refunded)
 		rec[14], rec[15], rec[16] = csvInt(c.Amount), csvInt(c.Fee), csvInt(c.FeeVat)
 		rec[17], rec[18], rec[19] = csvInt(c.Net), csvInt(c.Refunded), c.Currency
 		rec[20], rec[21] = storedUTC(c.PaidAt), storedBangkok(c.PaidAt)
@@ -189,7 +189,23 @@ func storedBangkok(s string) string {
 	return string(b[:])
 }
 
-func csvInt(n int64) string { return strconv.FormatInt(n, 10) }
+// csvInt renders an integer; zero, the most common amount in fee,
+// refund and net columns, costs no allocation.
+func csvInt(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// csvBaht renders satang as baht with two decimals (money.FormatPlain),
+// zero without an allocation.
+func csvBaht(satang int64) string {
+	if satang == 0 {
+		return "0.00"
+	}
+	return money.FormatPlain(satang)
+}
 
 // utcISO is ISO 8601 in UTC with seconds: 2025-03-01T16:59:59Z.
 func utcISO(t time.Time) string {
