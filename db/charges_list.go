@@ -247,6 +247,8 @@ const rollupTotalsSQL = `SELECT COALESCE(SUM(pending_count), 0), COALESCE(SUM(su
   COALESCE(SUM(fee), 0), COALESCE(SUM(fee_vat), 0), COALESCE(SUM(net), 0)
 FROM daily_totals`
 
+const refundedTotalSQL = `SELECT COALESCE(SUM(refunded_amount), 0) FROM charges INDEXED BY charges_refunded`
+
 // rollupChargeTotals reads the counts and sums from daily_totals (kept in
 // the same transaction as every charge change), the rare reversed charges
 // from the status index and the refunded amounts from the partial index of
@@ -312,7 +314,9 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 	} else {
 		w += " AND refunded_amount > 0"
 	}
-	err = d.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(refunded_amount), 0) FROM charges`+w, a...).Scan(&t.Refunded)
+	// INDEXED BY: without statistics SQLite prefers the store or status
+	// index here and reads half the table instead of the few refunded rows.
+	err = d.R.QueryRowContext(ctx, refundedTotalSQL+w, a...).Scan(&t.Refunded)
 	return t, err
 }
 
