@@ -63,10 +63,13 @@ func (r *Reconciler) Start(ctx context.Context, a Actor, fromDay, toDay string) 
 		return nil, err
 	}
 	s.audit(ctx, a, "reconcile.start", "run:"+strconv.FormatInt(id, 10), "ok", nil, nil, fromDay+".."+toDay)
+	// The goroutine owns its own copy: the caller may read the returned
+	// run while the work updates its counters.
+	work := *run
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		s.Reconcile(r.base, run, days)
+		s.Reconcile(r.base, &work, days)
 	}()
 	return run, nil
 }
