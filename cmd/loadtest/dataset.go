@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"instore/db"
@@ -59,8 +62,8 @@ func newScratchDB(ctx context.Context, path string) error {
 
 // chargesDB returns a database holding rows charges, building it once in
 // cacheDir and copying it to dest, so repeated runs do not pay for the load.
-func chargesDB(ctx context.Context, cacheDir, dest string, rows int, logf func(string, ...any)) error {
-	tmpl := filepath.Join(cacheDir, fmt.Sprintf("charges-%d.db", rows))
+func chargesDB(ctx context.Context, cacheDir, repo, dest string, rows int, logf func(string, ...any)) error {
+	tmpl := filepath.Join(cacheDir, fmt.Sprintf("charges-%d-%s.db", rows, schemaHash(repo)))
 	if _, err := os.Stat(tmpl); err != nil {
 		logf("building %s with %d charges (once; cached)...", tmpl, rows)
 		t0 := time.Now()
@@ -74,6 +77,20 @@ func chargesDB(ctx context.Context, cacheDir, dest string, rows int, logf func(s
 		logf("built in %.1fs", time.Since(t0).Seconds())
 	}
 	return copyFile(tmpl, dest)
+}
+
+// schemaHash names the migrations the cached database was built with, so a
+// changed schema builds a new one instead of serving a stale file.
+func schemaHash(repo string) string {
+	h := sha256.New()
+	files, _ := filepath.Glob(filepath.Join(repo, "db", "migrations", "*.sql"))
+	sort.Strings(files)
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		h.Write([]byte(filepath.Base(f)))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 func copyFile(src, dst string) error {

@@ -31,7 +31,7 @@ func (t *tool) run(ctx context.Context) *report {
 	needBig := t.want("limits") || t.want("limits-http") || t.want("limits-csv") || t.want("charges") || t.want("csv")
 	var deepAt, deepID string
 	if needBig {
-		if err := chargesDB(ctx, t.cache, bigDB, t.rows, t.logf); err != nil {
+		if err := chargesDB(ctx, t.cache, t.repo, bigDB, t.rows, t.logf); err != nil {
 			rep.Notes = append(rep.Notes, "big database: "+err.Error())
 		} else if deepAt, deepID, err = deepCursor(ctx, bigDB, t.rows*9/10); err != nil {
 			rep.Notes = append(rep.Notes, "deep cursor: "+err.Error())
