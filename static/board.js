@@ -18,7 +18,7 @@
     if (pending[id]) { pending[id] = "again"; return; }
     pending[id] = true;
     var url = "/board/tiles/" + encodeURIComponent(store) + "/" + encodeURIComponent(terminal);
-    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         var old = document.getElementById(id);

@@ -14,7 +14,7 @@
 
   function show(id) {
     var url = "/charges/" + encodeURIComponent(id) + "/row" + (query ? "?" + query : "");
-    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.status === 200 ? r.text() : null; })
       .then(function (html) {
         if (!html) return;
