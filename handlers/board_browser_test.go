@@ -60,7 +60,7 @@ func waitJS(ctx context.Context, t *testing.T, what, expr string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`[data-testid=board]`)))
+			html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main').outerHTML`))
 			t.Fatalf("%s: not true after 15s (%s)\n%s", what, expr, html)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -122,4 +122,41 @@ func TestBoardUpdatesLiveInBrowser(t *testing.T) {
 	waitJS(ctx, t, "banner shown", `window.sawDown === true`)
 	waitJS(ctx, t, "reconnected", `document.querySelector('[data-testid=board]').dataset.live === "up" && document.querySelector('[data-testid=live-status]').hidden`)
 	waitJS(ctx, t, "still no reload", `window.boardMarker === 42`)
+}
+
+// TestChargesListLiveInBrowser: /charges open on its first page; a new
+// charge appears on top and a change replaces its row, without a reload.
+func TestChargesListLiveInBrowser(t *testing.T) {
+	e := newBOEnv(t)
+	old := e.charge("store_1", "T1", 4000, omise.StatusSuccessful)
+	ctx := boardBrowser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=username]`), "manager"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=password]`), boPassword),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=whoami]`)),
+		chromedp.Navigate(e.srv.URL+"/charges"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=charges-table]`)),
+		chromedp.Evaluate[chromedp.Void](`window.listMarker = 7`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "feed connected", `document.querySelector('[data-testid=charges]').dataset.live === "up"`)
+	rows := `document.querySelectorAll('[data-testid=charge-row]')`
+	ch := e.charge("store_1", "T2", 6100, omise.StatusPending)
+	waitJS(ctx, t, "new row on top", rows+`.length === 2 && `+rows+`[0].dataset.charge === "`+ch.ID+`" && `+rows+`[0].dataset.status === "pending"`)
+	if _, err := e.sim.MarkPaid(ch.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SyncCharge(context.Background(), ch.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "row replaced", rows+`.length === 2 && `+rows+`[0].dataset.status === "successful" && `+rows+`[1].dataset.charge === "`+old.ID+`"`)
+	// Another store's charge never reaches this manager's list.
+	e.charge("store_2", "T1", 9900, omise.StatusSuccessful)
+	time.Sleep(500 * time.Millisecond)
+	waitJS(ctx, t, "other store not shown, no reload", rows+`.length === 2 && window.listMarker === 7`)
 }
