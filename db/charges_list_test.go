@@ -266,6 +266,7 @@ func TestListChargesUsesIndexes(t *testing.T) {
 		{Statuses: []string{"failed"}, Cursor: cur}, {StoreID: "s", Statuses: []string{"failed"}, Cursor: cur},
 		{Statuses: []string{"failed", "expired"}, Cursor: cur}, {Search: "chrg_test_1"},
 		{Search: "1234"}, {StoreID: "s", From: time.Now(), To: time.Now()},
+		{StoreID: "s", TerminalID: "t", Statuses: []string{"successful"}, From: time.Now()},
 	} {
 		where, args, err := f.where(true)
 		if err != nil {
@@ -301,15 +302,7 @@ func TestListChargesUsesIndexes(t *testing.T) {
 		if f.Search != "" {
 			continue
 		}
-		w, a, err := f.where(false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if w == "" {
-			w = " WHERE refunded_amount > 0"
-		} else {
-			w += " AND refunded_amount > 0"
-		}
+		w, a := f.refundedWhere()
 		if p := explain(t, d, refundedTotalSQL+w, a...); !strings.Contains(p, "COVERING INDEX charges_refunded") {
 			t.Errorf("refunded total for %+v: plan %q", f, p)
 		}
