@@ -178,21 +178,3 @@ func (d *DB) ListChargeIDsByStatus(ctx context.Context, status string, limit int
 	}
 	return ids, rows.Err()
 }
-
-// ListPendingOlderThan returns pending charges created before t, oldest first.
-func (d *DB) ListPendingOlderThan(ctx context.Context, t time.Time, limit int) ([]*Charge, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT `+chargeColumns+` FROM charges WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT ?`, FormatTime(t), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Charge
-	for rows.Next() {
-		c, err := scanCharge(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}

@@ -113,9 +113,14 @@ func (d *DB) ListEvents(ctx context.Context, f EventFilter) ([]*OmiseEvent, erro
 	if !f.Before.IsZero() {
 		before = FormatTime(f.Before)
 	}
-	rows, err := d.R.QueryContext(ctx, `SELECT `+eventColumns+` FROM omise_events
+	return queryEvents(ctx, d.R, `SELECT `+eventColumns+` FROM omise_events
 		WHERE (? = '' OR result = ?) AND (? = '' OR charge_id = ?) AND (? = '' OR received_at < ?)
 		ORDER BY received_at DESC LIMIT ?`, f.Result, f.Result, f.ChargeID, f.ChargeID, before, before, f.Limit)
+}
+
+// queryEvents runs a SELECT of eventColumns and scans every row.
+func queryEvents(ctx context.Context, q Querier, query string, args ...any) ([]*OmiseEvent, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,18 +156,5 @@ func (d *DB) LastChargeChangeAt(ctx context.Context) (time.Time, error) {
 
 // ListUnfinishedEvents returns events stored but not yet applied, oldest first.
 func (d *DB) ListUnfinishedEvents(ctx context.Context, limit int) ([]*OmiseEvent, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT `+eventColumns+` FROM omise_events WHERE result IN ('received', 'error') ORDER BY received_at LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*OmiseEvent
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryEvents(ctx, d.R, `SELECT `+eventColumns+` FROM omise_events WHERE result IN ('received', 'error') ORDER BY received_at LIMIT ?`, limit)
 }

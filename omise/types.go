@@ -190,30 +190,32 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// eventData is the part of an event's data that says what it is about.
+type eventData struct {
+	Object string `json:"object"`
+	ID     string `json:"id"`
+	Charge string `json:"charge"`
+}
+
+func (e *Event) data() eventData {
+	var d eventData
+	_ = json.Unmarshal(e.Data, &d)
+	return d
+}
+
 // DataObject reports the "object" and "id" of the event's data.
 func (e *Event) DataObject() (object, id string) {
-	var d struct {
-		Object string `json:"object"`
-		ID     string `json:"id"`
-		Charge string `json:"charge"`
-	}
-	_ = json.Unmarshal(e.Data, &d)
+	d := e.data()
 	return d.Object, d.ID
 }
 
 // ChargeID returns the charge the event is about: the charge itself, or the
 // charge a refund belongs to.
 func (e *Event) ChargeID() string {
-	var d struct {
-		Object string `json:"object"`
-		ID     string `json:"id"`
-		Charge string `json:"charge"`
-	}
-	_ = json.Unmarshal(e.Data, &d)
-	if d.Object == "refund" {
+	switch d := e.data(); d.Object {
+	case "refund":
 		return d.Charge
-	}
-	if d.Object == "charge" {
+	case "charge":
 		return d.ID
 	}
 	return ""
