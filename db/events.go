@@ -54,39 +54,31 @@ func scanEvent(r rowScanner) (*OmiseEvent, error) {
 	return &e, nil
 }
 
-// InsertEvent stores a received event unless its id is already stored. It
-// returns the stored row and whether it was new.
-func (d *DB) InsertEvent(ctx context.Context, e *OmiseEvent) (*OmiseEvent, bool, error) {
-	var stored *OmiseEvent
-	isNew := false
-	// Through Tx so that a burst of deliveries shares commits.
-	err := d.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, received_at, attempts)
-			VALUES (?, ?, ?, ?, 'received', '', ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
-			e.ID, e.Key, e.ChargeID, e.Signature, e.Raw, FormatTime(e.ReceivedAt))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			cp := *e
-			cp.Result = EventReceived
-			stored, isNew = &cp, true
-			return nil
-		}
-		stored, err = scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM omise_events WHERE id = ?`, e.ID))
-		return err
-	})
-	return stored, isNew, err
+// InsertEventTx stores a received event unless its id is already stored.
+func InsertEventTx(ctx context.Context, q Querier, e *OmiseEvent) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, received_at, attempts)
+		VALUES (?, ?, ?, ?, 'received', '', ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
+		e.ID, e.Key, e.ChargeID, e.Signature, e.Raw, FormatTime(e.ReceivedAt))
+	return err
+}
+
+// EventDone reports whether an event is stored and needs no more work.
+func (d *DB) EventDone(ctx context.Context, id string) (bool, error) {
+	var result string
+	err := d.R.QueryRowContext(ctx, `SELECT result FROM omise_events WHERE id = ?`, id).Scan(&result)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	e := OmiseEvent{Result: result}
+	return e.Done(), nil
 }
 
 // GetEvent reads one stored event (from the writer, so a just-written row is seen).
 func (d *DB) GetEvent(ctx context.Context, id string) (*OmiseEvent, error) {
 	return scanEvent(d.W.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM omise_events WHERE id = ?`, id))
-}
-
-// FinishEvent records what processing an event did, in its own transaction.
-func (d *DB) FinishEvent(ctx context.Context, id, result, detail, chargeID string, at time.Time) error {
-	return d.Tx(ctx, func(tx *sql.Tx) error { return FinishEventTx(ctx, tx, id, result, detail, chargeID, at) })
 }
 
 // FinishEventTx records what processing an event did.

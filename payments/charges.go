@@ -28,6 +28,13 @@ type Applied struct {
 // transaction, and live screens hear of it only after the commit. A charge
 // created outside this app is imported as it is.
 func (s *Service) ApplyCharge(ctx context.Context, oc *omise.Charge) (*Applied, error) {
+	return s.applyCharge(ctx, oc, nil)
+}
+
+// applyCharge is ApplyCharge with also, when not nil, run inside the same
+// transaction after the charge is written (the webhook path records its
+// event there, so one delivery costs one commit).
+func (s *Service) applyCharge(ctx context.Context, oc *omise.Charge, also func(tx *sql.Tx, res *Applied) error) (*Applied, error) {
 	if oc == nil || oc.ID == "" {
 		return nil, errors.New("payments: apply: charge without id")
 	}
@@ -75,6 +82,9 @@ func (s *Service) ApplyCharge(ctx context.Context, oc *omise.Charge) (*Applied, 
 			}
 		}
 		res.Charge = next
+		if also != nil {
+			return also(tx, &res)
+		}
 		return nil
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -25,64 +26,92 @@ var ErrOmiseUnavailable = errors.New("payments: omise unavailable")
 // ReceiveWebhook stores a delivered event (unique on its id) and applies it.
 // The body is never trusted: the event is read back from Omise, and the
 // charge it names is read from Omise too, then applied under the state
-// rules. A delivery of an event already processed is a no-op.
+// rules. A delivery of an event already processed is a no-op. The event,
+// the charge and the result are written in one transaction, so a delivery
+// costs one (group) commit; the answer is sent only after it.
 func (s *Service) ReceiveWebhook(ctx context.Context, raw []byte, ev *omise.Event, signature string) (WebhookOutcome, error) {
-	stored, isNew, err := s.DB.InsertEvent(ctx, &db.OmiseEvent{
+	done, err := s.DB.EventDone(ctx, ev.ID)
+	if err != nil {
+		return WebhookOutcome{EventID: ev.ID, Result: db.EventError, Retryable: true}, fmt.Errorf("read event: %w", err)
+	}
+	if done {
+		return WebhookOutcome{EventID: ev.ID, Result: "duplicate"}, nil
+	}
+	return s.processEvent(ctx, ev.ID, &db.OmiseEvent{
 		ID: ev.ID, Key: ev.Key, ChargeID: ev.ChargeID(), Signature: signature, Raw: raw, ReceivedAt: s.now(),
 	})
-	if err != nil {
-		return WebhookOutcome{EventID: ev.ID, Result: db.EventError, Retryable: true}, fmt.Errorf("store event: %w", err)
-	}
-	if !isNew && stored.Done() {
-		return WebhookOutcome{EventID: ev.ID, Result: "duplicate", ChargeID: stored.ChargeID}, nil
-	}
-	return s.ProcessEvent(ctx, ev.ID)
 }
 
-// ProcessEvent applies a stored event by asking Omise what it says. It is
-// used for new deliveries, by the syncer for events that could not be
-// processed, and by the admin's re-process button.
+// ProcessEvent applies a stored event by asking Omise what it says. The
+// syncer uses it for events that could not be processed, and the admin's
+// re-process button too.
 func (s *Service) ProcessEvent(ctx context.Context, eventID string) (WebhookOutcome, error) {
+	return s.processEvent(ctx, eventID, nil)
+}
+
+// processEvent asks Omise about an event and records the result; received,
+// when not nil, is the delivery to store with it.
+func (s *Service) processEvent(ctx context.Context, eventID string, received *db.OmiseEvent) (WebhookOutcome, error) {
 	out := WebhookOutcome{EventID: eventID}
 	unlock := s.locks.Lock("event:" + eventID)
 	defer unlock()
-	finish := func(result, detail, chargeID string) error {
+	record := func(tx db.Querier, result, detail, chargeID string) error {
+		if received != nil {
+			if err := db.InsertEventTx(ctx, tx, received); err != nil {
+				return fmt.Errorf("store event: %w", err)
+			}
+		}
 		out.Result = result
-		return s.DB.FinishEvent(ctx, eventID, result, detail, chargeID, s.now())
+		return db.FinishEventTx(ctx, tx, eventID, result, detail, chargeID, s.now())
 	}
+	recordAlone := func(result, detail, chargeID string) error {
+		return s.DB.Tx(ctx, func(tx *sql.Tx) error { return record(tx, result, detail, chargeID) })
+	}
+	unavailable := func(what string, err error, chargeID string) (WebhookOutcome, error) {
+		out.Retryable = true
+		if rerr := recordAlone(db.EventError, "omise: "+errorLabel(err), chargeID); rerr != nil {
+			return out, rerr
+		}
+		return out, fmt.Errorf("%w: %s: %v", ErrOmiseUnavailable, what, err)
+	}
+
 	oev, err := s.Omise.GetEvent(ctx, eventID)
 	if err != nil {
 		if omise.IsNotFound(err) {
 			s.log().Warn("webhook names an event Omise does not know", "event", eventID)
-			return out, finish(db.EventRejected, "omise does not know this event", "")
+			return out, recordAlone(db.EventRejected, "omise does not know this event", "")
 		}
-		out.Retryable = true
-		_ = finish(db.EventError, "omise: "+errorLabel(err), "")
-		return out, fmt.Errorf("%w: get event: %v", ErrOmiseUnavailable, err)
+		return unavailable("get event", err, "")
 	}
 	chargeID := oev.ChargeID()
 	out.ChargeID = chargeID
 	if chargeID == "" {
-		return out, finish(db.EventUnchanged, "event is not about a charge: "+oev.Key, "")
+		return out, recordAlone(db.EventUnchanged, "event is not about a charge: "+oev.Key, "")
 	}
-	applied, err := s.SyncCharge(ctx, chargeID)
+	oc, err := s.Omise.GetCharge(ctx, chargeID)
 	if err != nil {
 		if omise.IsNotFound(err) {
-			return out, finish(db.EventRejected, "omise does not know charge "+chargeID, chargeID)
+			return out, recordAlone(db.EventRejected, "omise does not know charge "+chargeID, chargeID)
 		}
-		out.Retryable = true
-		_ = finish(db.EventError, "omise: "+errorLabel(err), chargeID)
-		return out, fmt.Errorf("%w: get charge: %v", ErrOmiseUnavailable, err)
+		return unavailable("get charge", err, chargeID)
+	}
+	applied, err := s.applyCharge(ctx, oc, func(tx *sql.Tx, res *Applied) error {
+		detail := fmt.Sprintf("%s: charge %s is %s", oev.Key, chargeID, res.Charge.Status)
+		if res.Anomaly != "" {
+			detail += " (" + res.Anomaly + ")"
+		}
+		result := db.EventUnchanged
+		if res.Changed {
+			result = db.EventApplied
+		}
+		return record(tx, result, detail, chargeID)
+	})
+	if err != nil {
+		out.Result, out.Retryable = db.EventError, true
+		return out, err
 	}
 	out.Changed = applied.Changed
-	detail := fmt.Sprintf("%s: charge %s is %s", oev.Key, chargeID, applied.Charge.Status)
-	if applied.Anomaly != "" {
-		detail += " (" + applied.Anomaly + ")"
-	}
-	if applied.Changed {
-		return out, finish(db.EventApplied, detail, chargeID)
-	}
-	return out, finish(db.EventUnchanged, detail, chargeID)
+	return out, nil
 }
 
 // errorLabel names an Omise failure without its text, which may carry data.
