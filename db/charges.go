@@ -126,18 +126,20 @@ func (d *DB) TouchChargeSynced(ctx context.Context, id string, at time.Time) err
 }
 
 const addDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
   pending_count = pending_count + excluded.pending_count,
   successful_count = successful_count + excluded.successful_count,
   failed_count = failed_count + excluded.failed_count,
   expired_count = expired_count + excluded.expired_count,
   gross = gross + excluded.gross, fee = fee + excluded.fee, fee_vat = fee_vat + excluded.fee_vat,
-  net = net + excluded.net, refund_count = refund_count + excluded.refund_count, refunds = refunds + excluded.refunds`
+  net = net + excluded.net, refund_count = refund_count + excluded.refund_count, refunds = refunds + excluded.refunds,
+  charges_refunded = charges_refunded + excluded.charges_refunded`
 
 // addChargeToDaily adds (sign=1) or removes (sign=-1) one charge's share of
-// its day's totals. Gross, fee, VAT and net count successful charges only.
+// its day's totals. Gross, fee, VAT and net count successful charges only;
+// charges_refunded is the charge's refunded_amount on the charge's day.
 func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) error {
 	var pending, ok, failed, expired, gross, fee, vat, net int64
 	switch c.Status {
@@ -151,13 +153,13 @@ func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) er
 		expired = 1
 	}
 	_, err := tx.ExecContext(ctx, addDailySQL, c.BkkDay, c.StoreID, c.TerminalID, sign*pending, sign*ok,
-		sign*failed, sign*expired, sign*gross, sign*fee, sign*vat, sign*net, 0, 0)
+		sign*failed, sign*expired, sign*gross, sign*fee, sign*vat, sign*net, 0, 0, sign*c.RefundedAmount)
 	return err
 }
 
 // addRefundToDaily adds a new refund to the totals of the day it was made.
 func addRefundToDaily(ctx context.Context, tx *sql.Tx, day, storeID, terminalID string, amount int64) error {
-	_, err := tx.ExecContext(ctx, addDailySQL, day, storeID, terminalID, 0, 0, 0, 0, 0, 0, 0, 0, 1, amount)
+	_, err := tx.ExecContext(ctx, addDailySQL, day, storeID, terminalID, 0, 0, 0, 0, 0, 0, 0, 0, 1, amount, 0)
 	return err
 }
 

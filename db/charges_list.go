@@ -244,44 +244,12 @@ func (d *DB) scanChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals
 
 const rollupTotalsSQL = `SELECT COALESCE(SUM(pending_count), 0), COALESCE(SUM(successful_count), 0),
   COALESCE(SUM(failed_count), 0), COALESCE(SUM(expired_count), 0), COALESCE(SUM(gross), 0),
-  COALESCE(SUM(fee), 0), COALESCE(SUM(fee_vat), 0), COALESCE(SUM(net), 0)
+  COALESCE(SUM(fee), 0), COALESCE(SUM(fee_vat), 0), COALESCE(SUM(net), 0), COALESCE(SUM(charges_refunded), 0)
 FROM daily_totals`
 
-const refundedTotalSQL = `SELECT COALESCE(SUM(refunded_amount), 0) FROM charges`
-
-// refundedWhere is f's WHERE clause for the refunded sum. Store, terminal
-// and status are written "+col" so that SQLite, which has no statistics in
-// production, cannot pick their indexes and read half the table: the
-// covering partial index charges_refunded (a few percent of the rows) is
-// then the only index left, ranged on created_at.
-func (f ChargeFilter) refundedWhere() (string, []any) {
-	conds := []string{`refunded_amount > 0`}
-	var args []any
-	if f.StoreID != "" {
-		conds, args = append(conds, `+store_id = ?`), append(args, f.StoreID)
-	}
-	if f.TerminalID != "" {
-		conds, args = append(conds, `+terminal_id = ?`), append(args, f.TerminalID)
-	}
-	if len(f.Statuses) > 0 {
-		conds = append(conds, `+status IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")+`)`)
-		for _, st := range f.Statuses {
-			args = append(args, st)
-		}
-	}
-	if !f.From.IsZero() {
-		conds, args = append(conds, whereFrom), append(args, FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		conds, args = append(conds, whereTo), append(args, FormatTime(f.To))
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
-}
-
 // rollupChargeTotals reads the counts and sums from daily_totals (kept in
-// the same transaction as every charge change), the rare reversed charges
-// from the status index and the refunded amounts from the partial index of
-// refunded charges.
+// the same transaction as every charge change, refunded amounts included)
+// and the rare reversed charges from the status index.
 func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
 	var t ChargeTotals
 	var conds []string
@@ -303,9 +271,9 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	var pending, ok, failed, expired int64
-	var gross, fee, vat, net int64
+	var gross, fee, vat, net, refunded int64
 	if err := d.R.QueryRowContext(ctx, rollupTotalsSQL+where, args...).Scan(&pending, &ok, &failed, &expired,
-		&gross, &fee, &vat, &net); err != nil {
+		&gross, &fee, &vat, &net, &refunded); err != nil {
 		return t, err
 	}
 	want := func(s string) bool { return len(f.Statuses) == 0 || slices.Contains(f.Statuses, s) }
@@ -320,6 +288,8 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 	if want("successful") {
 		t.Count += ok
 		t.SuccessfulCount, t.Amount, t.Fee, t.FeeVat, t.Net = ok, gross, fee, vat, net
+		// Only successful charges can carry refunds.
+		t.Refunded = refunded
 	}
 	if want("reversed") {
 		rf := f
@@ -334,9 +304,7 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 		}
 		t.Count += n
 	}
-	w, a := f.refundedWhere()
-	err := d.R.QueryRowContext(ctx, refundedTotalSQL+w, a...).Scan(&t.Refunded)
-	return t, err
+	return t, nil
 }
 
 // iterateBatch is how many rows IterateCharges reads per query.

@@ -51,15 +51,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 // seedDailySQL adds the rows inserted after a rowid to the daily totals,
 // counted the way addChargeToDaily counts one charge.
 const seedDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds)
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded)
 SELECT bkk_day, store_id, terminal_id, SUM(status = 'pending'), SUM(status = 'successful'), SUM(status = 'failed'),
   SUM(status = 'expired'), SUM(CASE WHEN status = 'successful' THEN amount ELSE 0 END),
   SUM(CASE WHEN status = 'successful' THEN fee ELSE 0 END), SUM(CASE WHEN status = 'successful' THEN fee_vat ELSE 0 END),
-  SUM(CASE WHEN status = 'successful' THEN net ELSE 0 END), 0, 0
+  SUM(CASE WHEN status = 'successful' THEN net ELSE 0 END), 0, 0, SUM(refunded_amount)
 FROM charges WHERE rowid > ? GROUP BY bkk_day, store_id, terminal_id
 ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
   pending_count = pending_count + excluded.pending_count,
   successful_count = successful_count + excluded.successful_count,
   failed_count = failed_count + excluded.failed_count,
   expired_count = expired_count + excluded.expired_count,
-  gross = gross + excluded.gross, fee = fee + excluded.fee, fee_vat = fee_vat + excluded.fee_vat, net = net + excluded.net`
+  gross = gross + excluded.gross, fee = fee + excluded.fee, fee_vat = fee_vat + excluded.fee_vat, net = net + excluded.net,
+  charges_refunded = charges_refunded + excluded.charges_refunded`

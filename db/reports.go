@@ -260,8 +260,8 @@ func (d *DB) RebuildDailyTotals(ctx context.Context) error {
 }
 
 const rebuildDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds)
-SELECT bkk_day, store_id, terminal_id, SUM(p), SUM(ok), SUM(f), SUM(e), SUM(g), SUM(fe), SUM(v), SUM(n), SUM(rc), SUM(r)
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded)
+SELECT bkk_day, store_id, terminal_id, SUM(p), SUM(ok), SUM(f), SUM(e), SUM(g), SUM(fe), SUM(v), SUM(n), SUM(rc), SUM(r), SUM(cr)
 FROM (
   SELECT bkk_day, store_id, terminal_id,
     status = 'pending' AS p, status = 'successful' AS ok, status = 'failed' AS f, status = 'expired' AS e,
@@ -269,10 +269,10 @@ FROM (
     CASE WHEN status = 'successful' THEN fee ELSE 0 END AS fe,
     CASE WHEN status = 'successful' THEN fee_vat ELSE 0 END AS v,
     CASE WHEN status = 'successful' THEN net ELSE 0 END AS n,
-    0 AS rc, 0 AS r
+    0 AS rc, 0 AS r, refunded_amount AS cr
   FROM charges
   UNION ALL
-  SELECT r.bkk_day, c.store_id, c.terminal_id, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount
+  SELECT r.bkk_day, c.store_id, c.terminal_id, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount, 0
   FROM refunds r JOIN charges c ON c.id = r.charge_id
 )
 GROUP BY bkk_day, store_id, terminal_id`
