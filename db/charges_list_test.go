@@ -300,7 +300,6 @@ func TestListChargesUsesIndexes(t *testing.T) {
 	}
 }
 
-
 func TestBoardTiles(t *testing.T) {
 	ctx := context.Background()
 	d := openListDB(t)
