@@ -7,23 +7,27 @@ import (
 	"time"
 )
 
-const syncWatermarkKey = "sync.watermark"
+// Watermarks the syncer keeps: how far it has read Omise's lists.
+const (
+	ChargeWatermark = "sync.watermark"
+	RefundWatermark = "sync.refund_watermark"
+)
 
-// SyncWatermark is the creation time up to which the syncer has imported
-// Omise's charge list (zero before the first pass).
-func (d *DB) SyncWatermark(ctx context.Context) (time.Time, error) {
+// Watermark is the creation time up to which the syncer has read one of
+// Omise's lists (zero before the first pass).
+func (d *DB) Watermark(ctx context.Context, key string) (time.Time, error) {
 	var v string
-	err := d.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, syncWatermarkKey).Scan(&v)
+	err := d.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	return ParseTime(v), err
 }
 
-// SetSyncWatermark stores the syncer's watermark.
-func (d *DB) SetSyncWatermark(ctx context.Context, t time.Time) error {
+// SetWatermark stores one of the syncer's watermarks.
+func (d *DB) SetWatermark(ctx context.Context, key string, t time.Time) error {
 	_, err := d.W.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		syncWatermarkKey, FormatTime(t), FormatTime(time.Now()))
+		key, FormatTime(t), FormatTime(time.Now()))
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"instore/db"
 	"instore/omise"
 )
 
@@ -189,14 +190,17 @@ func forEachLimited(ctx context.Context, ids []string, n int, fn func(context.Co
 	return first
 }
 
-// importOverlap re-reads a little before the watermark: charges created in
+// importOverlap re-reads a little before a watermark: objects created in
 // the same second as the last one seen must not slip through.
 const importOverlap = 2 * time.Minute
 
-// importCharges lists Omise charges created since the watermark and applies
-// each, importing those made outside this app.
-func (y *Syncer) importCharges(ctx context.Context) error {
-	mark, err := y.Svc.DB.SyncWatermark(ctx)
+// walkSince pages through one of Omise's lists from the stored watermark
+// (or FirstImportWindow back on the first pass), calls each for every page
+// and moves the watermark to the newest creation time seen.
+func walkSince[T any](ctx context.Context, y *Syncer, key string,
+	list func(context.Context, omise.ListParams) (*omise.List[T], error),
+	created func(*T) time.Time, each func([]T) error) error {
+	mark, err := y.Svc.DB.Watermark(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -210,17 +214,16 @@ func (y *Syncer) importCharges(ctx context.Context) error {
 	}
 	newest := mark
 	for offset := 0; ; {
-		page, err := y.Svc.Omise.ListCharges(ctx, omise.ListParams{From: from, Offset: offset, Limit: 100, Order: omise.OrderChronological})
+		page, err := list(ctx, omise.ListParams{From: from, Offset: offset, Limit: 100, Order: omise.OrderChronological})
 		if err != nil {
 			return err
 		}
+		if err := each(page.Data); err != nil {
+			return err
+		}
 		for i := range page.Data {
-			oc := &page.Data[i]
-			if _, err := y.Svc.ApplyCharge(ctx, oc); err != nil {
-				return err
-			}
-			if oc.CreatedAt.After(newest) {
-				newest = oc.CreatedAt
+			if t := created(&page.Data[i]); t.After(newest) {
+				newest = t
 			}
 		}
 		offset += len(page.Data)
@@ -229,51 +232,53 @@ func (y *Syncer) importCharges(ctx context.Context) error {
 		}
 	}
 	if newest.After(mark) {
-		return y.Svc.DB.SetSyncWatermark(ctx, newest)
+		return y.Svc.DB.SetWatermark(ctx, key, newest)
 	}
 	return nil
 }
 
-// importRefunds lists recent refunds (also those made in Omise's dashboard)
-// and re-reads the charges they belong to when we lack them.
-func (y *Syncer) importRefunds(ctx context.Context) error {
-	from := y.Svc.now().Add(-2 * y.interval())
-	seen := map[string]bool{}
-	var ids []string
-	for offset := 0; ; {
-		page, err := y.Svc.Omise.ListRefunds(ctx, omise.ListParams{From: from, Offset: offset, Limit: 100, Order: omise.OrderChronological})
-		if err != nil {
-			return err
-		}
-		for _, r := range page.Data {
-			if seen[r.Charge] {
-				continue
+// importCharges lists Omise charges created since the watermark and applies
+// each, importing those made outside this app.
+func (y *Syncer) importCharges(ctx context.Context) error {
+	return walkSince(ctx, y, db.ChargeWatermark, y.Svc.Omise.ListCharges,
+		func(c *omise.Charge) time.Time { return c.CreatedAt },
+		func(page []omise.Charge) error {
+			for i := range page {
+				if _, err := y.Svc.ApplyCharge(ctx, &page[i]); err != nil {
+					return err
+				}
 			}
-			seen[r.Charge] = true
-			known, err := y.Svc.DB.RefundExists(ctx, r.ID)
-			if err != nil {
-				return err
-			}
-			if !known {
-				ids = append(ids, r.Charge)
-			}
-		}
-		offset += len(page.Data)
-		if len(page.Data) == 0 || offset >= page.Total {
-			break
-		}
-	}
-	return forEachLimited(ctx, ids, y.limit(), func(ctx context.Context, id string) error {
-		_, err := y.Svc.SyncCharge(ctx, id)
-		return err
-	})
+			return nil
+		})
 }
 
-func (y *Syncer) interval() time.Duration {
-	if y.Interval <= 0 {
-		return 15 * time.Second
-	}
-	return y.Interval
+// importRefunds lists refunds made since its watermark (also those made in
+// Omise's dashboard, whose charges we would otherwise not re-read) and
+// re-reads the charges of those we lack.
+func (y *Syncer) importRefunds(ctx context.Context) error {
+	return walkSince(ctx, y, db.RefundWatermark, y.Svc.Omise.ListRefunds,
+		func(r *omise.Refund) time.Time { return r.CreatedAt },
+		func(page []omise.Refund) error {
+			seen := map[string]bool{}
+			var ids []string
+			for _, r := range page {
+				if seen[r.Charge] {
+					continue
+				}
+				known, err := y.Svc.DB.RefundExists(ctx, r.ID)
+				if err != nil {
+					return err
+				}
+				if !known {
+					seen[r.Charge] = true
+					ids = append(ids, r.Charge)
+				}
+			}
+			return forEachLimited(ctx, ids, y.limit(), func(ctx context.Context, id string) error {
+				_, err := y.Svc.SyncCharge(ctx, id)
+				return err
+			})
+		})
 }
 
 // retryEvents processes stored events that Omise could not be asked about.
