@@ -164,7 +164,15 @@ func (d *DB) runBatcher() {
 		select {
 		case first = <-d.batch:
 		case <-d.stop:
-			return
+			// Callers already queued get an answer, not a hang.
+			for {
+				select {
+				case r := <-d.batch:
+					r.done <- errors.New("db: closed")
+				default:
+					return
+				}
+			}
 		}
 		reqs := []*txRequest{first}
 	gather:
