@@ -38,6 +38,10 @@ type Charge struct {
 	SyncedAt       time.Time
 }
 
+// Expirable reports whether the charge may still be expired: only a
+// pending charge can be (Omise answers failed_expire otherwise).
+func (c *Charge) Expirable() bool { return c.Status == "pending" }
+
 // Refundable is what may still be refunded, in satang.
 func (c *Charge) Refundable() int64 {
 	if c.Status != "successful" {

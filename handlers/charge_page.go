@@ -112,7 +112,7 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 		CanAct:  u.HasRole(db.RoleManager, db.RoleAdmin),
 		Reasons: payments.RefundReasons, Refund: st.refund, ExpireError: st.expireError, Alert: st.alert,
 	}
-	v.CanExpire = ch.Status == "pending"
+	v.CanExpire = ch.Expirable()
 	v.CanRefund = ch.Refundable() > 0
 	if v.Refund.Key == "" {
 		v.Refund.Key = uuid.NewString()

@@ -118,14 +118,20 @@ func (c *Charge) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*c = Charge(aux.plain)
-	if c.CreatedAt.IsZero() && aux.Created != nil {
-		c.CreatedAt = *aux.Created
-	}
+	useLegacyCreated(&c.CreatedAt, aux.Created)
 	if aux.Refunded != nil && c.RefundedAmount == 0 {
 		c.RefundedAmount = *aux.Refunded
 	}
 	c.Currency = strings.ToUpper(c.Currency)
 	return nil
+}
+
+// useLegacyCreated fills createdAt from the 2017-11-02 "created" key when
+// the body had no "created_at".
+func useLegacyCreated(createdAt *time.Time, created *time.Time) {
+	if createdAt.IsZero() && created != nil {
+		*createdAt = *created
+	}
 }
 
 // Refund is an Omise refund.
@@ -155,9 +161,7 @@ func (r *Refund) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = Refund(aux.plain)
-	if r.CreatedAt.IsZero() && aux.Created != nil {
-		r.CreatedAt = *aux.Created
-	}
+	useLegacyCreated(&r.CreatedAt, aux.Created)
 	r.Currency = strings.ToUpper(r.Currency)
 	return nil
 }
@@ -184,9 +188,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*e = Event(aux.plain)
-	if e.CreatedAt.IsZero() && aux.Created != nil {
-		e.CreatedAt = *aux.Created
-	}
+	useLegacyCreated(&e.CreatedAt, aux.Created)
 	return nil
 }
 
