@@ -79,7 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		defer s.Close()
 		simHandler = s
 	}
-	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey, Observe: m.ObserveOmise})
+	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
+		Version: cfg.APIVersion, Observe: m.ObserveOmise})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("OMISE_API_URL: %w", err)

@@ -29,6 +29,7 @@ type Config struct {
 	SecretKey     string        // OMISE_SECRET_KEY (demo: DemoSecretKey)
 	PublicKey     string        // OMISE_PUBLIC_KEY (demo: DemoPublicKey)
 	APIURL        string        // OMISE_API_URL; empty in demo mode until main knows the bound address
+	APIVersion    string        // OMISE_API_VERSION: Omise-Version sent on every call
 	WebhookSecret string        // OMISE_WEBHOOK_SECRET, base64 text as the dashboard shows it; "" = not checked
 	SessionKeys   [][]byte      // INSTORE_SESSION_KEYS as hash/block pairs; nil = generate and store in the DB
 	SourceType    string        // INSTORE_SOURCE_TYPE: default source type for new stores
@@ -40,6 +41,12 @@ type Config struct {
 	SimWebhooks   bool          // OMISE_SIM_WEBHOOKS: demo simulator delivers webhooks
 	Demo          bool          // no OMISE_SECRET_KEY: embedded simulator with demo keys
 }
+
+// Omise-Version values OMISE_API_VERSION accepts.
+const (
+	APIVersion2017 = "2017-11-02"
+	APIVersion2019 = "2019-05-29"
+)
 
 // Source types a store can charge with.
 const (
@@ -65,6 +72,12 @@ func Parse(getenv func(string) string) (Config, error) {
 	add(checkAddr("INSTORE_ADDR", c.Addr))
 	add(c.parseKeys(get))
 	add(c.parseWebhookSecret(get("OMISE_WEBHOOK_SECRET")))
+	// 2019-05-29 by default: it documents fee, fee_vat and net, which the
+	// books need; 2017-11-02 (the product spec's) stays selectable.
+	c.APIVersion = or(get("OMISE_API_VERSION"), APIVersion2019)
+	if c.APIVersion != APIVersion2017 && c.APIVersion != APIVersion2019 {
+		add(fmt.Errorf("OMISE_API_VERSION must be %s or %s, not %q", APIVersion2019, APIVersion2017, c.APIVersion))
+	}
 	if v := get("INSTORE_SESSION_KEYS"); v != "" {
 		keys, err := ParseSessionKeys(v)
 		if err != nil {

@@ -27,6 +27,13 @@ func TestParseDefaultsIsDemo(t *testing.T) {
 		!c.SimWebhooks || !c.Demo || c.APIURL != "" || c.SessionKeys != nil || c.CookieSecure || c.MetricsAddr != "" {
 		t.Fatalf("got %+v", c)
 	}
+	// The version that documents fees, so a missing fee is Omise's silence.
+	if c.APIVersion != "2019-05-29" {
+		t.Fatalf("APIVersion %q", c.APIVersion)
+	}
+	if c, err := Parse(env(map[string]string{"OMISE_API_VERSION": "2017-11-02"})); err != nil || c.APIVersion != "2017-11-02" {
+		t.Fatalf("2017-11-02: %v %q", err, c.APIVersion)
+	}
 }
 
 func TestParseValid(t *testing.T) {
@@ -72,6 +79,7 @@ func TestParseErrorsNameTheVariable(t *testing.T) {
 		{"api url in demo", map[string]string{"OMISE_API_URL": "http://x"}, "OMISE_API_URL is set but OMISE_SECRET_KEY"},
 		{"api url relative", with("OMISE_API_URL", "/omise"), "OMISE_API_URL must be an absolute"},
 		{"webhook secret", with("OMISE_WEBHOOK_SECRET", "not base64!"), "OMISE_WEBHOOK_SECRET must be base64"},
+		{"api version", with("OMISE_API_VERSION", "2015-11-17"), "OMISE_API_VERSION must be 2019-05-29 or 2017-11-02"},
 		{"addr", with("INSTORE_ADDR", "8080"), "INSTORE_ADDR must be host:port"},
 		{"metrics addr", with("INSTORE_METRICS_ADDR", "nope"), "INSTORE_METRICS_ADDR must be host:port"},
 		{"metrics same addr", with("INSTORE_METRICS_ADDR", "127.0.0.1:8080"), "INSTORE_METRICS_ADDR must differ"},

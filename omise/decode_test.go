@@ -163,3 +163,36 @@ func BenchmarkDecodeEvent(b *testing.B) {
 		}
 	}
 }
+
+// A body without fee (the recorded 2017 shape) decodes as "fee absent", not
+// as a fee of 0; a 2019 body with fee but no net gets Omise's net formula.
+func TestChargeFeeAbsent(t *testing.T) {
+	var c omise.Charge
+	if err := json.Unmarshal([]byte(charge2017), &c); err != nil {
+		t.Fatal(err)
+	}
+	if !c.FeeAbsent || c.Fee != 0 || c.Net != 0 {
+		t.Fatalf("2017: FeeAbsent=%v fee=%d net=%d", c.FeeAbsent, c.Fee, c.Net)
+	}
+	c = omise.Charge{}
+	if err := json.Unmarshal([]byte(charge2019), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.FeeAbsent || c.Fee != 1650 || c.FeeVat != 116 || c.Net != 98234 {
+		t.Fatalf("2019: %+v", c)
+	}
+	c = omise.Charge{}
+	if err := json.Unmarshal([]byte(`{"object":"charge","id":"chrg_1","amount":10000,"fee":365,"fee_vat":26,"net":null}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.FeeAbsent || c.Net != 9609 {
+		t.Fatalf("derived net: %+v", c)
+	}
+	c = omise.Charge{}
+	if err := json.Unmarshal([]byte(`{"object":"charge","id":"chrg_1","amount":10000,"fee":null,"net":0}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	if !c.FeeAbsent {
+		t.Fatal("null fee must count as absent")
+	}
+}

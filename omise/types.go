@@ -8,8 +8,24 @@ import (
 	"time"
 )
 
-// DefaultVersion is the Omise-Version the product spec pins.
-const DefaultVersion = "2017-11-02"
+// Omise-Version values the client speaks. Both body shapes are decoded
+// whichever is sent, because webhook and event bodies come in the
+// account's own version.
+const (
+	// Version2017 is the version the product spec pins. Its recorded
+	// charges carry no fee, fee_vat, net, paid_at or expires_at.
+	Version2017 = "2017-11-02"
+	// Version2019 is the current version; it documents fee, fee_vat and net.
+	Version2019 = "2019-05-29"
+)
+
+// DefaultVersion is the Omise-Version sent when none is configured: the
+// one that documents fees, so that a missing fee means Omise did not know
+// it rather than that we asked in a shape without one.
+const DefaultVersion = Version2019
+
+// ValidVersion reports whether v is a version the client may send.
+func ValidVersion(v string) bool { return v == Version2017 || v == Version2019 }
 
 // Source types the product can charge with.
 const (
@@ -65,15 +81,19 @@ type Source struct {
 // Charge is an Omise charge. It decodes both the 2017-11-02 and the
 // 2019-05-29 shapes: created/created_at, refunded/refunded_amount, thb/THB.
 type Charge struct {
-	Object              string         `json:"object"`
-	ID                  string         `json:"id"`
-	Livemode            bool           `json:"livemode"`
-	Location            string         `json:"location"`
-	Amount              int64          `json:"amount"`
-	Currency            string         `json:"currency"`
-	Fee                 int64          `json:"fee"`
-	FeeVat              int64          `json:"fee_vat"`
-	Net                 int64          `json:"net"`
+	Object   string `json:"object"`
+	ID       string `json:"id"`
+	Livemode bool   `json:"livemode"`
+	Location string `json:"location"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	Fee      int64  `json:"fee"`
+	FeeVat   int64  `json:"fee_vat"`
+	Net      int64  `json:"net"`
+	// FeeAbsent is set by decoding when the body had no fee (the recorded
+	// 2017-11-02 shape): Fee, FeeVat and Net are then 0 because nobody
+	// said, not because the fee was 0.
+	FeeAbsent           bool           `json:"-"`
 	RefundedAmount      int64          `json:"refunded_amount"`
 	Refunds             *RefundList    `json:"refunds"`
 	Description         *string        `json:"description"`
@@ -109,16 +129,37 @@ func (c *Charge) MetadataString(key string) string {
 // UnmarshalJSON accepts both API versions' names for the same fields.
 func (c *Charge) UnmarshalJSON(b []byte) error {
 	type plain Charge
+	// Fee and Net shadow the embedded fields (shallower wins) so that an
+	// absent or null key can be told from a 0.
 	var aux struct {
 		plain
 		Created  *time.Time `json:"created"`
 		Refunded *int64     `json:"refunded"`
+		Fee      *int64     `json:"fee"`
+		FeeVat   *int64     `json:"fee_vat"`
+		Net      *int64     `json:"net"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
 	*c = Charge(aux.plain)
 	useLegacyCreated(&c.CreatedAt, aux.Created)
+	switch {
+	case aux.Fee == nil:
+		c.Fee, c.FeeVat, c.Net, c.FeeAbsent = 0, 0, 0, true
+	default:
+		c.Fee = *aux.Fee
+		if aux.FeeVat != nil {
+			c.FeeVat = *aux.FeeVat
+		}
+		// Omise defines net as amount − fee − fee_vat; derive it when only
+		// the fee parts came.
+		if aux.Net != nil {
+			c.Net = *aux.Net
+		} else {
+			c.Net = c.Amount - c.Fee - c.FeeVat
+		}
+	}
 	if aux.Refunded != nil && c.RefundedAmount == 0 {
 		c.RefundedAmount = *aux.Refunded
 	}

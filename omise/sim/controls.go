@@ -92,7 +92,7 @@ func (s *Sim) RefundQuietly(id string, amount int64) (*omise.Refund, error) {
 // callers see exactly what the API would answer.
 func (s *Sim) toCharge(sn *chargeSnap) (*omise.Charge, error) {
 	now := s.stamp()
-	b, err := json.Marshal(renderCharge(sn, s.o.AccountVersion, now))
+	b, err := json.Marshal(renderCharge(sn, s.shape(s.o.AccountVersion), now))
 	if err != nil {
 		return nil, err
 	}

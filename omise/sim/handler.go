@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"instore/omise"
 )
 
 // route identifies an endpoint; its name is the key of Stats.Requests.
@@ -185,6 +187,16 @@ var handlers = [nRoutes]handlerFunc{
 // barcode source needs at least 2017-11-02.
 var supportedVersions = map[string]bool{"2017-11-02": true, Version2019: true}
 
+// shape is the serialisation a version gets: itself, or with
+// Options.Recorded2017 the recorded 2017 shape for 2017-11-02. The header
+// echoed is still the version asked for.
+func (s *Sim) shape(version string) string {
+	if s.o.Recorded2017 && version == omise.Version2017 {
+		return shapeRecorded2017
+	}
+	return version
+}
+
 // ServeHTTP answers an Omise API request. Paths are Omise's (/charges, …);
 // mount the simulator under a prefix with http.StripPrefix.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +240,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.expireDue() // cheap when nothing is due; keeps reads exact between ticks
-	q := &request{id: id, sub: sub, p: p, version: version, now: s.stamp()}
+	q := &request{id: id, sub: sub, p: p, version: s.shape(version), now: s.stamp()}
 	body, e := handlers[rt](s, q)
 	if e != nil {
 		s.writeError(w, e)

@@ -124,7 +124,7 @@ func (s *Sim) listCharges(q *request) (any, *Error) {
 		snaps[i] = snapLocked(c)
 	}
 	s.mu.RUnlock()
-	data := make([]*chargeJSON, len(snaps))
+	data := make([]any, len(snaps))
 	for i, sn := range snaps {
 		data[i] = renderCharge(sn, q.version, q.now)
 	}

@@ -246,9 +246,18 @@ type chargeJSON struct {
 
 var orderChronological = omise.OrderChronological
 
-// renderCharge serialises a snapshot in version v; to is the serialisation
-// time shown in the embedded refunds list.
-func renderCharge(sn *chargeSnap, v string, to time.Time) *chargeJSON {
+// renderCharge serialises a snapshot in version v (or the recorded 2017
+// shape); to is the serialisation time shown in the embedded refunds list.
+func renderCharge(sn *chargeSnap, v string, to time.Time) any {
+	j := renderChargeJSON(sn, v, to)
+	if v == shapeRecorded2017 {
+		return recorded2017(j)
+	}
+	return j
+}
+
+// renderChargeJSON is the full current key set of a snapshot.
+func renderChargeJSON(sn *chargeSnap, v string, to time.Time) *chargeJSON {
 	c := &sn.c
 	refunds := make([]*refundJSON, len(c.refunds))
 	for i, r := range c.refunds {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -766,4 +767,45 @@ func TestCloseStopsGoroutines(t *testing.T) {
 	s.Close() // idempotent
 	rc.srv.CloseClientConnections()
 	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
+}
+
+// With Recorded2017, 2017-11-02 answers in the shape recorded in 2017 (no
+// fee, fee_vat, net, paid_at or expires_at; created, refunded, thb), while
+// 2019-05-29 still documents the fees. The client decodes the fee as absent.
+func TestRecorded2017Shape(t *testing.T) {
+	h := newHarness(t, Options{Recorded2017: true})
+	id := h.paidCharge(5000)
+	h.must(h.post("/charges/"+id+"/refunds", map[string]any{"amount": 100}), 200)
+	r := h.must(h.call("GET", "/charges/"+id, skey, "2017-11-02", nil), 200)
+	if r.header.Get("Omise-Version") != "2017-11-02" {
+		t.Fatalf("Omise-Version %q", r.header.Get("Omise-Version"))
+	}
+	for _, k := range []string{"fee", "fee_vat", "net", "paid_at", "expires_at", "created_at", "refunded_amount"} {
+		if _, ok := r.body[k]; ok {
+			t.Errorf("recorded 2017 shape has %s", k)
+		}
+	}
+	if r.str("currency") != "thb" || r.num("refunded") != 100 || r.str("created") == "" {
+		t.Fatalf("recorded 2017 keys: %s", r.raw)
+	}
+	var oc omise.Charge
+	if err := json.Unmarshal(r.raw, &oc); err != nil {
+		t.Fatal(err)
+	}
+	if !oc.FeeAbsent || oc.Fee != 0 || oc.RefundedAmount != 100 || oc.CreatedAt.IsZero() || oc.Source == nil {
+		t.Fatalf("decoded %+v", oc)
+	}
+	r19 := h.must(h.call("GET", "/charges/"+id, skey, Version2019, nil), 200)
+	if r19.num("fee") == 0 || r19.num("net") == 0 {
+		t.Fatalf("2019 shape without fees: %s", r19.raw)
+	}
+	oc = omise.Charge{}
+	if err := json.Unmarshal(r19.raw, &oc); err != nil || oc.FeeAbsent || oc.Fee == 0 {
+		t.Fatalf("decoded 2019 %+v %v", oc, err)
+	}
+	// Lists answer in the same shape.
+	l := h.must(h.call("GET", "/charges", skey, "2017-11-02", nil), 200)
+	if d := l.body["data"].([]any)[0].(map[string]any); d["fee"] != nil || d["created"] == nil {
+		t.Fatalf("list item %v", d)
+	}
 }

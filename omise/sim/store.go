@@ -95,7 +95,7 @@ func (s *Sim) newEventLocked(key string, c *charge, r *refund) *event {
 		id:       s.newID("evnt"),
 		key:      key,
 		created:  s.stamp(),
-		version:  s.o.AccountVersion,
+		version:  s.shape(s.o.AccountVersion),
 		chargeID: c.id,
 	}
 	if r != nil {

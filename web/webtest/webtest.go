@@ -57,6 +57,7 @@ func (c *Clock) Advance(d time.Duration) {
 type Options struct {
 	Config func(*config.Config) // change the configuration
 	Deps   func(*web.Deps)      // change or add dependencies
+	Sim    func(*sim.Options)   // change the simulator's options
 }
 
 // Harness is a running application.
@@ -144,12 +145,19 @@ func New(t *testing.T, opts ...Options) *Harness {
 	}
 
 	// The simulator answers over real HTTP, as Omise would.
-	h.Sim = sim.New(sim.Options{PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey, Logger: log, Now: h.Clock.Now})
+	so := sim.Options{PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey, Logger: log, Now: h.Clock.Now}
+	for _, o := range opts {
+		if o.Sim != nil {
+			o.Sim(&so)
+		}
+	}
+	h.Sim = sim.New(so)
 	t.Cleanup(h.Sim.Close)
 	simSrv := httptest.NewServer(h.Sim)
 	t.Cleanup(simSrv.Close)
 	cfg.APIURL = simSrv.URL
-	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey, Observe: h.Metrics.ObserveOmise})
+	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
+		Version: cfg.APIVersion, Observe: h.Metrics.ObserveOmise})
 	if err != nil {
 		t.Fatal(err)
 	}
