@@ -85,6 +85,8 @@ func TestRefundFormErrorsChangeNothing(t *testing.T) {
 		text string
 	}{
 		{refundForm("abc", "other", formKey(page)), http.StatusUnprocessableEntity, "Enter the amount in baht"},
+		// A comma typed as a decimal point is refused, never read as ฿15.00.
+		{refundForm("1,5", "other", formKey(page)), http.StatusUnprocessableEntity, "a comma only between thousands"},
 		{refundForm("0", "other", formKey(page)), http.StatusUnprocessableEntity, "above ฿0.00"},
 		{refundForm("500.01", "other", formKey(page)), http.StatusUnprocessableEntity, "more than what is left"},
 		{refundForm("10", "because", formKey(page)), http.StatusUnprocessableEntity, "reason from the list"},

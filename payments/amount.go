@@ -6,9 +6,10 @@ import (
 	"instore/money"
 )
 
-// ParseTillAmount reads the amount a cashier typed (baht, optional satang,
-// Thai digits and thousands separators allowed) into satang and checks it
-// is a chargeable amount: money.MinCharge to money.MaxCharge.
+// ParseTillAmount reads the amount a cashier typed (money.ParseBaht's
+// grammar) into satang and checks it is a chargeable amount:
+// money.MinCharge to money.MaxCharge. The range is the till's; the grammar
+// is the same for every amount the product reads.
 func ParseTillAmount(s string) (int64, *Message) {
 	if strings.TrimSpace(s) == "" {
 		return 0, &msgAmountEmpty

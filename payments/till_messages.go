@@ -31,8 +31,8 @@ var (
 		"กรุณาใส่จำนวนเงิน",
 		"Enter the amount."}
 	msgAmountFormat = Message{"amount_format",
-		"กรุณาใส่จำนวนเงินเป็นบาท เช่น 120 หรือ 120.50",
-		"Enter the amount in baht, for example 120 or 120.50."}
+		"กรุณาใส่จำนวนเงินเป็นบาท เช่น 1250 หรือ 1,250.50 ใช้จุดคั่นสตางค์ และใช้จุลภาคคั่นหลักพันเท่านั้น",
+		"Enter the amount in baht, for example 1250 or 1,250.50: a point before the satang, a comma only between thousands."}
 	msgAmountRange = Message{"amount_range",
 		"จำนวนเงินต้องอยู่ระหว่าง " + money.FormatTHB(money.MinCharge) + " ถึง " + money.FormatTHB(money.MaxCharge),
 		"The amount must be from " + money.FormatTHB(money.MinCharge) + " to " + money.FormatTHB(money.MaxCharge) + "."}
