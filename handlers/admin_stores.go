@@ -145,6 +145,9 @@ func (h *Admin) renderTerminals(c echo.Context, status int, form views.TerminalF
 		form.StoreID = filter
 	}
 	v := views.AdminTerminalsView{Filter: filter, Stores: stores, Form: form, Errors: errs, Alert: alert}
+	if v.Displays, err = h.displayRows(c, filter); err != nil {
+		return err
+	}
 	for _, t := range terms {
 		v.Terminals = append(v.Terminals, views.TerminalRow{StoreID: t.StoreID, TerminalID: t.TerminalID, Label: t.Label})
 	}

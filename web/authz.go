@@ -19,6 +19,10 @@ type Rule struct {
 	LoggedIn  bool      // any logged-in user, whatever the role
 	Roles     []db.Role // only these roles
 	Stateless bool      // no session cookie, no CSRF check: assets, health and machine callers that authenticate themselves (webhook signature, simulator keys)
+	// Display also admits a paired customer display (its own credential
+	// cookie, no user), which no other rule does; the handler keeps it to
+	// its own terminal. Anonymous visitors are sent to the pairing page.
+	Display bool
 }
 
 // The rules routes are registered with.
@@ -34,6 +38,12 @@ var (
 
 // Roles is the rule for routes only the given roles may call.
 func Roles(roles ...db.Role) Rule { return Rule{Roles: roles} }
+
+// WithDisplay returns r admitting a paired customer display as well.
+func (r Rule) WithDisplay() Rule {
+	r.Display = true
+	return r
+}
 
 // Allows reports whether u (nil = anonymous) passes the rule.
 func (r Rule) Allows(u *db.User) bool {
@@ -103,12 +113,18 @@ func (a *App) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		if rule.Allows(u) {
 			return next(c)
 		}
+		if _, ok := handlers.CurrentDisplay(c); ok && rule.Display {
+			return next(c)
+		}
 		if u == nil {
 			c.Response().Header().Set(deniedHeader, "login")
 			if handlers.WantsJSON(c) {
 				return handlers.NewUserError(http.StatusUnauthorized, "login_required", "error.login_required")
 			}
 			target := "/login"
+			if rule.Display {
+				target = "/display"
+			}
 			if c.Request().Method == http.MethodGet {
 				target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
 			}

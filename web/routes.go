@@ -82,6 +82,27 @@ func (a *App) routes(r *router) {
 		r.GET("/till/charges/:id/receipt", till.Receipt, tillers)
 	}
 
+	// Customer display: the screen facing the customer, for a cashier of
+	// the store, an admin, or a display paired to that terminal (and to no
+	// other route); pairing codes for cashiers and admins; the public page
+	// a display types its code on; the admin's revoke.
+	if d.Payments != nil {
+		display := &handlers.Display{DB: d.DB, Payments: d.Payments, Limiter: NewThrottle(pairFailLimit, pairFailWindow),
+			CodeKey: a.pairKey, CookieSecure: d.Config.CookieSecure, Now: a.now, Log: a.log}
+		shown := Roles(db.RoleCashier, db.RoleAdmin).WithDisplay()
+		r.GET("/till/display", display.Page, shown)
+		r.GET("/till/display/state", display.State, shown)
+		if d.Broker != nil {
+			display.Feed = d.Broker
+			r.GET("/till/display/events", display.Events, shown)
+		}
+		r.GET("/till/display/pair", display.PairForm, Roles(db.RoleCashier, db.RoleAdmin))
+		r.POST("/till/display/pair", display.CreateCode, Roles(db.RoleCashier, db.RoleAdmin))
+		r.GET("/display", display.EnterForm, Public)
+		r.POST("/display", display.Enter, Public)
+		r.POST("/admin/displays/:id/revoke", admin.RevokeDisplay, adminOnly)
+	}
+
 	// back office (issue 6): the live board and its tiles, the charge list
 	// and page (finance reads them too), and the actions that change a
 	// charge: expire, refund and sync, for managers and admins only.

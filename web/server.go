@@ -52,6 +52,7 @@ type App struct {
 	log      *slog.Logger
 	now      func() time.Time
 	metrics  *metrics.M
+	pairKey  []byte // keys the stored hashes of display pairing codes
 }
 
 // Login throttling: 5 failures in 15 minutes per username or IP.
@@ -93,6 +94,7 @@ func New(d Deps) (*App, error) {
 		Echo: e, deps: d, rules: map[string]Rule{}, log: d.Log, now: d.Now, metrics: d.Metrics,
 		sessions: newSessions(keys, d.Config.CookieSecure, d.DB, d.Now, d.Log),
 		throttle: NewThrottle(loginFailLimit, loginFailWindow),
+		pairKey:  pairingKey(keys[0]),
 	}
 	e.HTTPErrorHandler = a.handleError
 
@@ -104,6 +106,7 @@ func New(d Deps) (*App, error) {
 	e.Use(a.language)                      // Thai or English: cookie, else Accept-Language
 	e.Use(middleware.BodyLimit(bodyLimit)) // no request body above 1 MB
 	e.Use(a.sessions.middleware(a))        // session cookie, CSRF token, logged-in user
+	e.Use(a.displayCredential)             // a paired customer display, on display routes only
 	e.Use(a.csrfProtect)                   // token check on every state-changing request
 	e.Use(a.authorize)                     // the route's rule: login redirect, 401 or 403
 

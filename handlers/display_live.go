@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Display feed timing: a heartbeat keeps proxies from closing an idle
+// stream; the credential re-check ends a revoked display's stream soon
+// after the admin revokes it.
+const (
+	displayHeartbeat = 15 * time.Second
+	displayRecheck   = 5 * time.Second
+)
+
+// Events is GET /till/display/events: Server-Sent Events for one
+// terminal's display. Each event is only a nudge ("change", no data): the
+// page then reads /till/display/state, so no charge id or attempt id ever
+// reaches the display. A revoked display gets "revoked" and the stream ends.
+func (h *Display) Events(c echo.Context) error {
+	t, err := h.target(c)
+	if err != nil {
+		return err
+	}
+	dev, isDisplay := CurrentDisplay(c)
+	if _, isUser := CurrentUser(c); isUser {
+		isDisplay = false
+	}
+	sub := h.Feed.Subscribe(LiveFilter{StoreID: t.StoreID, TerminalID: t.TerminalID})
+	defer sub.Close()
+
+	w := c.Response()
+	rc := http.NewResponseController(w.Writer)
+	// A stream lives for hours: the server's write timeout must not cut it.
+	_ = rc.SetWriteDeadline(time.Time{})
+	hdr := w.Header()
+	hdr.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
+	hdr.Set(echo.HeaderCacheControl, "no-cache, no-store")
+	hdr.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	send := func(s string) bool {
+		if _, err := w.Write([]byte(s)); err != nil {
+			return false
+		}
+		w.Flush()
+		return true
+	}
+	if !send("retry: 2000\n: connected\n\n") {
+		return nil
+	}
+	heartbeat := time.NewTicker(displayHeartbeat)
+	defer heartbeat.Stop()
+	recheck := time.NewTicker(displayRecheck)
+	defer recheck.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-sub.Dropped():
+			return nil
+		case <-heartbeat.C:
+			if !send(": heartbeat\n\n") {
+				return nil
+			}
+		case <-recheck.C:
+			if !isDisplay {
+				continue
+			}
+			if ok, err := h.DB.DisplayActive(ctx, dev.ID); err == nil && !ok {
+				send("event: revoked\ndata: {}\n\n")
+				return nil
+			}
+		case <-sub.Frames():
+			// Coalesce: whatever else is queued needs the same one re-read.
+			for more := true; more; {
+				select {
+				case <-sub.Frames():
+				default:
+					more = false
+				}
+			}
+			if !send("event: change\ndata: {}\n\n") {
+				return nil
+			}
+		}
+	}
+}
