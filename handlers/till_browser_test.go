@@ -115,8 +115,8 @@ func TestTillInRealBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		active, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
-		if err != nil || active != "till-barcode" {
-			t.Fatalf("the scan field does not have focus (%q, %v)", active, err)
+		if err != nil || active != "till-amount" {
+			t.Fatalf("a new sale does not start in Amount (focus on %q, %v)", active, err)
 		}
 		steps := []chromedp.Action[chromedp.Void]{
 			chromedp.Click(css(`#till-amount`)),
@@ -193,6 +193,7 @@ func TestTillInRealBrowser(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(base+"/till?terminal="+tillTerm),
 		chromedp.WaitVisible(css(`#till-barcode`)),
+		chromedp.Click(css(`#till-barcode`)),
 		tillTypeCode("2810", true, 150*time.Millisecond),
 	)
 	if err != nil {
