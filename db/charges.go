@@ -19,6 +19,9 @@ type Charge struct {
 	Fee            int64
 	FeeVat         int64
 	Net            int64
+	// FeeUnknown is set when Omise did not report the fee: Fee, FeeVat and
+	// Net are then meaningless and no total may count them.
+	FeeUnknown     bool
 	RefundedAmount int64
 	SourceID       string
 	SourceType     string
@@ -42,6 +45,10 @@ type Charge struct {
 // pending charge can be (Omise answers failed_expire otherwise).
 func (c *Charge) Expirable() bool { return c.Status == "pending" }
 
+// MoneyMoved reports whether the charge moved money: only a successful
+// charge has a fee, VAT and net worth showing or adding up.
+func (c *Charge) MoneyMoved() bool { return c.Status == "successful" }
+
 // Refundable is what may still be refunded, in satang.
 func (c *Charge) Refundable() int64 {
 	if c.Status != "successful" {
@@ -52,7 +59,7 @@ func (c *Charge) Refundable() int64 {
 
 const chargeColumns = `id, livemode, amount, currency, status, failure_code, failure_message, fee, fee_vat, net,
 refunded_amount, source_id, source_type, barcode_masked, store_id, terminal_id, attempt_id, cashier, metadata,
-transaction_id, created_at, bkk_day, paid_at, expires_at, expired_at, updated_at, synced_at`
+transaction_id, created_at, bkk_day, paid_at, expires_at, expired_at, updated_at, synced_at, fee_known`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -60,10 +67,12 @@ func scanCharge(r rowScanner) (*Charge, error) {
 	var c Charge
 	var created, updated, synced string
 	var paid, expires, expired sql.NullString
+	var feeKnown bool
 	err := r.Scan(&c.ID, &c.Livemode, &c.Amount, &c.Currency, &c.Status, &c.FailureCode, &c.FailureMessage,
 		&c.Fee, &c.FeeVat, &c.Net, &c.RefundedAmount, &c.SourceID, &c.SourceType, &c.BarcodeMasked, &c.StoreID,
 		&c.TerminalID, &c.AttemptID, &c.Cashier, &c.Metadata, &c.TransactionID, &created, &c.BkkDay, &paid,
-		&expires, &expired, &updated, &synced)
+		&expires, &expired, &updated, &synced, &feeKnown)
+	c.FeeUnknown = !feeKnown
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -91,7 +100,7 @@ func (d *DB) GetChargeByAttempt(ctx context.Context, attemptID string) (*Charge,
 }
 
 const upsertChargeSQL = `INSERT INTO charges (` + chargeColumns + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
   livemode = excluded.livemode, amount = excluded.amount, currency = excluded.currency, status = excluded.status,
   failure_code = excluded.failure_code, failure_message = excluded.failure_message, fee = excluded.fee,
@@ -101,7 +110,7 @@ ON CONFLICT (id) DO UPDATE SET
   cashier = excluded.cashier, metadata = excluded.metadata, transaction_id = excluded.transaction_id,
   created_at = excluded.created_at, bkk_day = excluded.bkk_day, paid_at = excluded.paid_at,
   expires_at = excluded.expires_at, expired_at = excluded.expired_at, updated_at = excluded.updated_at,
-  synced_at = excluded.synced_at`
+  synced_at = excluded.synced_at, fee_known = excluded.fee_known`
 
 // PutChargeTx writes c (insert or replace by id) inside tx and moves the
 // daily rollup from old (nil for a new charge) to c. The caller decides what
@@ -111,7 +120,7 @@ func PutChargeTx(ctx context.Context, tx *sql.Tx, old, c *Charge) error {
 		c.FailureMessage, c.Fee, c.FeeVat, c.Net, c.RefundedAmount, c.SourceID, c.SourceType, c.BarcodeMasked,
 		c.StoreID, c.TerminalID, c.AttemptID, c.Cashier, c.Metadata, c.TransactionID, FormatTime(c.CreatedAt),
 		c.BkkDay, FormatTimePtr(c.PaidAt), FormatTimePtr(c.ExpiresAt), FormatTimePtr(c.ExpiredAt),
-		FormatTime(c.UpdatedAt), FormatTime(c.SyncedAt))
+		FormatTime(c.UpdatedAt), FormatTime(c.SyncedAt), !c.FeeUnknown)
 	if err != nil {
 		return err
 	}
@@ -130,8 +139,9 @@ func (d *DB) TouchChargeSynced(ctx context.Context, id string, at time.Time) err
 }
 
 const addDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded, fee_unknown_count,
+  fee_unknown_gross)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
   pending_count = pending_count + excluded.pending_count,
   successful_count = successful_count + excluded.successful_count,
@@ -139,31 +149,40 @@ ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
   expired_count = expired_count + excluded.expired_count,
   gross = gross + excluded.gross, fee = fee + excluded.fee, fee_vat = fee_vat + excluded.fee_vat,
   net = net + excluded.net, refund_count = refund_count + excluded.refund_count, refunds = refunds + excluded.refunds,
-  charges_refunded = charges_refunded + excluded.charges_refunded`
+  charges_refunded = charges_refunded + excluded.charges_refunded,
+  fee_unknown_count = fee_unknown_count + excluded.fee_unknown_count,
+  fee_unknown_gross = fee_unknown_gross + excluded.fee_unknown_gross`
 
 // addChargeToDaily adds (sign=1) or removes (sign=-1) one charge's share of
-// its day's totals. Gross, fee, VAT and net count successful charges only;
-// charges_refunded is the charge's refunded_amount on the charge's day.
+// its day's totals. Gross, fee, VAT and net count successful charges only,
+// fee, VAT and net only when the fee is known (the others are counted
+// apart); charges_refunded is the charge's refunded_amount on its day.
 func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) error {
-	var pending, ok, failed, expired, gross, fee, vat, net int64
+	var pending, ok, failed, expired, gross, fee, vat, net, unknown, unknownGross int64
 	switch c.Status {
 	case "pending":
 		pending = 1
 	case "successful":
-		ok, gross, fee, vat, net = 1, c.Amount, c.Fee, c.FeeVat, c.Net
+		ok, gross = 1, c.Amount
+		if c.FeeUnknown {
+			unknown, unknownGross = 1, c.Amount
+		} else {
+			fee, vat, net = c.Fee, c.FeeVat, c.Net
+		}
 	case "failed":
 		failed = 1
 	case "expired":
 		expired = 1
 	}
 	_, err := tx.ExecContext(ctx, addDailySQL, c.BkkDay, c.StoreID, c.TerminalID, sign*pending, sign*ok,
-		sign*failed, sign*expired, sign*gross, sign*fee, sign*vat, sign*net, 0, 0, sign*c.RefundedAmount)
+		sign*failed, sign*expired, sign*gross, sign*fee, sign*vat, sign*net, 0, 0, sign*c.RefundedAmount,
+		sign*unknown, sign*unknownGross)
 	return err
 }
 
 // addRefundToDaily adds a new refund to the totals of the day it was made.
 func addRefundToDaily(ctx context.Context, tx *sql.Tx, day, storeID, terminalID string, amount int64) error {
-	_, err := tx.ExecContext(ctx, addDailySQL, day, storeID, terminalID, 0, 0, 0, 0, 0, 0, 0, 0, 1, amount, 0)
+	_, err := tx.ExecContext(ctx, addDailySQL, day, storeID, terminalID, 0, 0, 0, 0, 0, 0, 0, 0, 1, amount, 0, 0, 0)
 	return err
 }
 

@@ -21,7 +21,10 @@ const (
 type ChargeFilter struct {
 	StoreID    string
 	TerminalID string
-	Statuses   []string
+	// Statuses are Omise statuses (successful matches refunded charges
+	// too: Omise keeps them successful) and the refund states
+	// StatePartiallyRefunded and StateRefunded; several match any of them.
+	Statuses []string
 	// From and To bound created_at: From <= created_at < To (UTC instants,
 	// usually the edges of Bangkok days).
 	From, To time.Time
@@ -41,6 +44,33 @@ type ChargeFilter struct {
 	Cursor string
 	// Limit is the page size of ListCharges (DefaultChargePage when 0).
 	Limit int
+}
+
+// Refund states a ChargeFilter may name beside Omise's statuses: successful
+// charges refunded in part, or in full.
+const (
+	StatePartiallyRefunded = "partially_refunded"
+	StateRefunded          = "refunded"
+)
+
+// refundStateConds select the refund states. They start with the partial
+// index charges_refunded's own condition so SQLite may walk that index (only
+// refunded rows); the unary + keeps it off the status index, which would
+// visit every successful charge.
+var refundStateConds = map[string]string{
+	StatePartiallyRefunded: `(refunded_amount > 0 AND +status = 'successful' AND refunded_amount < amount)`,
+	StateRefunded:          `(refunded_amount > 0 AND +status = 'successful' AND refunded_amount >= amount)`,
+}
+
+// HasRefundState reports whether the filter names a refund state (such a
+// filter is summed from the rows, not the rollup).
+func (f ChargeFilter) HasRefundState() bool {
+	for _, s := range f.Statuses {
+		if _, ok := refundStateConds[s]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrBadCursor means a cursor string was not made by ChargeCursor.
@@ -122,20 +152,30 @@ func (f ChargeFilter) where(withCursor bool) (string, []any, error) {
 	if f.TerminalID != "" {
 		add(whereTerminal, f.TerminalID)
 	}
-	switch len(f.Statuses) {
-	case 0:
-	case 1:
-		add(`status = ?`, f.Statuses[0])
-	default:
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
-		a := make([]any, len(f.Statuses))
-		for i, s := range f.Statuses {
-			a[i] = s
+	var statuses []any
+	var states []string
+	for _, s := range f.Statuses {
+		if c, ok := refundStateConds[s]; ok {
+			states = append(states, c)
+		} else {
+			statuses = append(statuses, s)
 		}
+	}
+	switch {
+	case len(statuses) == 0 && len(states) == 0:
+	case len(statuses) == 1 && len(states) == 0:
+		add(`status = ?`, statuses[0])
+	case len(statuses) == 0 && len(states) == 1:
+		add(states[0])
+	default:
 		// The unary + keeps SQLite from using the status index here: merging
 		// several statuses would sort every match, while walking created_at
 		// order and filtering stops after one page.
-		add(`+status IN (`+ph+`)`, a...)
+		var alts []string
+		if len(statuses) > 0 {
+			alts = append(alts, `+status IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ")+`)`)
+		}
+		add(`(`+strings.Join(append(alts, states...), " OR ")+`)`, statuses...)
 	}
 	if !f.From.IsZero() {
 		add(whereFrom, FormatTime(f.From))
@@ -203,10 +243,11 @@ type ChargeTotals struct {
 	Count           int64 // every matching charge, any status
 	SuccessfulCount int64
 	Amount          int64 // amounts of the successful ones (gross)
-	Fee             int64 // fee of the successful ones
+	Fee             int64 // fee of the successful ones whose fee is known
 	FeeVat          int64
 	Net             int64
 	Refunded        int64 // refunded_amount of every matching charge
+	FeeUnknownCount int64 // successful charges whose fee Omise did not report
 }
 
 // ChargeTotals counts and sums every charge matching f. Filters made only
@@ -215,7 +256,7 @@ type ChargeTotals struct {
 // cost does not grow with the number of charges; an amount range or a
 // search reads the matching rows.
 func (d *DB) ChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
-	if f.AmountMin > 0 || f.AmountMax > 0 || strings.TrimSpace(f.Search) != "" ||
+	if f.AmountMin > 0 || f.AmountMax > 0 || strings.TrimSpace(f.Search) != "" || f.HasRefundState() ||
 		(!f.From.IsZero() && f.FromDay == "") || (!f.To.IsZero() && f.ToDay == "") {
 		return d.scanChargeTotals(ctx, f)
 	}
@@ -225,10 +266,11 @@ func (d *DB) ChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, er
 const chargeTotalsSQL = `SELECT COUNT(*),
   COALESCE(SUM(status = 'successful'), 0),
   COALESCE(SUM(CASE WHEN status = 'successful' THEN amount ELSE 0 END), 0),
-  COALESCE(SUM(CASE WHEN status = 'successful' THEN fee ELSE 0 END), 0),
-  COALESCE(SUM(CASE WHEN status = 'successful' THEN fee_vat ELSE 0 END), 0),
-  COALESCE(SUM(CASE WHEN status = 'successful' THEN net ELSE 0 END), 0),
-  COALESCE(SUM(refunded_amount), 0)
+  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known THEN fee ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known THEN fee_vat ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known THEN net ELSE 0 END), 0),
+  COALESCE(SUM(refunded_amount), 0),
+  COALESCE(SUM(status = 'successful' AND NOT fee_known), 0)
 FROM charges`
 
 func (d *DB) scanChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
@@ -238,13 +280,14 @@ func (d *DB) scanChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals
 		return t, err
 	}
 	err = d.R.QueryRowContext(ctx, chargeTotalsSQL+where, args...).Scan(&t.Count, &t.SuccessfulCount,
-		&t.Amount, &t.Fee, &t.FeeVat, &t.Net, &t.Refunded)
+		&t.Amount, &t.Fee, &t.FeeVat, &t.Net, &t.Refunded, &t.FeeUnknownCount)
 	return t, err
 }
 
 const rollupTotalsSQL = `SELECT COALESCE(SUM(pending_count), 0), COALESCE(SUM(successful_count), 0),
   COALESCE(SUM(failed_count), 0), COALESCE(SUM(expired_count), 0), COALESCE(SUM(gross), 0),
-  COALESCE(SUM(fee), 0), COALESCE(SUM(fee_vat), 0), COALESCE(SUM(net), 0), COALESCE(SUM(charges_refunded), 0)
+  COALESCE(SUM(fee), 0), COALESCE(SUM(fee_vat), 0), COALESCE(SUM(net), 0), COALESCE(SUM(charges_refunded), 0),
+  COALESCE(SUM(fee_unknown_count), 0)
 FROM daily_totals`
 
 // rollupChargeTotals reads the counts and sums from daily_totals (kept in
@@ -271,9 +314,9 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	var pending, ok, failed, expired int64
-	var gross, fee, vat, net, refunded int64
+	var gross, fee, vat, net, refunded, unknown int64
 	if err := d.R.QueryRowContext(ctx, rollupTotalsSQL+where, args...).Scan(&pending, &ok, &failed, &expired,
-		&gross, &fee, &vat, &net, &refunded); err != nil {
+		&gross, &fee, &vat, &net, &refunded, &unknown); err != nil {
 		return t, err
 	}
 	want := func(s string) bool { return len(f.Statuses) == 0 || slices.Contains(f.Statuses, s) }
@@ -287,7 +330,7 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 	}
 	if want("successful") {
 		t.Count += ok
-		t.SuccessfulCount, t.Amount, t.Fee, t.FeeVat, t.Net = ok, gross, fee, vat, net
+		t.SuccessfulCount, t.Amount, t.Fee, t.FeeVat, t.Net, t.FeeUnknownCount = ok, gross, fee, vat, net, unknown
 		// Only successful charges can carry refunds.
 		t.Refunded = refunded
 	}

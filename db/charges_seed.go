@@ -19,7 +19,7 @@ func (d *DB) SeedCharges(ctx context.Context, n int, gen func(i int, c *Charge))
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO charges (`+chargeColumns+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -38,7 +38,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 				c.FailureMessage, c.Fee, c.FeeVat, c.Net, c.RefundedAmount, c.SourceID, c.SourceType, c.BarcodeMasked,
 				c.StoreID, c.TerminalID, c.AttemptID, c.Cashier, c.Metadata, c.TransactionID, FormatTime(c.CreatedAt),
 				c.BkkDay, FormatTimePtr(c.PaidAt), FormatTimePtr(c.ExpiresAt), FormatTimePtr(c.ExpiredAt),
-				FormatTime(c.UpdatedAt), FormatTime(c.SyncedAt))
+				FormatTime(c.UpdatedAt), FormatTime(c.SyncedAt), !c.FeeUnknown)
 			if err != nil {
 				return fmt.Errorf("seed charge %d: %w", i, err)
 			}
@@ -51,11 +51,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 // seedDailySQL adds the rows inserted after a rowid to the daily totals,
 // counted the way addChargeToDaily counts one charge.
 const seedDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded)
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded, fee_unknown_count,
+  fee_unknown_gross)
 SELECT bkk_day, store_id, terminal_id, SUM(status = 'pending'), SUM(status = 'successful'), SUM(status = 'failed'),
   SUM(status = 'expired'), SUM(CASE WHEN status = 'successful' THEN amount ELSE 0 END),
-  SUM(CASE WHEN status = 'successful' THEN fee ELSE 0 END), SUM(CASE WHEN status = 'successful' THEN fee_vat ELSE 0 END),
-  SUM(CASE WHEN status = 'successful' THEN net ELSE 0 END), 0, 0, SUM(refunded_amount)
+  SUM(CASE WHEN status = 'successful' AND fee_known THEN fee ELSE 0 END),
+  SUM(CASE WHEN status = 'successful' AND fee_known THEN fee_vat ELSE 0 END),
+  SUM(CASE WHEN status = 'successful' AND fee_known THEN net ELSE 0 END), 0, 0, SUM(refunded_amount),
+  SUM(status = 'successful' AND NOT fee_known), SUM(CASE WHEN status = 'successful' AND NOT fee_known THEN amount ELSE 0 END)
 FROM charges WHERE rowid > ? GROUP BY bkk_day, store_id, terminal_id
 ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
   pending_count = pending_count + excluded.pending_count,
@@ -63,4 +66,6 @@ ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
   failed_count = failed_count + excluded.failed_count,
   expired_count = expired_count + excluded.expired_count,
   gross = gross + excluded.gross, fee = fee + excluded.fee, fee_vat = fee_vat + excluded.fee_vat, net = net + excluded.net,
-  charges_refunded = charges_refunded + excluded.charges_refunded`
+  charges_refunded = charges_refunded + excluded.charges_refunded,
+  fee_unknown_count = fee_unknown_count + excluded.fee_unknown_count,
+  fee_unknown_gross = fee_unknown_gross + excluded.fee_unknown_gross`

@@ -18,7 +18,9 @@ type FinanceFilter struct {
 }
 
 // DailyRow is one Bangkok business day × store × terminal of daily_totals.
-// Gross, Fee, FeeVat and Net count successful charges only; Refunds is what
+// Gross, Fee, FeeVat and Net count successful charges only, and Fee, FeeVat
+// and Net only those whose fee Omise reported (FeeUnknownCount counts the
+// others, FeeUnknownGross is their amount, part of Gross); Refunds is what
 // was refunded on that day, whichever day the refunded charge was made.
 type DailyRow struct {
 	Day             string
@@ -35,9 +37,13 @@ type DailyRow struct {
 	Net             int64
 	RefundCount     int64
 	Refunds         int64
+	FeeUnknownCount int64
+	FeeUnknownGross int64
 }
 
-// NetAfterRefunds is net less the refunds made that day, in satang.
+// NetAfterRefunds is net less the refunds made that day, in satang. Omise
+// keeps its fee when a charge is refunded, so a refund takes its whole
+// amount off the net.
 func (r *DailyRow) NetAfterRefunds() int64 { return r.Net - r.Refunds }
 
 // Add adds o's counts and sums to r (for totals rows).
@@ -52,13 +58,16 @@ func (r *DailyRow) Add(o *DailyRow) {
 	r.Net += o.Net
 	r.RefundCount += o.RefundCount
 	r.Refunds += o.Refunds
+	r.FeeUnknownCount += o.FeeUnknownCount
+	r.FeeUnknownGross += o.FeeUnknownGross
 }
 
 // The rollup's primary key (bkk_day, store_id, terminal_id) serves the range
 // scan; rows whose every count is zero (a charge that went nowhere the
 // rollup counts) are left out.
 const dailyRowsSQL = `SELECT t.bkk_day, t.store_id, COALESCE(s.store_name, ''), t.terminal_id, t.pending_count,
-  t.successful_count, t.failed_count, t.expired_count, t.gross, t.fee, t.fee_vat, t.net, t.refund_count, t.refunds
+  t.successful_count, t.failed_count, t.expired_count, t.gross, t.fee, t.fee_vat, t.net, t.refund_count, t.refunds,
+  t.fee_unknown_count, t.fee_unknown_gross
 FROM daily_totals t LEFT JOIN stores s ON s.store_id = t.store_id
 WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR t.terminal_id = ?)
   AND (t.pending_count <> 0 OR t.successful_count <> 0 OR t.failed_count <> 0 OR t.expired_count <> 0 OR t.refund_count <> 0)
@@ -76,7 +85,8 @@ func (d *DB) IterateDailyRows(ctx context.Context, f FinanceFilter, fn func(*Dai
 	for rows.Next() {
 		r = DailyRow{}
 		if err := rows.Scan(&r.Day, &r.StoreID, &r.StoreName, &r.TerminalID, &r.PendingCount, &r.SuccessfulCount,
-			&r.FailedCount, &r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount, &r.Refunds); err != nil {
+			&r.FailedCount, &r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount, &r.Refunds,
+			&r.FeeUnknownCount, &r.FeeUnknownGross); err != nil {
 			return err
 		}
 		if err := fn(&r); err != nil {
@@ -133,7 +143,8 @@ func (d *DB) ListReportTerminals(ctx context.Context, storeID string) ([]ReportT
 
 // ZLine is one store × terminal × status of a business day, summed from the
 // charges themselves (the Z-report needs sums of every status and sale
-// times, which the rollup does not keep).
+// times, which the rollup does not keep). Fee, FeeVat and Net sum only the
+// charges whose fee is known; FeeUnknown counts the others.
 type ZLine struct {
 	StoreID    string
 	StoreName  string
@@ -145,13 +156,16 @@ type ZLine struct {
 	FeeVat     int64
 	Net        int64
 	Refunded   int64
+	FeeUnknown int64
 	First      time.Time
 	Last       time.Time
 }
 
 // Served by charges_day (bkk_day, store_id, terminal_id).
 const zLinesSQL = `SELECT c.store_id, COALESCE(s.store_name, ''), c.terminal_id, c.status, COUNT(*), SUM(c.amount),
-  SUM(c.fee), SUM(c.fee_vat), SUM(c.net), SUM(c.refunded_amount), MIN(c.created_at), MAX(c.created_at)
+  SUM(CASE WHEN c.fee_known THEN c.fee ELSE 0 END), SUM(CASE WHEN c.fee_known THEN c.fee_vat ELSE 0 END),
+  SUM(CASE WHEN c.fee_known THEN c.net ELSE 0 END), SUM(c.refunded_amount), SUM(NOT c.fee_known),
+  MIN(c.created_at), MAX(c.created_at)
 FROM charges c LEFT JOIN stores s ON s.store_id = c.store_id
 WHERE c.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
 GROUP BY c.store_id, c.terminal_id, c.status
@@ -170,7 +184,7 @@ func (d *DB) ListZLines(ctx context.Context, f FinanceFilter) ([]ZLine, error) {
 		var l ZLine
 		var first, last string
 		if err := rows.Scan(&l.StoreID, &l.StoreName, &l.TerminalID, &l.Status, &l.Count, &l.Amount, &l.Fee,
-			&l.FeeVat, &l.Net, &l.Refunded, &first, &last); err != nil {
+			&l.FeeVat, &l.Net, &l.Refunded, &l.FeeUnknown, &first, &last); err != nil {
 			return nil, err
 		}
 		l.First, l.Last = ParseTime(first), ParseTime(last)
@@ -260,19 +274,23 @@ func (d *DB) RebuildDailyTotals(ctx context.Context) error {
 }
 
 const rebuildDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded)
-SELECT bkk_day, store_id, terminal_id, SUM(p), SUM(ok), SUM(f), SUM(e), SUM(g), SUM(fe), SUM(v), SUM(n), SUM(rc), SUM(r), SUM(cr)
+  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded, fee_unknown_count,
+  fee_unknown_gross)
+SELECT bkk_day, store_id, terminal_id, SUM(p), SUM(ok), SUM(f), SUM(e), SUM(g), SUM(fe), SUM(v), SUM(n), SUM(rc), SUM(r),
+  SUM(cr), SUM(u), SUM(ug)
 FROM (
   SELECT bkk_day, store_id, terminal_id,
     status = 'pending' AS p, status = 'successful' AS ok, status = 'failed' AS f, status = 'expired' AS e,
     CASE WHEN status = 'successful' THEN amount ELSE 0 END AS g,
-    CASE WHEN status = 'successful' THEN fee ELSE 0 END AS fe,
-    CASE WHEN status = 'successful' THEN fee_vat ELSE 0 END AS v,
-    CASE WHEN status = 'successful' THEN net ELSE 0 END AS n,
-    0 AS rc, 0 AS r, refunded_amount AS cr
+    CASE WHEN status = 'successful' AND fee_known THEN fee ELSE 0 END AS fe,
+    CASE WHEN status = 'successful' AND fee_known THEN fee_vat ELSE 0 END AS v,
+    CASE WHEN status = 'successful' AND fee_known THEN net ELSE 0 END AS n,
+    0 AS rc, 0 AS r, refunded_amount AS cr,
+    status = 'successful' AND NOT fee_known AS u,
+    CASE WHEN status = 'successful' AND NOT fee_known THEN amount ELSE 0 END AS ug
   FROM charges
   UNION ALL
-  SELECT r.bkk_day, c.store_id, c.terminal_id, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount, 0
+  SELECT r.bkk_day, c.store_id, c.terminal_id, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount, 0, 0, 0
   FROM refunds r JOIN charges c ON c.id = r.charge_id
 )
 GROUP BY bkk_day, store_id, terminal_id`
@@ -281,29 +299,34 @@ GROUP BY bkk_day, store_id, terminal_id`
 // columns, times as their stored UTC text (no parsing per row), so a
 // million-row export costs little more than the scan itself.
 type ExportCharge struct {
-	ID            string
-	CreatedAt     string // TimeLayout, UTC
-	BkkDay        string
-	StoreID       string
-	TerminalID    string
-	Status        string
-	FailureCode   string
-	Amount        int64
-	Fee           int64
-	FeeVat        int64
-	Net           int64
-	Refunded      int64
-	Currency      string
-	PaidAt        string // TimeLayout, UTC; "" when unpaid
-	SourceType    string
-	BarcodeMasked string
-	AttemptID     string
-	Cashier       string
-	TransactionID string
+	ID          string
+	CreatedAt   string // TimeLayout, UTC
+	BkkDay      string
+	StoreID     string
+	TerminalID  string
+	Status      string
+	FailureCode string
+	// FailureMessage is Omise's text, free and imported: a CSV cell must
+	// neutralise it.
+	FailureMessage string
+	Amount         int64
+	Fee            int64
+	FeeVat         int64
+	Net            int64
+	FeeKnown       bool
+	Refunded       int64
+	Currency       string
+	PaidAt         string // TimeLayout, UTC; "" when unpaid
+	SourceType     string
+	BarcodeMasked  string
+	AttemptID      string
+	Cashier        string
+	TransactionID  string
 }
 
 const exportColumns = `id, created_at, bkk_day, store_id, terminal_id, status, failure_code, amount, fee, fee_vat, net,
-refunded_amount, currency, COALESCE(paid_at, ''), source_type, barcode_masked, attempt_id, cashier, transaction_id`
+fee_known, refunded_amount, currency, COALESCE(paid_at, ''), source_type, barcode_masked, attempt_id, cashier,
+transaction_id, failure_message`
 
 // exportBatch is how many rows one keyset query of an export reads: large
 // enough that per-query cost vanishes, small enough that no read snapshot
@@ -329,8 +352,8 @@ func (d *DB) IterateExportCharges(ctx context.Context, f ChargeFilter, fn func(*
 		n := 0
 		for rows.Next() {
 			if err := rows.Scan(&c.ID, &c.CreatedAt, &c.BkkDay, &c.StoreID, &c.TerminalID, &c.Status, &c.FailureCode,
-				&c.Amount, &c.Fee, &c.FeeVat, &c.Net, &c.Refunded, &c.Currency, &c.PaidAt, &c.SourceType,
-				&c.BarcodeMasked, &c.AttemptID, &c.Cashier, &c.TransactionID); err != nil {
+				&c.Amount, &c.Fee, &c.FeeVat, &c.Net, &c.FeeKnown, &c.Refunded, &c.Currency, &c.PaidAt, &c.SourceType,
+				&c.BarcodeMasked, &c.AttemptID, &c.Cashier, &c.TransactionID, &c.FailureMessage); err != nil {
 				rows.Close()
 				return err
 			}

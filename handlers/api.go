@@ -13,13 +13,19 @@ import (
 
 // ChargeJSON is a local charge as the JSON API shows it.
 type ChargeJSON struct {
-	ID             string  `json:"id"`
-	Status         string  `json:"status"`
-	Amount         int64   `json:"amount"`
-	Currency       string  `json:"currency"`
-	Fee            int64   `json:"fee"`
-	FeeVat         int64   `json:"fee_vat"`
-	Net            int64   `json:"net"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	// State is Status, or partially_refunded / refunded for a successful
+	// charge with refunds (Omise keeps those successful).
+	State    string `json:"state"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	// Fee, FeeVat and Net are null unless money moved (successful) and
+	// Omise reported the fee (FeeReported).
+	Fee            *int64  `json:"fee"`
+	FeeVat         *int64  `json:"fee_vat"`
+	Net            *int64  `json:"net"`
+	FeeReported    bool    `json:"fee_reported"`
 	RefundedAmount int64   `json:"refunded_amount"`
 	FailureCode    *string `json:"failure_code"`
 	FailureMessage *string `json:"failure_message"`
@@ -50,13 +56,18 @@ func NewChargeJSON(c *db.Charge) ChargeJSON {
 		}
 		return &s
 	}
-	return ChargeJSON{
-		ID: c.ID, Status: c.Status, Amount: c.Amount, Currency: c.Currency, Fee: c.Fee, FeeVat: c.FeeVat,
-		Net: c.Net, RefundedAmount: c.RefundedAmount, FailureCode: str(c.FailureCode),
+	out := ChargeJSON{
+		ID: c.ID, Status: c.Status, State: payments.ChargeState(c), Amount: c.Amount, Currency: c.Currency,
+		FeeReported: !c.FeeUnknown, RefundedAmount: c.RefundedAmount, FailureCode: str(c.FailureCode),
 		FailureMessage: str(c.FailureMessage), StoreID: c.StoreID, TerminalID: c.TerminalID, AttemptID: c.AttemptID,
 		SourceType: c.SourceType, BarcodeMasked: c.BarcodeMasked, CreatedAt: ts(c.CreatedAt), UpdatedAt: ts(c.UpdatedAt),
 		PaidAt: opt(c.PaidAt), ExpiredAt: opt(c.ExpiredAt),
 	}
+	if payments.ShowsFee(c) {
+		fee, vat, net := c.Fee, c.FeeVat, c.Net
+		out.Fee, out.FeeVat, out.Net = &fee, &vat, &net
+	}
+	return out
 }
 
 // API serves the JSON endpoints under /api.
@@ -92,11 +103,12 @@ type chargeListJSON struct {
 }
 
 type totalsJSON struct {
-	Amount         int64 `json:"amount"`
-	Fee            int64 `json:"fee"`
-	FeeVat         int64 `json:"fee_vat"`
-	Net            int64 `json:"net"`
-	RefundedAmount int64 `json:"refunded_amount"`
+	Amount          int64 `json:"amount"`
+	Fee             int64 `json:"fee"`
+	FeeVat          int64 `json:"fee_vat"`
+	Net             int64 `json:"net"`
+	RefundedAmount  int64 `json:"refunded_amount"`
+	FeeUnknownCount int64 `json:"fee_unknown_count"`
 }
 
 // ListCharges serves GET /api/charges with the same filters as /charges
@@ -129,7 +141,8 @@ func (h *API) ListCharges(c echo.Context) error {
 			return err
 		}
 		out.Count = &t.Count
-		out.Totals = &totalsJSON{Amount: t.Amount, Fee: t.Fee, FeeVat: t.FeeVat, Net: t.Net, RefundedAmount: t.Refunded}
+		out.Totals = &totalsJSON{Amount: t.Amount, Fee: t.Fee, FeeVat: t.FeeVat, Net: t.Net, RefundedAmount: t.Refunded,
+			FeeUnknownCount: t.FeeUnknownCount}
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -109,9 +110,12 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 		Cashier: ch.Cashier, AttemptID: ch.AttemptID, TransactionID: ch.TransactionID, Amount: ch.Amount, Fee: ch.Fee,
 		FeeVat: ch.FeeVat, Net: ch.Net, Refunded: ch.RefundedAmount, Refundable: ch.Refundable(), CreatedAt: ch.CreatedAt,
 		PaidAt: ch.PaidAt, ExpiresAt: ch.ExpiresAt, ExpiredAt: ch.ExpiredAt, UpdatedAt: ch.UpdatedAt, SyncedAt: ch.SyncedAt,
-		CanAct:  u.HasRole(db.RoleManager, db.RoleAdmin),
-		Reasons: payments.RefundReasons, Refund: st.refund, ExpireError: st.expireError, Alert: st.alert,
+		State: payments.ChargeState(ch), MoneyMoved: ch.MoneyMoved(), FeeUnknown: ch.FeeUnknown,
+		LastRefundDay: payments.LastRefundDay(ch),
+		CanAct:        u.HasRole(db.RoleManager, db.RoleAdmin),
+		Reasons:       payments.RefundReasons, Refund: st.refund, ExpireError: st.expireError, Alert: st.alert,
 	}
+	v.RefundWindowOver = v.LastRefundDay != "" && v.LastRefundDay < payments.BusinessDay(h.now())
 	v.CanExpire = ch.Expirable()
 	v.CanRefund = ch.Refundable() > 0
 	if v.Refund.Key == "" {
@@ -208,6 +212,13 @@ func auditDetail(a db.AuditEntry) string {
 		s += " · " + a.IP
 	}
 	return s
+}
+
+func (h *Charges) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 // biMsg is a catalog message in both languages.

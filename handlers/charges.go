@@ -68,7 +68,7 @@ func (h *Charges) List(c echo.Context) error {
 	}
 	v.LiveURL = liveURL(scope, f)
 	v.Totals = views.ChargeTotalsView{Count: tot.Count, SuccessfulCount: tot.SuccessfulCount, Gross: tot.Amount,
-		Fees: tot.Fee + tot.FeeVat, Net: tot.Net, Refunded: tot.Refunded}
+		Fees: tot.Fee + tot.FeeVat, Net: tot.Net, Refunded: tot.Refunded, FeeUnknownCount: tot.FeeUnknownCount}
 	for _, ch := range page {
 		v.Rows = append(v.Rows, chargeRow(ch, true))
 	}
@@ -155,6 +155,7 @@ func liveURL(scope payments.ChargeScope, f db.ChargeFilter) string {
 
 func chargeRow(ch *db.Charge, matches bool) views.ChargeRow {
 	return views.ChargeRow{ID: ch.ID, StoreID: ch.StoreID, TerminalID: ch.TerminalID, Status: ch.Status,
+		State:       payments.ChargeState(ch),
 		FailureCode: ch.FailureCode, Amount: ch.Amount, Refunded: ch.RefundedAmount, BarcodeMasked: ch.BarcodeMasked,
 		CreatedAt: ch.CreatedAt, Matches: matches}
 }

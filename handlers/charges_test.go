@@ -125,7 +125,7 @@ func TestChargePageShowsEverything(t *testing.T) {
 		t.Fatalf("%d", code)
 	}
 	for sel, want := range map[string]string{
-		"field-amount": "฿123.45", "field-fee": "฿", "field-status": "failed", "field-barcode": "28",
+		"field-amount": "฿123.45", "field-fee": "—", "field-status": "failed", "field-barcode": "28",
 		"field-store": "store_1", "field-terminal": "T1", "field-cashier": "somchai",
 	} {
 		if got := doc.Find(`[data-testid=` + sel + `]`).Text(); !strings.Contains(got, want) {

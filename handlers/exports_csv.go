@@ -10,6 +10,7 @@ import (
 
 	"instore/db"
 	"instore/money"
+	"instore/omise"
 	"instore/payments"
 )
 
@@ -27,15 +28,35 @@ var DailyCSVHeader = []string{
 	"successful_count", "failed_count", "expired_count", "pending_count", "refund_count",
 	"gross", "fee", "fee_vat", "net", "refunds", "net_after_refunds",
 	"gross_satang", "fee_satang", "fee_vat_satang", "net_satang", "refunds_satang", "net_after_refunds_satang",
-	"currency",
+	"currency", "fee_unknown_count", "fee_unknown_gross", "fee_unknown_gross_satang",
 }
 
-// ChargesCSVHeader is the stable header of /charges.csv.
+// ChargesCSVHeader is the stable header of /charges.csv. Fee, VAT and net
+// are filled only where money moved (successful) and Omise reported the
+// fee (fee_reported); state is the status people see (partially_refunded
+// and refunded are successful at Omise).
 var ChargesCSVHeader = []string{
 	"charge_id", "created_at_utc", "created_at_bangkok", "business_day", "store_id", "store_name", "terminal_id",
 	"status", "failure_code", "amount", "fee", "fee_vat", "net", "refunded",
 	"amount_satang", "fee_satang", "fee_vat_satang", "net_satang", "refunded_satang", "currency",
 	"paid_at_utc", "paid_at_bangkok", "source_type", "barcode_masked", "attempt_id", "cashier", "transaction_id",
+	"state", "fee_reported", "failure_message",
+}
+
+// csvText neutralises a text cell the OWASP way: a cell a spreadsheet would
+// read as a formula (=, +, -, @, tab or carriage return first) gets a
+// leading apostrophe, so Excel and LibreOffice show it as text. Every CSV
+// writer passes every text cell through it; amount and count cells are
+// written by csvInt and csvBaht and stay plain signed numbers.
+func csvText(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 // csvStream writes CSV records to w through a buffer, BOM first, flushing
@@ -94,14 +115,20 @@ func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error)
 	rec := make([]string, len(DailyCSVHeader))
 	err := iterate(func(r *db.DailyRow) error {
 		n := r.NetAfterRefunds()
-		rec[0], rec[1], rec[2], rec[3] = r.Day, r.StoreID, r.StoreName, r.TerminalID
+		rec[0], rec[1], rec[2], rec[3] = r.Day, csvText(r.StoreID), csvText(r.StoreName), csvText(r.TerminalID)
 		rec[4], rec[5], rec[6] = csvInt(r.SuccessfulCount), csvInt(r.FailedCount), csvInt(r.ExpiredCount)
 		rec[7], rec[8] = csvInt(r.PendingCount), csvInt(r.RefundCount)
 		rec[9], rec[10], rec[11] = csvBaht(r.Gross), csvBaht(r.Fee), csvBaht(r.FeeVat)
 		rec[12], rec[13], rec[14] = csvBaht(r.Net), csvBaht(r.Refunds), csvBaht(n)
 		rec[15], rec[16], rec[17] = csvInt(r.Gross), csvInt(r.Fee), csvInt(r.FeeVat)
 		rec[18], rec[19], rec[20] = csvInt(r.Net), csvInt(r.Refunds), csvInt(n)
+		// A row whose every sale lacks its fee has no fee, VAT or net to
+		// show: blank, not 0 (its refunds still count in net_after_refunds).
+		if r.SuccessfulCount > 0 && r.FeeUnknownCount == r.SuccessfulCount {
+			rec[10], rec[11], rec[12], rec[16], rec[17], rec[18] = "", "", "", "", "", ""
+		}
 		rec[21] = "THB"
+		rec[22], rec[23], rec[24] = csvInt(r.FeeUnknownCount), csvBaht(r.FeeUnknownGross), csvInt(r.FeeUnknownGross)
 		return s.write(rec)
 	})
 	if err != nil {
@@ -119,15 +146,33 @@ func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn 
 	}
 	rec := make([]string, len(ChargesCSVHeader))
 	err := iterate(func(c *db.ExportCharge) error {
-		rec[0], rec[1], rec[2], rec[3] = c.ID, storedUTC(c.CreatedAt), storedBangkok(c.CreatedAt), c.BkkDay
-		rec[4], rec[5], rec[6] = c.StoreID, storeNames[c.StoreID], c.TerminalID
-		rec[7], rec[8] = c.Status, c.FailureCode
-		rec[9], rec[10], rec[11] = csvBaht(c.Amount), csvBaht(c.Fee), csvBaht(c.FeeVat)
-		rec[12], rec[13] = csvBaht(c.Net), csvBaht(c.Refunded)
-		rec[14], rec[15], rec[16] = csvInt(c.Amount), csvInt(c.Fee), csvInt(c.FeeVat)
-		rec[17], rec[18], rec[19] = csvInt(c.Net), csvInt(c.Refunded), c.Currency
+		rec[0], rec[1], rec[2], rec[3] = csvText(c.ID), storedUTC(c.CreatedAt), storedBangkok(c.CreatedAt), c.BkkDay
+		rec[4], rec[5], rec[6] = csvText(c.StoreID), csvText(storeNames[c.StoreID]), csvText(c.TerminalID)
+		rec[7], rec[8] = csvText(c.Status), csvText(c.FailureCode)
+		rec[9], rec[13], rec[14], rec[18] = csvBaht(c.Amount), csvBaht(c.Refunded), csvInt(c.Amount), csvInt(c.Refunded)
+		rec[19] = csvText(c.Currency)
+		// Fee, VAT and net only where money moved and Omise said what they
+		// were; a failed, expired or pending charge has none to add up.
+		moved := c.Status == string(omise.StatusSuccessful)
+		if moved && c.FeeKnown {
+			rec[10], rec[11], rec[12] = csvBaht(c.Fee), csvBaht(c.FeeVat), csvBaht(c.Net)
+			rec[15], rec[16], rec[17] = csvInt(c.Fee), csvInt(c.FeeVat), csvInt(c.Net)
+		} else {
+			rec[10], rec[11], rec[12], rec[15], rec[16], rec[17] = "", "", "", "", "", ""
+		}
 		rec[20], rec[21] = storedUTC(c.PaidAt), storedBangkok(c.PaidAt)
-		rec[22], rec[23], rec[24], rec[25], rec[26] = c.SourceType, c.BarcodeMasked, c.AttemptID, c.Cashier, c.TransactionID
+		rec[22], rec[23], rec[24] = csvText(c.SourceType), csvText(c.BarcodeMasked), csvText(c.AttemptID)
+		rec[25], rec[26] = csvText(c.Cashier), csvText(c.TransactionID)
+		rec[27] = csvText(payments.DisplayState(c.Status, c.Amount, c.Refunded))
+		switch {
+		case !moved:
+			rec[28] = ""
+		case c.FeeKnown:
+			rec[28] = "yes"
+		default:
+			rec[28] = "no"
+		}
+		rec[29] = csvText(c.FailureMessage)
 		return s.write(rec)
 	})
 	if err != nil {

@@ -126,5 +126,5 @@ func dailyLine(r *db.DailyRow) views.DailyLine {
 	return views.DailyLine{Day: r.Day, StoreID: r.StoreID, StoreName: r.StoreName, TerminalID: r.TerminalID,
 		SuccessfulCount: r.SuccessfulCount, FailedCount: r.FailedCount, ExpiredCount: r.ExpiredCount,
 		PendingCount: r.PendingCount, Gross: r.Gross, Fee: r.Fee, FeeVat: r.FeeVat, Net: r.Net,
-		RefundCount: r.RefundCount, Refunds: r.Refunds}
+		RefundCount: r.RefundCount, Refunds: r.Refunds, FeeUnknownCount: r.FeeUnknownCount, FeeUnknownGross: r.FeeUnknownGross}
 }

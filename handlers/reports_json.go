@@ -23,6 +23,9 @@ type dailyRowJSON struct {
 	Net             int64  `json:"net"`
 	Refunds         int64  `json:"refunds"`
 	NetAfterRefunds int64  `json:"net_after_refunds"`
+	// Successful charges without a fee from Omise: in gross, not in fee or net.
+	FeeUnknownCount int64 `json:"fee_unknown_count"`
+	FeeUnknownGross int64 `json:"fee_unknown_gross"`
 }
 
 // dailyReportJSON is GET /reports/daily as JSON.
@@ -38,7 +41,8 @@ func dailyRowToJSON(r *db.DailyRow) dailyRowJSON {
 	return dailyRowJSON{Date: r.Day, StoreID: r.StoreID, StoreName: r.StoreName, TerminalID: r.TerminalID,
 		SuccessfulCount: r.SuccessfulCount, FailedCount: r.FailedCount, ExpiredCount: r.ExpiredCount,
 		PendingCount: r.PendingCount, RefundCount: r.RefundCount, Gross: r.Gross, Fee: r.Fee, FeeVat: r.FeeVat,
-		Net: r.Net, Refunds: r.Refunds, NetAfterRefunds: r.NetAfterRefunds()}
+		Net: r.Net, Refunds: r.Refunds, NetAfterRefunds: r.NetAfterRefunds(), FeeUnknownCount: r.FeeUnknownCount,
+		FeeUnknownGross: r.FeeUnknownGross}
 }
 
 func dailyJSON(rep *payments.DailyReport) dailyReportJSON {

@@ -61,7 +61,7 @@ func (h *Reports) Z(c echo.Context) error {
 
 func zFigures(t *payments.ZTotals) views.ZFigures {
 	f := views.ZFigures{Fee: t.Fee, FeeVat: t.FeeVat, Net: t.Net, RefundCount: t.RefundCount, Refunds: t.Refunds,
-		OpenCount: t.OpenCount, OpenAmount: t.OpenAmount}
+		OpenCount: t.OpenCount, OpenAmount: t.OpenAmount, FeeUnknownCount: t.FeeUnknownCount}
 	for _, s := range t.Statuses {
 		f.Statuses = append(f.Statuses, views.ZStatusLine{Status: s.Status, Count: s.Count, Amount: s.Amount})
 	}

@@ -34,10 +34,11 @@ func (sc ChargeScope) Allows(storeID string) bool {
 	return sc.AllStores || (sc.StoreID != "" && sc.StoreID == storeID)
 }
 
-// chargeStatuses are the statuses a filter may name.
+// chargeStatuses are the statuses a filter may name: Omise's, then the
+// refund states (a successful charge refunded in part or in full).
 var chargeStatuses = []string{
 	string(omise.StatusPending), string(omise.StatusSuccessful), string(omise.StatusFailed),
-	string(omise.StatusExpired), string(omise.StatusReversed),
+	string(omise.StatusExpired), string(omise.StatusReversed), StatePartiallyRefunded, StateRefunded,
 }
 
 // ChargeStatuses lists the statuses the filter form offers.
@@ -47,7 +48,9 @@ func ChargeStatuses() []string { return append([]string(nil), chargeStatuses...)
 // /charges, /charges.csv and GET /api/charges:
 //
 //	store, terminal      ids
-//	status               pending|successful|failed|expired|reversed (repeatable)
+//	status               pending|successful|failed|expired|reversed, or
+//	                     partially_refunded|refunded (repeatable; successful
+//	                     includes refunded charges, as Omise keeps them)
 //	from, to             Bangkok dates YYYY-MM-DD, both inclusive
 //	min, max             baht ("1,250.50"), both inclusive
 //	q                    charge id, attempt id, or last 4 digits of the code

@@ -127,6 +127,11 @@ func mergeCharge(old *db.Charge, oc *omise.Charge) (*db.Charge, string) {
 	if c.RefundedAmount < old.RefundedAmount {
 		c.RefundedAmount = old.RefundedAmount
 	}
+	// An answer without a fee (an event body in an older account version)
+	// says nothing new: keep the fee Omise reported before.
+	if c.FeeUnknown && !old.FeeUnknown {
+		c.Fee, c.FeeVat, c.Net, c.FeeUnknown = old.Fee, old.FeeVat, old.Net, false
+	}
 	keep := func(dst *string, prev string) {
 		if *dst == "" {
 			*dst = prev
@@ -148,6 +153,7 @@ func Final(status string) bool { return omise.ChargeStatus(status).Final() }
 func chargeDiffers(a, b *db.Charge) bool {
 	return a.Status != b.Status || a.FailureCode != b.FailureCode || a.FailureMessage != b.FailureMessage ||
 		a.Amount != b.Amount || a.Currency != b.Currency || a.Fee != b.Fee || a.FeeVat != b.FeeVat || a.Net != b.Net ||
+		a.FeeUnknown != b.FeeUnknown ||
 		a.RefundedAmount != b.RefundedAmount || a.StoreID != b.StoreID || a.TerminalID != b.TerminalID ||
 		a.AttemptID != b.AttemptID || a.Cashier != b.Cashier || a.BarcodeMasked != b.BarcodeMasked ||
 		a.SourceID != b.SourceID || a.SourceType != b.SourceType || a.TransactionID != b.TransactionID ||

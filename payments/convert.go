@@ -22,8 +22,9 @@ const (
 func fromOmise(oc *omise.Charge) *db.Charge {
 	c := &db.Charge{
 		ID: oc.ID, Livemode: oc.Livemode, Amount: oc.Amount, Currency: strings.ToUpper(oc.Currency),
-		Status: string(oc.Status), Fee: oc.Fee, FeeVat: oc.FeeVat, Net: oc.Net, RefundedAmount: oc.RefundedAmount,
-		CreatedAt: oc.CreatedAt.UTC(), PaidAt: utcPtr(oc.PaidAt), ExpiresAt: utcPtr(oc.ExpiresAt), ExpiredAt: utcPtr(oc.ExpiredAt),
+		Status: string(oc.Status), Fee: oc.Fee, FeeVat: oc.FeeVat, Net: oc.Net, FeeUnknown: oc.FeeAbsent,
+		RefundedAmount: oc.RefundedAmount,
+		CreatedAt:      oc.CreatedAt.UTC(), PaidAt: utcPtr(oc.PaidAt), ExpiresAt: utcPtr(oc.ExpiresAt), ExpiredAt: utcPtr(oc.ExpiredAt),
 		Metadata: "{}",
 	}
 	if c.CreatedAt.IsZero() {

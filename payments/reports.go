@@ -124,8 +124,9 @@ type ZStatus struct {
 }
 
 // ZTotals are a Z-report's figures for a terminal, a store or everything.
-// Fee, VAT and net are of successful charges; refunds are those made that
-// day, whichever day the refunded charge was made.
+// Fee, VAT and net are of successful charges whose fee Omise reported
+// (FeeUnknownCount counts the others); refunds are those made that day,
+// whichever day the refunded charge was made.
 type ZTotals struct {
 	Statuses    []ZStatus // in zStatusOrder, every status present
 	Fee         int64
@@ -134,9 +135,12 @@ type ZTotals struct {
 	RefundCount int64
 	Refunds     int64
 	OpenCount   int64
-	OpenAmount  int64
-	FirstSale   *time.Time
-	LastSale    *time.Time
+	// FeeUnknownCount is how many successful charges have no fee from
+	// Omise; their amounts are in the gross but not in fee or net.
+	FeeUnknownCount int64
+	OpenAmount      int64
+	FirstSale       *time.Time
+	LastSale        *time.Time
 }
 
 // zStatusOrder is the order a Z-report lists statuses in.
@@ -175,6 +179,7 @@ func (t *ZTotals) addLine(l *db.ZLine) {
 		t.Fee += l.Fee
 		t.FeeVat += l.FeeVat
 		t.Net += l.Net
+		t.FeeUnknownCount += l.FeeUnknown
 		first, last := l.First, l.Last
 		if t.FirstSale == nil || first.Before(*t.FirstSale) {
 			t.FirstSale = &first
@@ -200,6 +205,7 @@ func (t *ZTotals) add(o *ZTotals) {
 	t.Refunds += o.Refunds
 	t.OpenCount += o.OpenCount
 	t.OpenAmount += o.OpenAmount
+	t.FeeUnknownCount += o.FeeUnknownCount
 	if o.FirstSale != nil && (t.FirstSale == nil || o.FirstSale.Before(*t.FirstSale)) {
 		t.FirstSale = o.FirstSale
 	}

@@ -138,6 +138,7 @@ func (a *App) routes(r *router) {
 		r.GET("/reports/daily.csv", reports.DailyCSV, financeReaders)
 		r.GET("/reports/z", reports.Z, financeReaders)
 		r.GET("/charges.csv", reports.ChargesCSV, financeReaders)
+		r.GET("/refunds.csv", reports.RefundsCSV, financeReaders)
 		r.GET("/reconcile", reconcile.Index, reconcilers)
 		r.POST("/reconcile", reconcile.Start, reconcilers)
 		r.GET("/reconcile/:run", reconcile.Run, reconcilers)
