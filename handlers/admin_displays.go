@@ -18,8 +18,12 @@ func (h *Admin) displayRows(c echo.Context, storeID string) ([]views.DisplayRow,
 	list, err := h.DB.ListDisplays(c.Request().Context(), storeID)
 	var out []views.DisplayRow
 	for _, d := range list {
+		ua := []rune(d.UserAgent)
+		if len(ua) > 80 {
+			ua = append(ua[:80], '…') // enough to tell devices apart in a table cell
+		}
 		out = append(out, views.DisplayRow{ID: d.ID, StoreID: d.StoreID, TerminalID: d.TerminalID,
-			PairedBy: d.CreatedBy, PairedAt: d.CreatedAt, LastSeen: d.LastSeenAt, UserAgent: d.UserAgent})
+			PairedBy: d.CreatedBy, PairedAt: d.CreatedAt, LastSeen: d.LastSeenAt, UserAgent: string(ua)})
 	}
 	return out, err
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
-	"instore/money"
 	"instore/views"
 )
 
@@ -140,73 +139,6 @@ func (h *Display) Page(c echo.Context) error {
 		StoreName: t.StoreName, TerminalID: t.TerminalID, State: st.State, Amount: st.Amount, HoldMs: st.HoldMs,
 		StateURL: "/till/display/state?" + q, EventsURL: "/till/display/events?" + q,
 	}))
-}
-
-// DisplayStateJSON is what the customer display shows: no ids, no payment
-// code, no names, only the state and the amount.
-type DisplayStateJSON struct {
-	State  string `json:"state"`             // idle, waiting, paid or not_paid
-	Amount string `json:"amount,omitempty"`  // "฿1,234.00"
-	HoldMs int64  `json:"hold_ms,omitempty"` // a result's time left on screen
-}
-
-// State is GET /till/display/state: the display's poll and what it reads
-// after each live event.
-func (h *Display) State(c echo.Context) error {
-	t, err := h.target(c)
-	if err != nil {
-		return err
-	}
-	st, err := h.state(c.Request().Context(), t)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
-}
-
-// displayResultHold is how long paid or not paid stays on the display.
-const displayResultHold = 10 * time.Second
-
-// state reads the terminal's sale: one waiting (creating, pending or
-// unknown) shows its amount; one that ended within displayResultHold shows
-// paid or not paid; otherwise the display is idle.
-func (h *Display) state(ctx context.Context, t *db.TillTerminal) (DisplayStateJSON, error) {
-	att, err := db.OpenAttemptForTerminalQ(ctx, h.DB.R, t.StoreID, t.TerminalID)
-	if errors.Is(err, db.ErrNotFound) {
-		recent, err := h.DB.ListRecentAttempts(ctx, t.StoreID, t.TerminalID, 1)
-		if err != nil || len(recent) == 0 {
-			return DisplayStateJSON{State: "idle"}, err
-		}
-		att = recent[0]
-	} else if err != nil {
-		return DisplayStateJSON{}, err
-	}
-	if att.Status == db.AttemptPending {
-		// With no till page open and no webhook, the display's own poll is
-		// what learns of the payment (re-reads are rate-limited there).
-		if got, err := h.Payments.RefreshTillAttempt(ctx, att.AttemptID); err == nil && got != nil {
-			att = got
-		} else if err != nil {
-			h.log().WarnContext(ctx, "display: refreshing the sale failed", "err", err)
-		}
-	}
-	amount := money.FormatTHB(att.Amount)
-	if db.AttemptOpen(att.Status) {
-		return DisplayStateJSON{State: "waiting", Amount: amount}, nil
-	}
-	at := att.UpdatedAt
-	if att.ResolvedAt != nil {
-		at = *att.ResolvedAt
-	}
-	left := displayResultHold - h.now().Sub(at)
-	if left <= 0 {
-		return DisplayStateJSON{State: "idle"}, nil
-	}
-	st := DisplayStateJSON{State: "not_paid", Amount: amount, HoldMs: left.Milliseconds()}
-	if att.Status == db.AttemptSuccessful {
-		st.State = "paid"
-	}
-	return st, nil
 }
 
 // setCookie gives the display its credential.
