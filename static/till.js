@@ -494,6 +494,9 @@
             am.engineValue = amount.value;
             am.tainted = keys[i].taintBefore;
             am.lastDigitT = 0;
+            // A slow-waking scanner may have left its first digits in
+            // Amount: what is left is not what the cashier confirmed.
+            am.uncertain = amount.value !== am.confirmed;
             break;
           }
         }
@@ -635,7 +638,12 @@
         finishBurst("enter");
         return;
       }
-      if (run && t - run.last <= th.burstGap) run = null; // a keypad or macro: Enter ends it
+      if (run && t - run.last <= th.burstGap) {
+        // A fast run ended by Enter: a scan too short to be a code is
+        // taken out (runEnded); a keypad's or a macro's amount stays.
+        if (runScannerLike()) runEnded();
+        else run = null;
+      }
       if (ev.target === amount && byHand && !am.tainted && !am.uncertain) confirmAmount();
       if (!field.value) {
         if (amount.value) {
