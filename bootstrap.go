@@ -45,7 +45,8 @@ func bootstrap(ctx context.Context, cfg config.Config, d *db.DB) ([]string, erro
 		return nil, err
 	}
 	if len(stores) == 0 {
-		if _, err := d.CreateStore(ctx, demoActor, db.Store{StoreID: demoStoreID, StoreName: demoStoreName, SourceType: cfg.SourceType}); err != nil {
+		if _, err := d.CreateStore(ctx, demoActor, db.Store{StoreID: demoStoreID, StoreName: demoStoreName,
+			SourceType: cfg.SourceType, ConfirmAbove: db.DefaultConfirmAbove}); err != nil {
 			return nil, fmt.Errorf("demo store: %w", err)
 		}
 		for _, t := range demoTerminals {

@@ -13,6 +13,7 @@ import (
 	"instore/config"
 	"instore/db"
 	"instore/i18n"
+	"instore/money"
 )
 
 const usage = `usage:
@@ -20,7 +21,7 @@ const usage = `usage:
   instore user add --username NAME --role cashier|manager|finance|admin [--store STORE_ID]
                                             create a user; the password (at least 10 characters) is read from stdin
   instore user passwd NAME                  set a user's password from stdin; ends all their sessions
-  instore terminal add --store-id S --store-name N --terminal-id T [--label L] [--source-type barcode_alipay|alipayplus_upm]
+  instore terminal add --store-id S --store-name N --terminal-id T [--label L] [--source-type barcode_alipay|alipayplus_upm] [--confirm-above BAHT]
                                             add a terminal, creating or renaming the store as needed
   instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs`
 
@@ -157,6 +158,7 @@ func cliTerminalAdd(ctx context.Context, d *db.DB, cfg config.Config, args []str
 	terminalID := fs.String("terminal-id", "", "")
 	label := fs.String("label", "", "")
 	sourceType := fs.String("source-type", "", "")
+	confirmText := fs.String("confirm-above", "", "")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, "terminal add: %v", err)
 	}
@@ -175,24 +177,40 @@ func cliTerminalAdd(ctx context.Context, d *db.DB, cfg config.Config, args []str
 	case *sourceType != "" && !db.ValidSourceType(*sourceType):
 		return invalid("--source-type", "err.source_type.invalid")
 	}
-	st := db.Store{StoreID: *storeID, StoreName: *storeName, SourceType: *sourceType}
+	confirm, err := money.ParseBaht(*confirmText)
+	if *confirmText != "" && (err != nil || !db.ValidConfirmAbove(confirm)) {
+		return invalid("--confirm-above", "err.confirm_above.format")
+	}
+	st := db.Store{StoreID: *storeID, StoreName: *storeName, SourceType: *sourceType, ConfirmAbove: confirm}
+	old, err := d.GetStore(ctx, *storeID)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	// An existing store keeps its type and threshold unless told otherwise.
 	if st.SourceType == "" {
 		st.SourceType = cfg.SourceType
-		if old, err := d.GetStore(ctx, *storeID); err == nil {
-			st.SourceType = old.SourceType // an existing store keeps its type unless told otherwise
+		if old != nil {
+			st.SourceType = old.SourceType
+		}
+	}
+	if *confirmText == "" {
+		st.ConfirmAbove = db.DefaultConfirmAbove
+		if old != nil {
+			st.ConfirmAbove = old.ConfirmAbove
 		}
 	}
 	if _, err := d.UpsertStore(ctx, db.CLI, st); err != nil {
 		return err
 	}
-	_, err := d.CreateTerminal(ctx, db.CLI, db.Terminal{StoreID: *storeID, TerminalID: *terminalID, Label: *label})
+	_, err = d.CreateTerminal(ctx, db.CLI, db.Terminal{StoreID: *storeID, TerminalID: *terminalID, Label: *label})
 	if errors.Is(err, db.ErrExists) {
 		return invalid("--terminal-id", "err.terminal_id.taken")
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "added terminal %s to store %s (%s, %s)\n", *terminalID, *storeID, *storeName, st.SourceType)
+	fmt.Fprintf(stdout, "added terminal %s to store %s (%s, %s, confirm above %s)\n", *terminalID, *storeID, *storeName,
+		st.SourceType, money.FormatTHB(st.ConfirmAbove))
 	return nil
 }
 

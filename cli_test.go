@@ -38,7 +38,12 @@ func TestCLI(t *testing.T) {
 		{"terminal add bad source", "terminal add --store-id s1 --store-name Shop --terminal-id T1 --source-type card", "", "--source-type", false, ""},
 		{"terminal add", "terminal add --store-id s1 --store-name ร้านหนึ่ง --terminal-id POS-01 --label Front", "", "", false, "added terminal POS-01 to store s1"},
 		{"terminal add again", "terminal add --store-id s1 --store-name ร้านหนึ่ง --terminal-id POS-01", "", "already has a terminal", false, ""},
-		{"terminal add renames", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-02 --source-type alipayplus_upm", "", "", false, "(Shop One, alipayplus_upm)"},
+		{"terminal add renames", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-02 --source-type alipayplus_upm", "", "", false, "(Shop One, alipayplus_upm, confirm above ฿5,000.00)"},
+		{"terminal add bad threshold", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-03 --confirm-above 25,00", "", "--confirm-above: Confirm above", false, ""},
+		{"terminal add negative threshold", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-03 --confirm-above -5", "", "--confirm-above", false, ""},
+		{"terminal add threshold", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-03 --confirm-above ๒,๕๐๐.๕", "", "", false, "confirm above ฿2,500.50"},
+		{"terminal add keeps threshold", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-04", "", "", false, "confirm above ฿2,500.50"},
+		{"terminal add never ask", "terminal add --store-id s2 --store-name Two --terminal-id POS-01 --confirm-above 0", "", "", false, "confirm above ฿0.00"},
 		{"user add cashier", "user add --username ann --role cashier --store s1", "a-long-password\r\n", "", false, "created user ann (cashier)"},
 		{"passwd no name", "user passwd", "", "exactly one username", true, ""},
 		{"passwd unknown", "user passwd bob", "a-long-password\n", "no user", false, ""},
@@ -80,7 +85,7 @@ func TestCLI(t *testing.T) {
 		t.Fatal("password not changed")
 	}
 	s, _ := d.GetStore(context.Background(), "s1")
-	if s.StoreName != "Shop One" || s.SourceType != "alipayplus_upm" {
+	if s.StoreName != "Shop One" || s.SourceType != "alipayplus_upm" || s.ConfirmAbove != 250050 {
 		t.Fatalf("store: %+v", s)
 	}
 	entries, _ := d.ListAudit(context.Background(), db.AuditFilter{Username: "cli"})

@@ -207,11 +207,12 @@ WHERE store_id = ? AND (? = '' OR terminal_id = ?) ORDER BY created_at DESC LIMI
 
 // TillTerminal is a terminal with what the till needs of its store.
 type TillTerminal struct {
-	StoreID    string
-	StoreName  string
-	SourceType string
-	TerminalID string
-	Label      string
+	StoreID      string
+	StoreName    string
+	SourceType   string
+	ConfirmAbove int64 // the store's large-amount threshold (Store.ConfirmAbove)
+	TerminalID   string
+	Label        string
 }
 
 // GetTillTerminal reads a terminal of a store together with the store's
@@ -219,9 +220,9 @@ type TillTerminal struct {
 // terminal, which is how a terminal of another store is refused.
 func (d *DB) GetTillTerminal(ctx context.Context, storeID, terminalID string) (*TillTerminal, error) {
 	var t TillTerminal
-	err := d.R.QueryRowContext(ctx, `SELECT s.store_id, s.store_name, s.source_type, t.terminal_id, t.label
+	err := d.R.QueryRowContext(ctx, `SELECT s.store_id, s.store_name, s.source_type, s.confirm_above, t.terminal_id, t.label
 FROM terminals t JOIN stores s ON s.store_id = t.store_id
-WHERE t.store_id = ? AND t.terminal_id = ?`, storeID, terminalID).Scan(&t.StoreID, &t.StoreName, &t.SourceType, &t.TerminalID, &t.Label)
+WHERE t.store_id = ? AND t.terminal_id = ?`, storeID, terminalID).Scan(&t.StoreID, &t.StoreName, &t.SourceType, &t.ConfirmAbove, &t.TerminalID, &t.Label)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -234,7 +235,7 @@ WHERE t.store_id = ? AND t.terminal_id = ?`, storeID, terminalID).Scan(&t.StoreI
 // ListTillTerminals returns a store's terminals with the store's name and
 // source type, ordered by terminal id, for the till's terminal picker.
 func (d *DB) ListTillTerminals(ctx context.Context, storeID string) ([]*TillTerminal, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT s.store_id, s.store_name, s.source_type, t.terminal_id, t.label
+	rows, err := d.R.QueryContext(ctx, `SELECT s.store_id, s.store_name, s.source_type, s.confirm_above, t.terminal_id, t.label
 FROM terminals t JOIN stores s ON s.store_id = t.store_id
 WHERE t.store_id = ? ORDER BY t.terminal_id`, storeID)
 	if err != nil {
@@ -244,7 +245,7 @@ WHERE t.store_id = ? ORDER BY t.terminal_id`, storeID)
 	var out []*TillTerminal
 	for rows.Next() {
 		var t TillTerminal
-		if err := rows.Scan(&t.StoreID, &t.StoreName, &t.SourceType, &t.TerminalID, &t.Label); err != nil {
+		if err := rows.Scan(&t.StoreID, &t.StoreName, &t.SourceType, &t.ConfirmAbove, &t.TerminalID, &t.Label); err != nil {
 			return nil, err
 		}
 		out = append(out, &t)

@@ -19,6 +19,10 @@ type BoardTile struct {
 	Open *Attempt
 	// Last is the terminal's newest charge of any status, nil when none.
 	Last *Charge
+	// LastAttempt is the terminal's newest till attempt of any status, nil
+	// when none: a sale Omise refused before any charge existed shows only
+	// here.
+	LastAttempt *Attempt
 	// Today's figures from daily_totals for the Bangkok day asked for.
 	TodaySales   int64 // successful charges
 	TodayGross   int64
@@ -34,6 +38,7 @@ LEFT JOIN daily_totals d ON d.bkk_day = ? AND d.store_id = t.store_id AND d.term
 const (
 	boardLastSQL    = `SELECT ` + chargeColumns + ` FROM charges WHERE store_id = ? AND terminal_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`
 	boardPendingSQL = `SELECT ` + chargeColumns + ` FROM charges WHERE store_id = ? AND terminal_id = ? AND status = 'pending' ORDER BY created_at DESC LIMIT 1`
+	boardAttemptSQL = `SELECT ` + attemptColumns + ` FROM checkout_attempts WHERE store_id = ? AND terminal_id = ? ORDER BY created_at DESC LIMIT 1`
 )
 
 // Board returns a tile per configured terminal of storeID ("" = every
@@ -84,16 +89,20 @@ func (d *DB) BoardTileFor(ctx context.Context, storeID, terminalID, day string) 
 	return &t, d.fillTile(ctx, &t)
 }
 
-// fillTile reads the tile's newest, pending and open-attempt rows. Each is
-// one index probe (charges_store_terminal_created, charges_terminal_pending,
-// checkout_attempts_terminal_open), so a board of many terminals stays fast
-// however many charges exist.
+// fillTile reads the tile's newest, pending, open-attempt and newest-attempt
+// rows. Each is one index probe (charges_store_terminal_created,
+// charges_terminal_pending, checkout_attempts_terminal_open,
+// checkout_attempts_terminal_created), so a board of many terminals stays
+// fast however many charges exist.
 func (d *DB) fillTile(ctx context.Context, t *BoardTile) error {
 	var err error
 	if t.Last, err = optional(scanCharge(d.R.QueryRowContext(ctx, boardLastSQL, t.StoreID, t.TerminalID))); err != nil {
 		return err
 	}
 	if t.Pending, err = optional(scanCharge(d.R.QueryRowContext(ctx, boardPendingSQL, t.StoreID, t.TerminalID))); err != nil {
+		return err
+	}
+	if t.LastAttempt, err = optional(scanAttempt(d.R.QueryRowContext(ctx, boardAttemptSQL, t.StoreID, t.TerminalID))); err != nil {
 		return err
 	}
 	t.Open, err = optional(OpenAttemptForTerminalQ(ctx, d.R, t.StoreID, t.TerminalID))

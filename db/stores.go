@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"instore/freetext"
+	"instore/money"
 )
 
 // Source types a store can charge with: barcode_alipay is what the product
@@ -21,13 +24,20 @@ const (
 // ValidSourceType reports whether s is a source type a store may use.
 func ValidSourceType(s string) bool { return s == SourceBarcodeAlipay || s == SourceAlipayPlusUPM }
 
+// DefaultConfirmAbove is a new store's large-amount threshold: ฿5,000.
+const DefaultConfirmAbove int64 = 500000
+
 // Store is a shop; its id and name go to Omise with every charge.
 type Store struct {
 	StoreID    string
 	StoreName  string
 	SourceType string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// ConfirmAbove is the amount in satang above which the till asks the
+	// cashier to confirm the amount once more; 0 = never ask. It is
+	// written as given: new stores normally get DefaultConfirmAbove.
+	ConfirmAbove int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
@@ -52,23 +62,27 @@ func validText(s string, min, max int) bool {
 		return false
 	}
 	for _, r := range s {
-		if !unicode.IsPrint(r) {
+		if !unicode.IsPrint(r) || freetext.Invisible(r) {
 			return false
 		}
 	}
 	return true
 }
 
+// ValidConfirmAbove: 0 (never ask) up to the largest chargeable amount, in
+// satang.
+func ValidConfirmAbove(satang int64) bool { return satang >= 0 && satang <= money.MaxCharge }
+
 func (s *Store) snapshot() map[string]any {
-	return map[string]any{"store_name": s.StoreName, "source_type": s.SourceType}
+	return map[string]any{"store_name": s.StoreName, "source_type": s.SourceType, "confirm_above": s.ConfirmAbove}
 }
 
-const storeColumns = `store_id, store_name, source_type, created_at, updated_at`
+const storeColumns = `store_id, store_name, source_type, confirm_above, created_at, updated_at`
 
 func scanStore(r rowScanner) (*Store, error) {
 	var s Store
 	var created, updated string
-	err := r.Scan(&s.StoreID, &s.StoreName, &s.SourceType, &created, &updated)
+	err := r.Scan(&s.StoreID, &s.StoreName, &s.SourceType, &s.ConfirmAbove, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -102,8 +116,8 @@ func (d *DB) GetStore(ctx context.Context, id string) (*Store, error) {
 	return scanStore(d.R.QueryRowContext(ctx, `SELECT `+storeColumns+` FROM stores WHERE store_id = ?`, id))
 }
 
-const insertStoreSQL = `INSERT INTO stores (store_id, store_name, source_type, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?) RETURNING ` + storeColumns
+const insertStoreSQL = `INSERT INTO stores (store_id, store_name, source_type, confirm_above, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?) RETURNING ` + storeColumns
 
 // CreateStore adds a store (ErrExists when the id is taken) with its audit row.
 func (d *DB) CreateStore(ctx context.Context, by Actor, s Store) (*Store, error) {
@@ -118,7 +132,7 @@ func (d *DB) CreateStore(ctx context.Context, by Actor, s Store) (*Store, error)
 
 func createStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, error) {
 	now := FormatTime(time.Now())
-	out, err := scanStore(tx.QueryRowContext(ctx, insertStoreSQL, s.StoreID, s.StoreName, s.SourceType, now, now))
+	out, err := scanStore(tx.QueryRowContext(ctx, insertStoreSQL, s.StoreID, s.StoreName, s.SourceType, s.ConfirmAbove, now, now))
 	if uniqueViolation(err) {
 		return nil, ErrExists
 	}
@@ -128,7 +142,8 @@ func createStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, er
 	return out, InsertAudit(ctx, tx, by.audit("store.create", out.StoreID, nil, out.snapshot()))
 }
 
-// UpdateStore changes the name and source type of store s.StoreID
+// UpdateStore changes the name, source type and large-amount threshold of
+// store s.StoreID
 // (ErrNotFound when there is none), with its audit row.
 func (d *DB) UpdateStore(ctx context.Context, by Actor, s Store) (*Store, error) {
 	var out *Store
@@ -145,19 +160,19 @@ func updateStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, er
 	if err != nil {
 		return nil, err
 	}
-	if before.StoreName == s.StoreName && before.SourceType == s.SourceType {
+	if before.StoreName == s.StoreName && before.SourceType == s.SourceType && before.ConfirmAbove == s.ConfirmAbove {
 		return before, nil
 	}
-	out, err := scanStore(tx.QueryRowContext(ctx, `UPDATE stores SET store_name = ?, source_type = ?, updated_at = ?
-		WHERE store_id = ? RETURNING `+storeColumns, s.StoreName, s.SourceType, FormatTime(time.Now()), s.StoreID))
+	out, err := scanStore(tx.QueryRowContext(ctx, `UPDATE stores SET store_name = ?, source_type = ?, confirm_above = ?, updated_at = ?
+		WHERE store_id = ? RETURNING `+storeColumns, s.StoreName, s.SourceType, s.ConfirmAbove, FormatTime(time.Now()), s.StoreID))
 	if err != nil {
 		return nil, err
 	}
 	return out, InsertAudit(ctx, tx, by.audit("store.update", out.StoreID, before.snapshot(), out.snapshot()))
 }
 
-// UpsertStore creates store s or brings an existing one's name and source
-// type in line with s; used by the CLI and the demo seed.
+// UpsertStore creates store s or brings an existing one's name, source
+// type and threshold in line with s; used by the CLI.
 func (d *DB) UpsertStore(ctx context.Context, by Actor, s Store) (*Store, error) {
 	var out *Store
 	err := d.Tx(ctx, func(tx *sql.Tx) error {

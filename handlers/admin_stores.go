@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/money"
 	"instore/views"
 )
 
@@ -28,11 +29,33 @@ func (h *Admin) storeOptions(c echo.Context) ([]views.StoreOption, error) {
 // storeForm is a new store or a store edit.
 type storeForm struct {
 	StoreID, StoreName, SourceType string
+	ConfirmAbove                   string // baht as typed; "" with keepConfirm: unchanged
+	keepConfirm                    bool   // the request has no confirm_above field
+}
+
+func readStoreForm(c echo.Context, storeID string) storeForm {
+	f := storeForm{StoreID: storeID, StoreName: strings.TrimSpace(c.FormValue("store_name")), SourceType: c.FormValue("source_type"),
+		ConfirmAbove: strings.TrimSpace(c.FormValue("confirm_above"))}
+	if params, err := c.FormParams(); err == nil {
+		_, sent := params["confirm_above"]
+		f.keepConfirm = !sent
+	}
+	return f
+}
+
+// confirmAbove is the threshold in satang; ok is false when the text is
+// not an amount of 0 to money.MaxCharge in the shared amount grammar.
+func (f storeForm) confirmAbove() (satang int64, ok bool) {
+	v, err := money.ParseBaht(f.ConfirmAbove)
+	return v, err == nil && db.ValidConfirmAbove(v)
 }
 
 // Validate returns field -> message id.
 func (f storeForm) Validate() map[string]string {
 	errs := map[string]string{}
+	if _, ok := f.confirmAbove(); !ok && !f.keepConfirm {
+		errs["confirm_above"] = "err.confirm_above.format"
+	}
 	if !db.ValidStoreID(f.StoreID) {
 		errs["store_id"] = "err.store_id.format"
 	}
@@ -61,22 +84,33 @@ func (h *Admin) renderStores(c echo.Context, status int, form views.StoreForm, e
 	}
 	v := views.AdminStoresView{SourceTypes: sourceTypes, Form: form, Errors: errs, Alert: alert}
 	for _, s := range stores {
-		v.Stores = append(v.Stores, views.StoreRow{StoreID: s.StoreID, StoreName: s.StoreName, SourceType: s.SourceType, Terminals: count[s.StoreID]})
+		v.Stores = append(v.Stores, views.StoreRow{StoreID: s.StoreID, StoreName: s.StoreName, SourceType: s.SourceType,
+			ConfirmAbove: money.FormatBaht(s.ConfirmAbove), Terminals: count[s.StoreID]})
 	}
 	return Render(c, status, views.AdminStoresPage(v))
 }
 
 // Stores is GET /admin/stores.
 func (h *Admin) Stores(c echo.Context) error {
-	return h.renderStores(c, http.StatusOK, views.StoreForm{SourceType: h.DefaultSourceType}, nil, nil)
+	return h.renderStores(c, http.StatusOK, h.newStoreForm(), nil, nil)
+}
+
+func (h *Admin) newStoreForm() views.StoreForm {
+	return views.StoreForm{SourceType: h.DefaultSourceType, ConfirmAbove: money.FormatBaht(db.DefaultConfirmAbove)}
 }
 
 // CreateStore is POST /admin/stores.
 func (h *Admin) CreateStore(c echo.Context) error {
-	f := storeForm{StoreID: strings.TrimSpace(c.FormValue("store_id")), StoreName: strings.TrimSpace(c.FormValue("store_name")), SourceType: c.FormValue("source_type")}
+	f := readStoreForm(c, strings.TrimSpace(c.FormValue("store_id")))
+	confirm := db.DefaultConfirmAbove
+	if f.keepConfirm {
+		f.ConfirmAbove = money.FormatBaht(confirm)
+	}
 	errs := f.Validate()
 	if len(errs) == 0 {
-		_, err := h.DB.CreateStore(c.Request().Context(), Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, SourceType: f.SourceType})
+		confirm, _ = f.confirmAbove()
+		_, err := h.DB.CreateStore(c.Request().Context(), Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName,
+			SourceType: f.SourceType, ConfirmAbove: confirm})
 		if errors.Is(err, db.ErrExists) {
 			errs["store_id"] = "err.store_id.taken"
 		} else if err != nil {
@@ -84,23 +118,37 @@ func (h *Admin) CreateStore(c echo.Context) error {
 		}
 	}
 	if len(errs) > 0 {
-		return h.renderStores(c, http.StatusUnprocessableEntity, views.StoreForm(f), errs, nil)
+		return h.renderStores(c, http.StatusUnprocessableEntity, views.StoreForm{StoreID: f.StoreID, StoreName: f.StoreName,
+			SourceType: f.SourceType, ConfirmAbove: f.ConfirmAbove}, errs, nil)
 	}
 	Flash(c, "ok", "flash.store_created")
 	return Redirect(c, "/admin/stores")
 }
 
-// UpdateStore is POST /admin/stores/:store: name and source type.
+// UpdateStore is POST /admin/stores/:store: name, source type and the
+// large-amount threshold (kept when the request has no confirm_above).
 func (h *Admin) UpdateStore(c echo.Context) error {
-	f := storeForm{StoreID: c.Param("store"), StoreName: strings.TrimSpace(c.FormValue("store_name")), SourceType: c.FormValue("source_type")}
+	f := readStoreForm(c, c.Param("store"))
 	errs := f.Validate()
 	if _, bad := errs["store_id"]; bad {
 		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
 	}
 	if len(errs) > 0 {
-		return h.renderStores(c, http.StatusUnprocessableEntity, views.StoreForm{SourceType: h.DefaultSourceType}, nil, views.M(errs[firstKey(errs)]))
+		return h.renderStores(c, http.StatusUnprocessableEntity, h.newStoreForm(), nil, views.M(errs[firstKey(errs)]))
 	}
-	_, err := h.DB.UpdateStore(c.Request().Context(), Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, SourceType: f.SourceType})
+	ctx := c.Request().Context()
+	old, err := h.DB.GetStore(ctx, f.StoreID)
+	if errors.Is(err, db.ErrNotFound) {
+		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+	}
+	if err != nil {
+		return err
+	}
+	confirm := old.ConfirmAbove
+	if !f.keepConfirm {
+		confirm, _ = f.confirmAbove()
+	}
+	_, err = h.DB.UpdateStore(ctx, Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, SourceType: f.SourceType, ConfirmAbove: confirm})
 	if errors.Is(err, db.ErrNotFound) {
 		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
 	}

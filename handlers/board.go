@@ -104,6 +104,9 @@ func tileView(t *db.BoardTile, now time.Time, timeout time.Duration) views.Board
 	if v.State != "idle" && timeout > 0 && now.Sub(v.Since) > timeout {
 		v.Stale = true
 	}
+	if a := t.LastAttempt; a != nil && a.ErrorCode == payments.CodeMethodNotEnabled {
+		v.MethodNotEnabled = true
+	}
 	if l := t.Last; l != nil {
 		v.LastChargeID, v.LastStatus, v.LastFailure, v.LastAmount, v.LastAt = l.ID, l.Status, l.FailureCode, l.Amount, l.CreatedAt
 		v.LastState = payments.ChargeState(l)

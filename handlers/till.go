@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/money"
 	"instore/payments"
 	"instore/views"
 )
@@ -35,8 +36,9 @@ type Till struct {
 }
 
 // Default scanner thresholds (product notes C2): scanners type 7–35 ms
-// apart, people 100 ms and more; Alipay codes have at least 16 digits.
-var defaultScan = views.TillScan{MaxGapMs: 35, MinLen: 16, IdleMs: 80}
+// apart, people 100 ms and more. The code's shape (length, prefixes) is
+// the store's payment method's, from payments.CodeShape.
+var defaultScan = views.TillScan{MaxGapMs: 35, IdleMs: 80}
 
 // tillTerminalCookie remembers the terminal of this browser for the no-JS
 // page; the script keeps it in localStorage too.
@@ -114,12 +116,17 @@ func (h *Till) fillForm(c echo.Context, u *db.User, f *views.TillForm) error {
 	}
 	found := false
 	for _, t := range terms {
-		f.StoreName = t.StoreName
+		f.StoreName, f.SourceType, f.ConfirmAbove = t.StoreName, t.SourceType, t.ConfirmAbove
 		f.Terminals = append(f.Terminals, views.TillChoice{ID: t.TerminalID, Label: t.Label})
 		found = found || t.TerminalID == f.TerminalID
 	}
 	if !found && len(terms) > 0 {
 		f.TerminalID = terms[0].TerminalID
+	}
+	if f.SourceType != "" {
+		// The page tells a scan from typing by the same shape the server
+		// enforces, so a code it lets through is one the server accepts.
+		f.Scan.MinLen, f.Scan.MaxLen, f.Scan.Prefixes = payments.CodeShape(f.SourceType)
 	}
 	if f.TerminalID == "" {
 		return nil
@@ -139,9 +146,6 @@ func (h *Till) scan() views.TillScan {
 	s := h.Scan
 	if s.MaxGapMs <= 0 {
 		s.MaxGapMs = defaultScan.MaxGapMs
-	}
-	if s.MinLen <= 0 {
-		s.MinLen = defaultScan.MinLen
 	}
 	if s.IdleMs <= 0 {
 		s.IdleMs = defaultScan.IdleMs
@@ -171,11 +175,18 @@ func (h *Till) Create(c echo.Context) error {
 			return err
 		}
 	}
-	amount, amountMsg := payments.ParseTillAmount(c.FormValue("amount"))
+	amountText := c.FormValue("amount")
+	amount, amountMsg := payments.ParseTillAmount(amountText)
 	req.Amount = amount
+	if _, err := money.ParseBaht(amountText); err == nil {
+		// Only an amount that reads as one can be compared with what the
+		// cashier confirmed; otherwise the amount's own message says what
+		// is wrong with it.
+		req.AmountConfirmed = formField(c, "amount_confirmed")
+	}
 	att, err := h.Payments.Checkout(ctx, paymentsActor(c), req)
 	var ie *payments.InputError
-	if errors.As(err, &ie) && amountMsg != nil {
+	if errors.As(err, &ie) && amountMsg != nil && ie.Fields["amount"].Code != payments.CodeAmountUnconfirmed {
 		// ParseTillAmount knows why the text is not an amount; Checkout only
 		// saw zero.
 		ie.Fields["amount"] = *amountMsg
@@ -195,6 +206,24 @@ func (h *Till) Create(c echo.Context) error {
 		return c.JSON(http.StatusOK, h.attemptJSON(att))
 	}
 	return Redirect(c, "/till/charges/"+att.AttemptID)
+}
+
+// formField is a form field's value, nil when the request has no such
+// field (an empty field is present).
+func formField(c echo.Context, name string) *string {
+	params, err := c.FormParams()
+	if err != nil {
+		return nil
+	}
+	v, ok := params[name]
+	if !ok {
+		return nil
+	}
+	s := ""
+	if len(v) > 0 {
+		s = v[0]
+	}
+	return &s
 }
 
 // refuse answers a sale the rules refused: nothing was charged, and the

@@ -28,3 +28,10 @@ func CheckTillAmount(satang int64) *Message {
 	}
 	return nil
 }
+
+// amountConfirmed reports whether the confirmed text reads as exactly
+// satang. An empty or unreadable confirmation confirms nothing.
+func amountConfirmed(satang int64, confirmed string) bool {
+	v, err := money.ParseBaht(confirmed)
+	return err == nil && v == satang
+}

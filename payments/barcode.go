@@ -96,17 +96,32 @@ func isBarcodeSpace(r rune) bool {
 	return false
 }
 
+// alipayPrefixes begin every Alipay payment code (Alipay's own format: 16–24
+// digits starting 25 to 30). A code split by a scan that landed partly in
+// the amount field keeps its length often enough, but rarely its prefix,
+// so for barcode_alipay the prefix is enforced, not just warned about.
+var alipayPrefixes = []string{"25", "26", "27", "28", "29", "30"}
+
+// CodeShape returns what a payment code of the source type looks like:
+// its length bounds and the prefixes one of which it must begin with (nil:
+// any). The till page reads the same shape to tell a scan from typing.
+func CodeShape(sourceType string) (minLen, maxLen int, prefixes []string) {
+	if sourceType == omise.SourceAlipayPlusUPM {
+		return AlipayPlusMinLen, AlipayPlusMaxLen, nil
+	}
+	return BarcodeAlipayMinLen, BarcodeAlipayMaxLen, append([]string(nil), alipayPrefixes...)
+}
+
 // BarcodeLengths returns the accepted code lengths for a source type.
 func BarcodeLengths(sourceType string) (minLen, maxLen int) {
-	if sourceType == omise.SourceAlipayPlusUPM {
-		return AlipayPlusMinLen, AlipayPlusMaxLen
-	}
-	return BarcodeAlipayMinLen, BarcodeAlipayMaxLen
+	minLen, maxLen, _ = CodeShape(sourceType)
+	return minLen, maxLen
 }
 
 // ValidateBarcode normalises raw and checks it is a payment code for the
-// source type: digits only, of an accepted length. On failure the Message
-// says what is wrong in Thai and English; nothing may be sent to Omise.
+// source type: digits only, of an accepted length, with an accepted
+// prefix. On failure the Message says what is wrong in Thai and English;
+// nothing may be sent to Omise.
 func ValidateBarcode(sourceType, raw string) (string, *Message) {
 	code, _ := NormaliseBarcode(raw)
 	if code == "" {
@@ -117,10 +132,22 @@ func ValidateBarcode(sourceType, raw string) (string, *Message) {
 			return "", &msgBarcodeNotDigits
 		}
 	}
-	minLen, maxLen := BarcodeLengths(sourceType)
+	minLen, maxLen, prefixes := CodeShape(sourceType)
 	if n := utf8.RuneCountInString(code); n < minLen || n > maxLen {
 		m := msgBarcodeLength(minLen, maxLen, n)
 		return "", &m
 	}
+	if len(prefixes) > 0 && !hasAnyPrefix(code, prefixes) {
+		return "", &msgBarcodeNotAlipay
+	}
 	return code, nil
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }

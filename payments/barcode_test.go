@@ -34,7 +34,7 @@ func TestNormaliseBarcode(t *testing.T) {
 }
 
 func TestValidateBarcode(t *testing.T) {
-	digits := func(n int) string { return strings.Repeat("7", n) }
+	digits := func(n int) string { return "28" + strings.Repeat("7", n-2) }
 	tests := []struct {
 		name, source, in, code string // code "" = refused with code
 	}{
@@ -42,6 +42,14 @@ func TestValidateBarcode(t *testing.T) {
 		{"alipay 24", omise.SourceBarcodeAlipay, digits(24), ""},
 		{"alipay 15", omise.SourceBarcodeAlipay, digits(15), "barcode_length"},
 		{"alipay 25", omise.SourceBarcodeAlipay, digits(25), "barcode_length"},
+		{"alipay begins 25", omise.SourceBarcodeAlipay, "25" + strings.Repeat("0", 14), ""},
+		{"alipay begins 30", omise.SourceBarcodeAlipay, "30" + strings.Repeat("9", 22), ""},
+		{"alipay begins 24", omise.SourceBarcodeAlipay, "24" + strings.Repeat("9", 16), "barcode_not_alipay"},
+		{"alipay begins 31", omise.SourceBarcodeAlipay, "31" + strings.Repeat("9", 16), "barcode_not_alipay"},
+		// What a scan split by the amount field leaves in the code field.
+		{"split code", omise.SourceBarcodeAlipay, "10000000000000123", "barcode_not_alipay"},
+		{"alipay 15 with a bad prefix says length", omise.SourceBarcodeAlipay, strings.Repeat("1", 15), "barcode_length"},
+		{"upm takes any prefix", omise.SourceAlipayPlusUPM, "10000000000000123", ""},
 		{"upm 17", omise.SourceAlipayPlusUPM, digits(17), ""},
 		{"upm 32", omise.SourceAlipayPlusUPM, digits(32), ""},
 		{"upm 16", omise.SourceAlipayPlusUPM, digits(16), "barcode_length"},
@@ -71,6 +79,20 @@ func TestValidateBarcode(t *testing.T) {
 				t.Fatalf("message needs Thai and English: %+v", msg)
 			}
 		})
+	}
+}
+
+func TestCodeShape(t *testing.T) {
+	minLen, maxLen, prefixes := payments.CodeShape(omise.SourceBarcodeAlipay)
+	if minLen != 16 || maxLen != 24 || strings.Join(prefixes, ",") != "25,26,27,28,29,30" {
+		t.Fatalf("barcode_alipay shape %d %d %v", minLen, maxLen, prefixes)
+	}
+	prefixes[0] = "99" // a caller's copy
+	if _, _, again := payments.CodeShape(omise.SourceBarcodeAlipay); again[0] != "25" {
+		t.Fatal("CodeShape shares its prefixes")
+	}
+	if minLen, maxLen, prefixes := payments.CodeShape(omise.SourceAlipayPlusUPM); minLen != 17 || maxLen != 32 || prefixes != nil {
+		t.Fatalf("alipayplus_upm shape %d %d %v", minLen, maxLen, prefixes)
 	}
 }
 

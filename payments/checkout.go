@@ -37,6 +37,13 @@ type CheckoutRequest struct {
 	TerminalID string
 	Amount     int64  // satang
 	Barcode    string // as scanned or pasted; normalised here
+	// AmountConfirmed is the amount as the cashier last typed it by hand
+	// (text, money.ParseBaht's grammar), or nil when the client sent none
+	// (API callers may omit it). When set, the sale is refused unless it
+	// reads as exactly Amount: digits that reached the amount field after
+	// the cashier's last keystroke (a scan landing there) would otherwise
+	// be charged.
+	AmountConfirmed *string
 }
 
 // InputError means the sale was refused before anything was recorded or
@@ -104,7 +111,11 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 	if !ValidAttemptID(req.AttemptID) {
 		fields["attempt_id"] = msgAttemptInvalid
 	}
-	if m := CheckTillAmount(req.Amount); m != nil {
+	// A changed amount comes first: when a scan made it huge, "amount
+	// changed, type it again" is the truth, "out of range" is not.
+	if req.AmountConfirmed != nil && !amountConfirmed(req.Amount, *req.AmountConfirmed) {
+		fields["amount"] = msgAmountUnconfirmed
+	} else if m := CheckTillAmount(req.Amount); m != nil {
 		fields["amount"] = *m
 	}
 	term, err := s.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID)
@@ -228,8 +239,13 @@ func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *d
 	if err != nil {
 		s.log().Warn("till: source creation failed", "attempt", att.AttemptID, "err", err)
 		errCode := CodeSourceFailed
-		if omise.ErrorCode(err) == "authentication_failure" {
+		switch {
+		case omise.ErrorCode(err) == "authentication_failure":
 			errCode = CodeOmiseConfig
+		case sourceTypeRefused(err):
+			errCode = CodeMethodNotEnabled
+			s.log().Error("till: Omise does not accept the store's payment method; nothing can be sold until it is enabled or the store's payment type is changed",
+				"attempt", att.AttemptID, "store", term.StoreID, "source_type", term.SourceType)
 		}
 		return s.moveAttempt(ctx, att, db.AttemptRejected, "", errCode, omiseErrorLabel(err))
 	}
@@ -304,10 +320,26 @@ func refusalCode(err error) string {
 	switch {
 	case oe.Code == "authentication_failure" || oe.Code == "key_expired_error":
 		return CodeOmiseConfig
+	case sourceTypeRefused(err):
+		return CodeMethodNotEnabled
 	case oe.Code == omise.FailureInvalidBarcode || strings.Contains(strings.ToLower(oe.Message), "barcode"):
 		return omise.FailureInvalidBarcode
 	}
 	return CodeOmiseRefused
+}
+
+// sourceTypeRefused reports whether Omise refused the source type itself:
+// 400 "type is currently not supported", what an account answers for a
+// payment method it may not use (never enabled, or retired by Omise). No
+// new code helps; only the merchant's Omise account or the store's payment
+// type can change it.
+func sourceTypeRefused(err error) bool {
+	var oe *omise.Error
+	if !errors.As(err, &oe) || oe.StatusCode != 400 {
+		return false
+	}
+	m := strings.ToLower(oe.Message)
+	return strings.Contains(m, "type") && strings.Contains(m, "not supported")
 }
 
 // omiseErrorLabel is what the attempt keeps of an Omise error for staff:

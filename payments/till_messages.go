@@ -24,6 +24,9 @@ var (
 	msgBarcodeNotDigits = Message{"barcode_not_digits",
 		"รหัสชำระเงินต้องเป็นตัวเลขเท่านั้น กรุณาสแกนใหม่",
 		"The payment code must be digits only. Scan it again."}
+	msgBarcodeNotAlipay = Message{"barcode_not_alipay",
+		"รหัสนี้ไม่ใช่รหัสชำระเงิน Alipay (รหัส Alipay ขึ้นต้นด้วย 25–30) กรุณาสแกนใหม่",
+		"This is not an Alipay payment code (they begin with 25–30). Scan again."}
 	msgBarcodeReused = Message{"barcode_reused",
 		"รหัสชำระเงินนี้ถูกใช้ไปแล้ว กรุณาให้ลูกค้าแสดงรหัสใหม่",
 		"This payment code was already used. Ask the customer to show a new code."}
@@ -33,6 +36,9 @@ var (
 	msgAmountFormat = Message{"amount_format",
 		"กรุณาใส่จำนวนเงินเป็นบาท เช่น 1250 หรือ 1,250.50 ใช้จุดคั่นสตางค์ และใช้จุลภาคคั่นหลักพันเท่านั้น",
 		"Enter the amount in baht, for example 1250 or 1,250.50: a point before the satang, a comma only between thousands."}
+	msgAmountUnconfirmed = Message{CodeAmountUnconfirmed,
+		"จำนวนเงินเปลี่ยนไประหว่างที่พิมพ์หรือสแกน กรุณาพิมพ์จำนวนเงินอีกครั้งแล้วกด Enter",
+		"The amount changed while it was being typed or scanned. Type the amount again and press Enter."}
 	msgAmountRange = Message{"amount_range",
 		"จำนวนเงินต้องอยู่ระหว่าง " + money.FormatTHB(money.MinCharge) + " ถึง " + money.FormatTHB(money.MaxCharge),
 		"The amount must be from " + money.FormatTHB(money.MinCharge) + " to " + money.FormatTHB(money.MaxCharge) + "."}
@@ -49,6 +55,10 @@ var (
 		"รายการนี้เป็นของร้านหรือเครื่องอื่น กรุณาโหลดหน้าใหม่",
 		"This sale belongs to another store or terminal. Reload the page."}
 )
+
+// CodeAmountUnconfirmed is the amount field's refusal when the amount sent
+// is not the amount the cashier confirmed (CheckoutRequest.AmountConfirmed).
+const CodeAmountUnconfirmed = "amount_unconfirmed"
 
 func msgBarcodeLength(minLen, maxLen, got int) Message {
 	return Message{"barcode_length",
@@ -69,6 +79,11 @@ const (
 	CodeOmiseConfig = "omise_config"
 	// CodeReversed: the charge was reversed (not expected for barcode charges).
 	CodeReversed = "reversed"
+	// CodeMethodNotEnabled: Omise does not accept the store's source type
+	// ("type is currently not supported"): the payment method is not
+	// enabled on the merchant's Omise account. A new code does not help;
+	// the manager must have it enabled or change the store's payment type.
+	CodeMethodNotEnabled = "method_not_enabled"
 )
 
 // outcomeMessages explain each way a sale can end, with the next step.
@@ -118,6 +133,9 @@ var outcomeMessages = map[string]Message{
 	CodeOmiseConfig: {CodeOmiseConfig,
 		"การตั้งค่า Omise ของเครื่องไม่ถูกต้อง ไม่มีการตัดเงิน กรุณาแจ้งผู้จัดการ",
 		"The till's Omise settings are wrong; nothing was charged. Call a manager."},
+	CodeMethodNotEnabled: {CodeMethodNotEnabled,
+		"วิธีชำระเงินของร้านนี้ยังไม่ได้เปิดใช้งานที่ Omise ไม่มีการตัดเงิน ไม่ต้องขอรหัสใหม่ กรุณาแจ้งผู้จัดการ",
+		"This store's payment method is not enabled at Omise; nothing was charged. A new code will not help: call the manager."},
 	CodeReversed: {CodeReversed,
 		"รายการถูกยกเลิกโดย Omise ไม่มีการตัดเงิน",
 		"Omise reversed the payment; nothing was charged."},

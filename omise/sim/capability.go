@@ -1,5 +1,7 @@
 package sim
 
+import "instore/omise"
+
 // capabilityJSON is the account capability object (2019 key set).
 type capabilityJSON struct {
 	Object                   string          `json:"object"`
@@ -24,10 +26,17 @@ type paymentMethod struct {
 }
 
 // capability lists what this simulated account can do: the two barcode
-// source types in THB, with the configured amount limits.
+// source types in THB (less those RefuseSourceType refused), with the
+// configured amount limits.
 func (s *Sim) capability(q *request) (any, *Error) {
 	pm := func(name string) paymentMethod {
 		return paymentMethod{Object: "payment_method", Name: name, Currencies: []string{currencyTHB}, Banks: []string{}}
+	}
+	methods := []paymentMethod{}
+	for _, name := range []string{omise.SourceBarcodeAlipay, omise.SourceAlipayPlusUPM} {
+		if !s.sourceTypeRefused(name) {
+			methods = append(methods, pm(name))
+		}
 	}
 	return &capabilityJSON{
 		Object:   "capability",
@@ -39,7 +48,7 @@ func (s *Sim) capability(q *request) (any, *Error) {
 			"transfer_amount":    map[string]int64{"min": 3000, "max": 100000000000},
 			"installment_amount": map[string]int64{"min": 200000},
 		},
-		PaymentMethods:      []paymentMethod{pm("barcode_alipay"), pm("alipayplus_upm")},
+		PaymentMethods:      methods,
 		TokenizationMethods: []string{},
 	}, nil
 }

@@ -89,3 +89,26 @@ func (s *Sim) takeTimeoutFault() bool {
 	s.stats.faults.Add(1)
 	return true
 }
+
+// RefuseSourceType makes the account refuse the given source types, as
+// Omise does for a payment method the account may not use (not enabled,
+// or retired): POST /sources, and POST /charges with an inline source,
+// answer 400 bad_request "type is currently not supported", and GET
+// /capability leaves them out. Each call replaces the list; no types
+// allows every type again.
+func (s *Sim) RefuseSourceType(types ...string) {
+	refused := make(map[string]bool, len(types))
+	for _, t := range types {
+		refused[t] = true
+	}
+	s.faultMu.Lock()
+	s.refusedTypes = refused
+	s.faultMu.Unlock()
+}
+
+// sourceTypeRefused reports whether RefuseSourceType refused typ.
+func (s *Sim) sourceTypeRefused(typ string) bool {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.refusedTypes[typ]
+}

@@ -66,9 +66,10 @@ type Sim struct {
 	eventsByID map[string]*event
 	expiries   expiryHeap
 
-	faultMu   sync.Mutex
-	faults    Faults
-	anyFaults atomic.Bool
+	faultMu      sync.Mutex
+	faults       Faults
+	anyFaults    atomic.Bool
+	refusedTypes map[string]bool // RefuseSourceType; guarded by faultMu
 
 	delivMu    sync.Mutex
 	deliveries []Delivery

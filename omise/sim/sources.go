@@ -61,7 +61,7 @@ func (s *Sim) checkRange(n int64) *Error {
 func (s *Sim) buildSource(p params, amount int64) (*source, *Error) {
 	typ := p.str("type")
 	flow, ok := sourceTypes[typ]
-	if !ok {
+	if !ok || s.sourceTypeRefused(typ) {
 		return nil, errType
 	}
 	src := &source{
