@@ -127,6 +127,7 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 	}
 	if st, err := h.DB.GetStore(ctx, att.StoreID); err == nil {
 		v.StoreName = st.StoreName
+		v.Scan.MinLen, v.Scan.MaxLen, v.Scan.Prefixes = payments.CodeShape(st.SourceType)
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return v, err
 	}
