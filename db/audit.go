@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 )
 
@@ -33,11 +34,41 @@ type AuditEntry struct {
 const insertAuditSQL = `INSERT INTO audit_log (at, user_id, username, role, action, target, ip, result, before, after, detail)
 VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// Audit fields that can carry what an anonymous caller typed are capped,
+// so one request cannot write more than a few hundred bytes to the log.
+const (
+	MaxAuditName   = 64   // username, target, IP
+	MaxAuditDetail = 1024 // detail
+)
+
+// auditCutMark ends a capped value, so a reader knows it was longer.
+const auditCutMark = "…[cut]"
+
+// CapText returns s if it has at most max characters, else its first max
+// characters followed by a marker. Invalid UTF-8 is replaced first, so the
+// cut never splits a character.
+func CapText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i] + auditCutMark
+		}
+		n++
+	}
+	return s
+}
+
 // InsertAudit appends e using q (a transaction, or d.W).
 func InsertAudit(ctx context.Context, q Querier, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
+	e.Username, e.Target, e.IP = CapText(e.Username, MaxAuditName), CapText(e.Target, MaxAuditName), CapText(e.IP, MaxAuditName)
+	e.Detail = CapText(e.Detail, MaxAuditDetail)
 	_, err := q.ExecContext(ctx, insertAuditSQL, FormatTime(e.At), e.UserID, e.Username, e.Role, e.Action, e.Target, e.IP, e.Result, e.Before, e.After, e.Detail)
 	return err
 }

@@ -20,13 +20,17 @@ const (
 
 // OmiseEvent is a webhook delivery as we stored it.
 type OmiseEvent struct {
-	ID          string
-	Key         string
-	ChargeID    string
-	Signature   string // valid, unsigned (no secret configured), not_checked
-	Result      string
-	Detail      string
+	ID        string
+	Key       string
+	ChargeID  string
+	Signature string // valid, unsigned (no secret configured), not_checked
+	Result    string
+	Detail    string
+	// Raw is the delivered body to store; nil stores none (a rejected or
+	// oversized delivery). Reads leave it empty: bodies are only kept for
+	// a person debugging with the database itself.
 	Raw         []byte
+	RawSize     int // bytes delivered, kept when the body is not
 	ReceivedAt  time.Time
 	ProcessedAt *time.Time
 	Attempts    int
@@ -37,13 +41,13 @@ func (e *OmiseEvent) Done() bool {
 	return e.Result == EventApplied || e.Result == EventUnchanged || e.Result == EventRejected
 }
 
-const eventColumns = `id, event_key, charge_id, signature, result, detail, raw, received_at, processed_at, attempts`
+const eventColumns = `id, event_key, charge_id, signature, result, detail, raw_size, received_at, processed_at, attempts`
 
 func scanEvent(r rowScanner) (*OmiseEvent, error) {
 	var e OmiseEvent
 	var received string
 	var processed sql.NullString
-	err := r.Scan(&e.ID, &e.Key, &e.ChargeID, &e.Signature, &e.Result, &e.Detail, &e.Raw, &received, &processed, &e.Attempts)
+	err := r.Scan(&e.ID, &e.Key, &e.ChargeID, &e.Signature, &e.Result, &e.Detail, &e.RawSize, &received, &processed, &e.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -56,10 +60,48 @@ func scanEvent(r rowScanner) (*OmiseEvent, error) {
 
 // InsertEventTx stores a received event unless its id is already stored.
 func InsertEventTx(ctx context.Context, q Querier, e *OmiseEvent) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, received_at, attempts)
-		VALUES (?, ?, ?, ?, 'received', '', ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
-		e.ID, e.Key, e.ChargeID, e.Signature, e.Raw, FormatTime(e.ReceivedAt))
+	raw, size := e.Raw, e.RawSize
+	if raw == nil {
+		raw = []byte{}
+	}
+	if size == 0 {
+		size = len(raw)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, raw_size, received_at, attempts)
+		VALUES (?, ?, ?, ?, 'received', '', ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
+		e.ID, e.Key, e.ChargeID, e.Signature, raw, size, FormatTime(e.ReceivedAt))
 	return err
+}
+
+// PruneEventBodies empties the stored bodies of events received before
+// before, at most limit of them, and returns how many it emptied. The
+// rows stay, with their size.
+func (d *DB) PruneEventBodies(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return d.execCount(ctx, `UPDATE omise_events SET raw = x'' WHERE id IN (
+		SELECT id FROM omise_events WHERE length(raw) > 0 AND received_at < ? LIMIT ?)`, FormatTime(before), limit)
+}
+
+// PruneEventRecords deletes, at most limit at a time, rejected events
+// received before rejectedBefore and every event received before before.
+func (d *DB) PruneEventRecords(ctx context.Context, rejectedBefore, before time.Time, limit int) (int64, error) {
+	return d.execCount(ctx, `DELETE FROM omise_events WHERE id IN (
+		SELECT id FROM omise_events WHERE received_at < ? AND (result = 'rejected' OR received_at < ?) LIMIT ?)`,
+		FormatTime(rejectedBefore), FormatTime(before), limit)
+}
+
+// execCount runs one statement in its own transaction and returns the
+// number of rows it changed.
+func (d *DB) execCount(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // EventDone reports whether an event is stored and needs no more work.
@@ -96,7 +138,7 @@ type EventFilter struct {
 	Limit    int
 }
 
-// ListEvents returns stored events newest first (raw bodies included).
+// ListEvents returns stored events newest first (sizes, not bodies).
 func (d *DB) ListEvents(ctx context.Context, f EventFilter) ([]*OmiseEvent, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
