@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"instore/db"
+	"instore/freetext"
 	"instore/omise"
 )
 
@@ -38,7 +38,7 @@ type RefundRequest struct {
 // is recorded as refunded and the returned *RuleError says why. Every
 // outcome is audited.
 func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.Refund, error) {
-	req.Note = strings.TrimSpace(req.Note)
+	req.Note = freetext.Clean(req.Note)
 	if rerr := checkRefundRequest(req); rerr != nil {
 		s.audit(ctx, a, "refund.create", req.ChargeID, "refused", nil, nil, refundDetail(req, "", rerr.Code))
 		return nil, rerr

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"instore/db"
 	"instore/metrics"
 	"instore/omise"
@@ -57,6 +59,9 @@ type Service struct {
 	TillTimeout time.Duration
 	// BarcodeKey keys the hash that remembers used payment codes.
 	BarcodeKey []byte
+	// UnsignedLookups budgets the Omise look-ups of unsigned webhook
+	// deliveries (NewUnsignedBudget); nil = unlimited.
+	UnsignedLookups *rate.Limiter
 
 	locks keyedMutex
 }

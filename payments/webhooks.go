@@ -37,9 +37,15 @@ func (s *Service) ReceiveWebhook(ctx context.Context, raw []byte, ev *omise.Even
 	if done {
 		return WebhookOutcome{EventID: ev.ID, Result: "duplicate"}, nil
 	}
-	return s.processEvent(ctx, ev.ID, &db.OmiseEvent{
-		ID: ev.ID, Key: ev.Key, ChargeID: ev.ChargeID(), Signature: signature, Raw: raw, ReceivedAt: s.now(),
-	})
+	if signature == "unsigned" && !s.spendUnsigned() {
+		return WebhookOutcome{EventID: ev.ID, Result: "deferred", Retryable: true}, ErrWebhookBudget
+	}
+	received := &db.OmiseEvent{ID: ev.ID, Key: ev.Key, ChargeID: plausibleChargeID(ev.ChargeID()), Signature: signature,
+		Raw: raw, RawSize: len(raw), ReceivedAt: s.now()}
+	if len(raw) > MaxStoredEventBody {
+		received.Raw = nil
+	}
+	return s.processEvent(ctx, ev.ID, received)
 }
 
 // ProcessEvent applies a stored event by asking Omise what it says. The
@@ -57,7 +63,14 @@ func (s *Service) processEvent(ctx context.Context, eventID string, received *db
 	defer unlock()
 	record := func(tx db.Querier, result, detail, chargeID string) error {
 		if received != nil {
-			if err := db.InsertEventTx(ctx, tx, received); err != nil {
+			stored := received
+			if result == db.EventRejected {
+				// Not Omise's event: keep that it came, never what it said.
+				rejected := *received
+				rejected.Raw, rejected.ChargeID = nil, ""
+				stored = &rejected
+			}
+			if err := db.InsertEventTx(ctx, tx, stored); err != nil {
 				return fmt.Errorf("store event: %w", err)
 			}
 		}
