@@ -53,10 +53,10 @@ const (
 	StateRefunded          = "refunded"
 )
 
-// refundStateConds select the refund states. They start with the partial
-// index charges_refunded's own condition so SQLite may walk that index (only
-// refunded rows); the unary + keeps it off the status index, which would
-// visit every successful charge.
+// refundStateConds select the refund states. The unary + keeps SQLite off
+// the status index, which would visit and sort every successful charge:
+// it walks created_at order instead and stops after a page (the condition
+// of the partial index charges_refunded is kept so it stays usable).
 var refundStateConds = map[string]string{
 	StatePartiallyRefunded: `(refunded_amount > 0 AND +status = 'successful' AND refunded_amount < amount)`,
 	StateRefunded:          `(refunded_amount > 0 AND +status = 'successful' AND refunded_amount >= amount)`,

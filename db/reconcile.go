@@ -32,11 +32,13 @@ const (
 // ErrReconcileRunning means a run over the same range is still working.
 var ErrReconcileRunning = errors.New("db: a reconciliation of this range is running")
 
-// ReconcileRun is one comparison with Omise over a Bangkok date range.
+// ReconcileRun is one comparison with Omise over a Bangkok date range, of
+// one store or (StoreID "") of every store.
 type ReconcileRun struct {
 	ID          int64
 	FromDay     string
 	ToDay       string
+	StoreID     string
 	Status      string
 	UserID      int64
 	Username    string
@@ -63,20 +65,21 @@ type ReconcileItem struct {
 	Detail       string
 	StoreID      string
 	TerminalID   string
+	BkkDay       string // the Bangkok day of the charge
 	CreatedAt    time.Time
 	ResyncResult string
 	ResyncedAt   *time.Time
 }
 
 const runColumns = `id, from_day, to_day, status, COALESCE(user_id, 0), username, started_at, finished_at, days_total,
-days_done, omise_seen, local_seen, differences, error, resynced_at, resynced_by`
+days_done, omise_seen, local_seen, differences, error, resynced_at, resynced_by, store_id`
 
 func scanRun(r rowScanner) (*ReconcileRun, error) {
 	var x ReconcileRun
 	var started string
 	var finished, resynced sql.NullString
 	err := r.Scan(&x.ID, &x.FromDay, &x.ToDay, &x.Status, &x.UserID, &x.Username, &started, &finished, &x.DaysTotal,
-		&x.DaysDone, &x.OmiseSeen, &x.LocalSeen, &x.Differences, &x.Error, &resynced, &x.ResyncedBy)
+		&x.DaysDone, &x.OmiseSeen, &x.LocalSeen, &x.Differences, &x.Error, &resynced, &x.ResyncedBy, &x.StoreID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -88,21 +91,22 @@ func scanRun(r rowScanner) (*ReconcileRun, error) {
 }
 
 // CreateReconcileRun records a new running run and sets r.ID. When a run of
-// the same range is already running it returns that run's id with
-// ErrReconcileRunning.
+// the same range and store is already running it returns that run's id
+// with ErrReconcileRunning.
 func (d *DB) CreateReconcileRun(ctx context.Context, r *ReconcileRun) (int64, error) {
 	var id int64
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM reconcile_runs WHERE from_day = ? AND to_day = ? AND status = 'running'`,
-			r.FromDay, r.ToDay).Scan(&id)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM reconcile_runs WHERE from_day = ? AND to_day = ? AND store_id = ?
+			AND status = 'running'`, r.FromDay, r.ToDay, r.StoreID).Scan(&id)
 		if err == nil {
 			return ErrReconcileRunning
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO reconcile_runs (from_day, to_day, status, user_id, username, started_at, days_total)
-			VALUES (?, ?, 'running', NULLIF(?, 0), ?, ?, ?)`, r.FromDay, r.ToDay, r.UserID, r.Username, FormatTime(r.StartedAt), r.DaysTotal)
+		res, err := tx.ExecContext(ctx, `INSERT INTO reconcile_runs (from_day, to_day, store_id, status, user_id, username,
+			started_at, days_total) VALUES (?, ?, ?, 'running', NULLIF(?, 0), ?, ?, ?)`, r.FromDay, r.ToDay, r.StoreID, r.UserID,
+			r.Username, FormatTime(r.StartedAt), r.DaysTotal)
 		if err != nil {
 			return err
 		}
@@ -147,12 +151,22 @@ func (d *DB) GetReconcileRun(ctx context.Context, id int64) (*ReconcileRun, erro
 	return scanRun(d.W.QueryRowContext(ctx, `SELECT `+runColumns+` FROM reconcile_runs WHERE id = ?`, id))
 }
 
-// ListReconcileRuns returns the newest runs first.
-func (d *DB) ListReconcileRuns(ctx context.Context, limit int) ([]*ReconcileRun, error) {
+// AllStores asks ListReconcileRuns for the runs of every store (admins).
+const AllStores = "*"
+
+// ListReconcileRuns returns the newest runs of one store first, or with
+// storeID AllStores every run. A store's list holds only runs of that
+// store: a run over every store carries other stores' counts.
+func (d *DB) ListReconcileRuns(ctx context.Context, storeID string, limit int) ([]*ReconcileRun, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := d.R.QueryContext(ctx, `SELECT `+runColumns+` FROM reconcile_runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	q, args := `SELECT `+runColumns+` FROM reconcile_runs ORDER BY started_at DESC, id DESC LIMIT ?`, []any{limit}
+	if storeID != AllStores {
+		q, args = `SELECT `+runColumns+` FROM reconcile_runs WHERE store_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
+			[]any{storeID, limit}
+	}
+	rows, err := d.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +189,7 @@ func (d *DB) AddReconcileItems(ctx context.Context, runID int64, items []Reconci
 	}
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO reconcile_items (run_id, charge_id, kind, ours, theirs, detail,
-			store_id, terminal_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			store_id, terminal_id, bkk_day, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -183,7 +197,7 @@ func (d *DB) AddReconcileItems(ctx context.Context, runID int64, items []Reconci
 		for i := range items {
 			it := &items[i]
 			if _, err := stmt.ExecContext(ctx, runID, it.ChargeID, it.Kind, it.Ours, it.Theirs, it.Detail,
-				it.StoreID, it.TerminalID, FormatTime(it.CreatedAt)); err != nil {
+				it.StoreID, it.TerminalID, it.BkkDay, FormatTime(it.CreatedAt)); err != nil {
 				return err
 			}
 		}
@@ -194,7 +208,7 @@ func (d *DB) AddReconcileItems(ctx context.Context, runID int64, items []Reconci
 // ListReconcileItems returns a run's differences in the order found.
 func (d *DB) ListReconcileItems(ctx context.Context, runID int64) ([]*ReconcileItem, error) {
 	rows, err := d.R.QueryContext(ctx, `SELECT id, run_id, charge_id, kind, ours, theirs, detail, store_id, terminal_id,
-		created_at, resync_result, resynced_at FROM reconcile_items WHERE run_id = ? ORDER BY id`, runID)
+		bkk_day, created_at, resync_result, resynced_at FROM reconcile_items WHERE run_id = ? ORDER BY id`, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +219,7 @@ func (d *DB) ListReconcileItems(ctx context.Context, runID int64) ([]*ReconcileI
 		var created string
 		var resynced sql.NullString
 		if err := rows.Scan(&it.ID, &it.RunID, &it.ChargeID, &it.Kind, &it.Ours, &it.Theirs, &it.Detail, &it.StoreID,
-			&it.TerminalID, &created, &it.ResyncResult, &resynced); err != nil {
+			&it.TerminalID, &it.BkkDay, &created, &it.ResyncResult, &resynced); err != nil {
 			return nil, err
 		}
 		it.CreatedAt, it.ResyncedAt = ParseTime(created), ParseTimeNull(resynced)
@@ -282,9 +296,15 @@ func (d *DB) RefundIDsByCharges(ctx context.Context, chargeIDs []string) (map[st
 }
 
 // IterateChargesOnDay calls fn for each of our charges made on a Bangkok
-// business day, oldest first (served by charges_day).
-func (d *DB) IterateChargesOnDay(ctx context.Context, day string, fn func(*Charge) error) error {
-	rows, err := d.R.QueryContext(ctx, `SELECT `+chargeColumns+` FROM charges WHERE bkk_day = ? ORDER BY created_at, id`, day)
+// business day, of one store unless storeID is "", oldest first (served by
+// charges_day).
+func (d *DB) IterateChargesOnDay(ctx context.Context, day, storeID string, fn func(*Charge) error) error {
+	q, args := `SELECT `+chargeColumns+` FROM charges WHERE bkk_day = ? ORDER BY created_at, id`, []any{day}
+	if storeID != "" {
+		q, args = `SELECT `+chargeColumns+` FROM charges WHERE bkk_day = ? AND store_id = ? ORDER BY created_at, id`,
+			[]any{day, storeID}
+	}
+	rows, err := d.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}

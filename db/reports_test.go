@@ -180,7 +180,7 @@ func TestReconcileRunsAndItems(t *testing.T) {
 	if n, err := d.AbandonReconcileRuns(ctx, fin, "restart"); err != nil || n != 1 {
 		t.Fatalf("abandon %d %v", n, err)
 	}
-	runs, _ := d.ListReconcileRuns(ctx, 10)
+	runs, _ := d.ListReconcileRuns(ctx, AllStores, 10)
 	if len(runs) != 2 || runs[0].Status != ReconcileFailed || runs[0].Error != "restart" {
 		t.Fatalf("runs %+v", runs)
 	}

@@ -123,9 +123,10 @@ func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error)
 		rec[15], rec[16], rec[17] = csvInt(r.Gross), csvInt(r.Fee), csvInt(r.FeeVat)
 		rec[18], rec[19], rec[20] = csvInt(r.Net), csvInt(r.Refunds), csvInt(n)
 		// A row whose every sale lacks its fee has no fee, VAT or net to
-		// show: blank, not 0 (its refunds still count in net_after_refunds).
+		// show: blank, not 0, as the report shows "fee not reported".
 		if r.SuccessfulCount > 0 && r.FeeUnknownCount == r.SuccessfulCount {
-			rec[10], rec[11], rec[12], rec[16], rec[17], rec[18] = "", "", "", "", "", ""
+			rec[10], rec[11], rec[12], rec[14] = "", "", "", ""
+			rec[16], rec[17], rec[18], rec[20] = "", "", "", ""
 		}
 		rec[21] = "THB"
 		rec[22], rec[23], rec[24] = csvInt(r.FeeUnknownCount), csvBaht(r.FeeUnknownGross), csvInt(r.FeeUnknownGross)

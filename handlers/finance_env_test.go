@@ -25,6 +25,7 @@ type financeEnv struct {
 	t       *testing.T
 	db      *db.DB
 	sim     *sim.Sim
+	simURL  string
 	client  *omise.Client
 	svc     *payments.Service
 	rec     *payments.Reconciler
@@ -49,6 +50,13 @@ func bkk(day string, h, m, s int) time.Time {
 
 func newFinanceEnv(t *testing.T, start time.Time) *financeEnv {
 	t.Helper()
+	return newFinanceEnvWith(t, start, sim.Options{}, "")
+}
+
+// newFinanceEnvWith is newFinanceEnv with simulator options (its clock is
+// set here) and the Omise-Version the client sends ("" = the default).
+func newFinanceEnvWith(t *testing.T, start time.Time, so sim.Options, version string) *financeEnv {
+	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "finance.db"))
 	if err != nil {
@@ -56,15 +64,17 @@ func newFinanceEnv(t *testing.T, start time.Time) *financeEnv {
 	}
 	t.Cleanup(func() { d.Close() })
 	clock := &financeClock{t: start}
-	s := sim.New(sim.Options{Now: clock.Now})
+	so.Now = clock.Now
+	s := sim.New(so)
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() { srv.Close(); s.Close() })
-	cl, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
+	cl, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
+		Version: version, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := &payments.Service{DB: d, Omise: cl, Now: clock.Now, TillTimeout: 90 * time.Second, BarcodeKey: []byte("k")}
-	env := &financeEnv{t: t, db: d, sim: s, client: cl, svc: svc, clock: clock, users: map[string]*db.User{}}
+	env := &financeEnv{t: t, db: d, sim: s, simURL: srv.URL, client: cl, svc: svc, clock: clock, users: map[string]*db.User{}}
 	env.rec = payments.NewReconciler(ctx, svc)
 	sys := db.Actor{Username: "test"}
 	for _, st := range []db.Store{{StoreID: "store_1234", StoreName: "ร้านกาแฟสด", SourceType: db.SourceBarcodeAlipay},
@@ -97,6 +107,7 @@ func newFinanceEnv(t *testing.T, start time.Time) *financeEnv {
 	e.GET("/reports/daily.csv", env.reports.DailyCSV)
 	e.GET("/reports/z", env.reports.Z)
 	e.GET("/charges.csv", env.reports.ChargesCSV)
+	e.GET("/refunds.csv", env.reports.RefundsCSV)
 	e.GET("/reconcile", rc.Index)
 	e.POST("/reconcile", rc.Start)
 	e.GET("/reconcile/:run", rc.Run)

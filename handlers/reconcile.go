@@ -14,9 +14,9 @@ import (
 )
 
 // Reconcile serves /reconcile: start a comparison with Omise over a range
-// of Bangkok days, watch it, and re-sync what differs. A run covers the
-// whole Omise account; a user bound to a store sees and re-syncs only the
-// differences of that store.
+// of Bangkok days, watch it, and re-sync what differs. A user bound to a
+// store runs, sees and re-syncs that store only (its runs, their counts
+// and differences); an admin runs one store or every store and sees all.
 type Reconcile struct {
 	DB         *db.DB
 	Payments   *payments.Service
@@ -38,26 +38,75 @@ func (h *Reconcile) Index(c echo.Context) error {
 		now = h.Now()
 	}
 	today := payments.BusinessDay(now)
-	return h.index(c, http.StatusOK, today[:8]+"01", today, nil)
+	return h.index(c, http.StatusOK, today[:8]+"01", today, "", nil)
 }
 
-func (h *Reconcile) index(c echo.Context, status int, from, to string, errs map[string]string) error {
-	runs, err := h.DB.ListReconcileRuns(c.Request().Context(), 50)
+// runScope is which runs u may see and start: one store, or for admins
+// db.AllStores. A user bound to no store gets an error.
+func runScope(u *db.User) (string, error) {
+	if u.Role == db.RoleAdmin {
+		return db.AllStores, nil
+	}
+	if u.StoreID == "" {
+		return "", NewUserError(http.StatusForbidden, "no_store", "finance.err.no_store")
+	}
+	return u.StoreID, nil
+}
+
+func (h *Reconcile) index(c echo.Context, status int, from, to, store string, errs map[string]string) error {
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	scope, err := runScope(u)
 	if err != nil {
 		return err
 	}
-	v := views.ReconcileView{FromDay: from, ToDay: to, Errors: errs}
+	ctx := c.Request().Context()
+	runs, err := h.DB.ListReconcileRuns(ctx, scope, 50)
+	if err != nil {
+		return err
+	}
+	v := views.ReconcileView{FromDay: from, ToDay: to, StoreID: store, StoreFixed: scope != db.AllStores, Errors: errs}
+	if v.StoreFixed {
+		v.StoreID = scope
+	} else {
+		stores, err := h.DB.ListStores(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range stores {
+			v.Stores = append(v.Stores, views.Option{Value: s.StoreID, Label: s.StoreName + " (" + s.StoreID + ")"})
+		}
+	}
 	for _, r := range runs {
 		v.Runs = append(v.Runs, runView(r))
 	}
 	return Render(c, status, views.ReconcilePage(v))
 }
 
-// Start is POST /reconcile (from, to): starts a run in the background and
-// goes to its page. A run of the same range still working is shown instead.
+// Start is POST /reconcile (from, to; store for admins, "" = every store):
+// starts a run in the background and goes to its page. A run of the same
+// range and store still working is shown instead.
 func (h *Reconcile) Start(c echo.Context) error {
-	from, to := c.FormValue("from"), c.FormValue("to")
-	run, err := h.Reconciler.Start(c.Request().Context(), payActor(c), from, to)
+	u, ok := CurrentUser(c)
+	if !ok {
+		return echo.ErrUnauthorized
+	}
+	scope, err := runScope(u)
+	if err != nil {
+		return err
+	}
+	from, to, store := c.FormValue("from"), c.FormValue("to"), c.FormValue("store")
+	switch {
+	case scope != db.AllStores && store != "" && store != scope:
+		return h.index(c, http.StatusUnprocessableEntity, from, to, store, map[string]string{"store": "finance.err.store"})
+	case scope != db.AllStores:
+		store = scope
+	case store != "" && !db.ValidStoreID(store):
+		return h.index(c, http.StatusUnprocessableEntity, from, to, "", map[string]string{"store": "finance.err.store"})
+	}
+	run, err := h.Reconciler.Start(c.Request().Context(), payActor(c), store, from, to)
 	switch {
 	case errors.Is(err, db.ErrReconcileRunning):
 		Flash(c, "ok", "finance.reconcile.already_running")
@@ -68,7 +117,7 @@ func (h *Reconcile) Start(c echo.Context) error {
 		if errors.Is(err, payments.ErrRangeOrder) {
 			field = "to"
 		}
-		return h.index(c, http.StatusUnprocessableEntity, from, to, map[string]string{field: rangeErrorID(err)})
+		return h.index(c, http.StatusUnprocessableEntity, from, to, store, map[string]string{field: rangeErrorID(err)})
 	case err != nil:
 		return err
 	}
@@ -83,6 +132,7 @@ type runJSON struct {
 	Status      string     `json:"status"`
 	From        string     `json:"from"`
 	To          string     `json:"to"`
+	StoreID     string     `json:"store_id"` // "" = every store
 	StartedBy   string     `json:"started_by"`
 	StartedAt   time.Time  `json:"started_at"`
 	FinishedAt  *time.Time `json:"finished_at"`
@@ -94,14 +144,15 @@ type runJSON struct {
 	Error       string     `json:"error,omitempty"`
 }
 
-// loadRun reads the run named in the path, or answers 404.
-func (h *Reconcile) loadRun(c echo.Context) (*db.ReconcileRun, error) {
+// loadRun reads the run named in the path, or answers 404, also for a run
+// of another store than u's (an admin sees every run).
+func (h *Reconcile) loadRun(c echo.Context, u *db.User) (*db.ReconcileRun, error) {
 	id, err := strconv.ParseInt(c.Param("run"), 10, 64)
 	if err != nil || id <= 0 {
 		return nil, NewUserError(http.StatusNotFound, "not_found", "finance.err.run_not_found")
 	}
 	run, err := h.DB.GetReconcileRun(c.Request().Context(), id)
-	if errors.Is(err, db.ErrNotFound) {
+	if errors.Is(err, db.ErrNotFound) || (err == nil && u.Role != db.RoleAdmin && run.StoreID != u.StoreID) {
 		return nil, NewUserError(http.StatusNotFound, "not_found", "finance.err.run_not_found")
 	}
 	return run, err
@@ -114,28 +165,40 @@ func (h *Reconcile) Run(c echo.Context) error {
 	if !ok {
 		return echo.ErrUnauthorized
 	}
-	run, err := h.loadRun(c)
+	run, err := h.loadRun(c, u)
 	if err != nil {
 		return err
 	}
 	if WantsJSON(c) {
-		return JSON(c, http.StatusOK, runJSON{ID: run.ID, Status: run.Status, From: run.FromDay, To: run.ToDay,
+		return JSON(c, http.StatusOK, runJSON{ID: run.ID, Status: run.Status, From: run.FromDay, To: run.ToDay, StoreID: run.StoreID,
 			StartedBy: run.Username, StartedAt: run.StartedAt, FinishedAt: run.FinishedAt, DaysTotal: run.DaysTotal,
 			DaysDone: run.DaysDone, OmiseSeen: run.OmiseSeen, LocalSeen: run.LocalSeen, Differences: run.Differences,
 			Error: run.Error})
 	}
-	items, err := h.DB.ListReconcileItems(c.Request().Context(), run.ID)
+	ctx := c.Request().Context()
+	items, err := h.DB.ListReconcileItems(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	days, err := h.DB.ListReconcileDays(ctx, run.ID)
 	if err != nil {
 		return err
 	}
 	v := views.ReconcileRunPageView{Run: runView(run)}
+	var shown []*db.ReconcileItem
 	for _, it := range items {
 		if !u.CanAccessStore(it.StoreID) {
 			continue
 		}
+		shown = append(shown, it)
 		v.Items = append(v.Items, itemView(it))
 		if it.ResyncResult != payments.ResyncFixed && it.ResyncResult != payments.ResyncUnchanged {
 			v.Left++
+		}
+	}
+	for _, d := range days {
+		if u.CanAccessStore(d.StoreID) {
+			v.Days = append(v.Days, dayView(d, shown))
 		}
 	}
 	v.CanResync = run.Status != db.ReconcileRunning && v.Left > 0
@@ -149,7 +212,7 @@ func (h *Reconcile) Resync(c echo.Context) error {
 	if !ok {
 		return echo.ErrUnauthorized
 	}
-	run, err := h.loadRun(c)
+	run, err := h.loadRun(c, u)
 	if err != nil {
 		return err
 	}

@@ -6,11 +6,12 @@ import (
 
 	"instore/db"
 	"instore/money"
+	"instore/payments"
 	"instore/views"
 )
 
 func runView(r *db.ReconcileRun) views.ReconcileRunView {
-	v := views.ReconcileRunView{ID: r.ID, FromDay: r.FromDay, ToDay: r.ToDay, Status: r.Status, Username: r.Username,
+	v := views.ReconcileRunView{ID: r.ID, FromDay: r.FromDay, ToDay: r.ToDay, StoreID: r.StoreID, Status: r.Status, Username: r.Username,
 		StartedAt: r.StartedAt, DaysTotal: r.DaysTotal, DaysDone: r.DaysDone, OmiseSeen: r.OmiseSeen,
 		LocalSeen: r.LocalSeen, Differences: r.Differences, Error: r.Error, ResyncedBy: r.ResyncedBy}
 	v.FinishedAt, v.ResyncedAt = timeOrZero(r.FinishedAt), timeOrZero(r.ResyncedAt)
@@ -34,6 +35,40 @@ func itemView(it *db.ReconcileItem) views.ReconcileItemView {
 		return v
 	}
 	v.Ours, v.Theirs = satangText(it.Ours), satangText(it.Theirs)
+	// An empty fee side means that side did not report the fee.
+	switch it.Kind {
+	case db.DiffFee, db.DiffFeeVat, db.DiffNet:
+		v.OursUnknown, v.TheirsUnknown = it.Ours == "", it.Theirs == ""
+	}
+	return v
+}
+
+// dayView is one day and store of a run: both sides per column, the
+// columns that differ, and the charges whose differences explain them.
+func dayView(d db.ReconcileDay, items []*db.ReconcileItem) views.ReconcileDayView {
+	v := views.ReconcileDayView{Day: d.Day, StoreID: d.StoreID}
+	differ := map[string]bool{}
+	for _, col := range payments.DayDiffers(d) {
+		differ[col] = true
+	}
+	for _, col := range payments.DayCols {
+		cell := views.ReconcileDayCell{Col: col, Differs: differ[col]}
+		ours, theirs := payments.DayValue(d.Ours, col), payments.DayValue(d.Theirs, col)
+		if payments.IsMoneyCol(col) {
+			cell.Ours, cell.Theirs = money.FormatTHB(ours), money.FormatTHB(theirs)
+		} else {
+			cell.Ours, cell.Theirs = strconv.FormatInt(ours, 10), strconv.FormatInt(theirs, 10)
+		}
+		v.Cells = append(v.Cells, cell)
+	}
+	v.Differs = len(differ) > 0
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.BkkDay == d.Day && it.StoreID == d.StoreID && !seen[it.ChargeID] {
+			seen[it.ChargeID] = true
+			v.ChargeIDs = append(v.ChargeIDs, it.ChargeID)
+		}
+	}
 	return v
 }
 

@@ -36,11 +36,12 @@ func NewReconciler(base context.Context, s *Service) *Reconciler {
 	return &Reconciler{svc: s, base: base}
 }
 
-// Start validates a Bangkok date range and starts a run over it. If a run
-// of the same range is running, that run is returned with
-// db.ErrReconcileRunning. Range errors are ErrBadDay, ErrRangeOrder,
-// ErrRangeTooLong and ErrRangeInFuture.
-func (r *Reconciler) Start(ctx context.Context, a Actor, fromDay, toDay string) (*db.ReconcileRun, error) {
+// Start validates a Bangkok date range and starts a run over it, of one
+// store, or of every store when storeID is "" (the caller decides who may:
+// only admins). If a run of the same range and store is running, that run
+// is returned with db.ErrReconcileRunning. Range errors are ErrBadDay,
+// ErrRangeOrder, ErrRangeTooLong and ErrRangeInFuture.
+func (r *Reconciler) Start(ctx context.Context, a Actor, storeID, fromDay, toDay string) (*db.ReconcileRun, error) {
 	s := r.svc
 	days, err := DaysInRange(fromDay, toDay, MaxReconcileDays)
 	if err != nil {
@@ -49,7 +50,7 @@ func (r *Reconciler) Start(ctx context.Context, a Actor, fromDay, toDay string) 
 	if days[0] > BusinessDay(s.now()) {
 		return nil, ErrRangeInFuture
 	}
-	run := &db.ReconcileRun{FromDay: fromDay, ToDay: toDay, UserID: a.UserID, Username: a.Username,
+	run := &db.ReconcileRun{FromDay: fromDay, ToDay: toDay, StoreID: storeID, UserID: a.UserID, Username: a.Username,
 		StartedAt: s.now(), DaysTotal: len(days)}
 	id, err := s.DB.CreateReconcileRun(ctx, run)
 	if errors.Is(err, db.ErrReconcileRunning) {
@@ -62,7 +63,7 @@ func (r *Reconciler) Start(ctx context.Context, a Actor, fromDay, toDay string) 
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, a, "reconcile.start", "run:"+strconv.FormatInt(id, 10), "ok", nil, nil, fromDay+".."+toDay)
+	s.audit(ctx, a, "reconcile.start", "run:"+strconv.FormatInt(id, 10), "ok", nil, nil, fromDay+".."+toDay+" "+or(storeID, "all stores"))
 	// The goroutine owns its own copy: the caller may read the returned
 	// run while the work updates its counters.
 	work := *run
@@ -125,13 +126,16 @@ func (s *Service) reconcileDays(ctx context.Context, run *db.ReconcileRun, days 
 
 // reconcileDay lists Omise's charges created in the UTC bounds of day, page
 // by page, compares each with ours, then looks for our charges of that day
-// Omise did not list.
+// Omise did not list, and records both sides' totals per store. A charge
+// belongs to the store of our copy, or of Omise's when we have none; a run
+// of one store looks at that store's charges only.
 func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day string) error {
 	from, to, err := DayBounds(day)
 	if err != nil {
 		return err
 	}
 	seen := make(map[string]struct{})
+	sums := daySums{}
 	for offset := 0; ; {
 		page, err := s.Omise.ListCharges(ctx, omise.ListParams{
 			From: from, To: to, Offset: offset, Limit: reconcilePage, Order: omise.OrderChronological,
@@ -152,14 +156,14 @@ func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day st
 			seen[oc.ID] = struct{}{}
 			charges = append(charges, oc)
 		}
-		items, err := s.compareOmisePage(ctx, charges)
+		items, n, err := s.compareOmisePage(ctx, run.StoreID, charges, sums)
 		if err != nil {
 			return err
 		}
-		if err := s.recordItems(ctx, run, items); err != nil {
+		if err := s.recordItems(ctx, run, day, items); err != nil {
 			return err
 		}
-		run.OmiseSeen += len(charges)
+		run.OmiseSeen += n
 		if err := s.DB.UpdateReconcileProgress(ctx, run); err != nil {
 			return err
 		}
@@ -169,8 +173,9 @@ func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day st
 		}
 	}
 	var missing []db.ReconcileItem
-	err = s.DB.IterateChargesOnDay(ctx, day, func(c *db.Charge) error {
+	err = s.DB.IterateChargesOnDay(ctx, day, run.StoreID, func(c *db.Charge) error {
 		run.LocalSeen++
+		sums.add(c.StoreID, c, false)
 		if _, ok := seen[c.ID]; !ok {
 			missing = append(missing, s.item(c.ID, db.DiffMissingAtOmise, satang(c.Amount), "", c.Status, c.StoreID, c.TerminalID))
 		}
@@ -179,10 +184,16 @@ func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day st
 	if err != nil {
 		return err
 	}
-	return s.recordItems(ctx, run, missing)
+	if err := s.recordItems(ctx, run, day, missing); err != nil {
+		return err
+	}
+	return s.DB.AddReconcileDays(ctx, run.ID, sums.list(day))
 }
 
-func (s *Service) recordItems(ctx context.Context, run *db.ReconcileRun, items []db.ReconcileItem) error {
+func (s *Service) recordItems(ctx context.Context, run *db.ReconcileRun, day string, items []db.ReconcileItem) error {
+	for i := range items {
+		items[i].BkkDay = day
+	}
 	if err := s.DB.AddReconcileItems(ctx, run.ID, items); err != nil {
 		return err
 	}
@@ -190,24 +201,36 @@ func (s *Service) recordItems(ctx context.Context, run *db.ReconcileRun, items [
 	return nil
 }
 
-// compareOmisePage compares one page of Omise charges with our rows.
-func (s *Service) compareOmisePage(ctx context.Context, charges []*omise.Charge) ([]db.ReconcileItem, error) {
+// compareOmisePage compares one page of Omise charges with our rows, adds
+// Omise's side of each to sums, and reports how many were of storeID (all
+// when "").
+func (s *Service) compareOmisePage(ctx context.Context, storeID string, charges []*omise.Charge, sums daySums) ([]db.ReconcileItem, int, error) {
 	ids := make([]string, len(charges))
 	for i, oc := range charges {
 		ids[i] = oc.ID
 	}
 	ours, err := s.DB.ChargesByIDs(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	ourRefunds, err := s.DB.RefundIDsByCharges(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var items []db.ReconcileItem
+	n := 0
 	for _, oc := range charges {
 		theirs := fromOmise(oc)
 		c := ours[oc.ID]
+		store := theirs.StoreID
+		if c != nil {
+			store = c.StoreID
+		}
+		if storeID != "" && store != storeID {
+			continue
+		}
+		n++
+		sums.add(store, theirs, true)
 		if c == nil {
 			items = append(items, s.item(oc.ID, db.DiffMissingHere, "", satang(oc.Amount), string(oc.Status), theirs.StoreID, theirs.TerminalID))
 			continue
@@ -219,17 +242,30 @@ func (s *Service) compareOmisePage(ctx context.Context, charges []*omise.Charge)
 		}
 		add(db.DiffStatus, c.Status, theirs.Status)
 		add(db.DiffAmount, satang(c.Amount), satang(theirs.Amount))
-		add(db.DiffFee, satang(c.Fee), satang(theirs.Fee))
-		add(db.DiffFeeVat, satang(c.FeeVat), satang(theirs.FeeVat))
-		add(db.DiffNet, satang(c.Net), satang(theirs.Net))
+		// Fees matter where money moved; an unknown fee is "" so that a fee
+		// one side reported and the other did not is a difference too.
+		if (c.MoneyMoved() || theirs.MoneyMoved()) && !(c.FeeUnknown && theirs.FeeUnknown) {
+			add(db.DiffFee, feeText(c, c.Fee), feeText(theirs, theirs.Fee))
+			add(db.DiffFeeVat, feeText(c, c.FeeVat), feeText(theirs, theirs.FeeVat))
+			add(db.DiffNet, feeText(c, c.Net), feeText(theirs, theirs.Net))
+		}
 		add(db.DiffRefunded, satang(c.RefundedAmount), satang(theirs.RefundedAmount))
 		refundItems, err := s.compareRefunds(ctx, c, oc, ourRefunds[c.ID])
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		items = append(items, refundItems...)
 	}
-	return items, nil
+	return items, n, nil
+}
+
+// feeText is a fee, VAT or net amount of c for a reconcile item; "" when
+// Omise did not report the fee.
+func feeText(c *db.Charge, v int64) string {
+	if c.FeeUnknown {
+		return ""
+	}
+	return satang(v)
 }
 
 // compareRefunds matches Omise's refunds of a charge with ours by id. The

@@ -37,7 +37,7 @@ func itemKinds(t *testing.T, d *db.DB, runID int64, names map[string]string) []s
 func runReconcile(t *testing.T, r *Reconciler, from, to string) *db.ReconcileRun {
 	t.Helper()
 	ctx := context.Background()
-	run, err := r.Start(ctx, Actor{Username: "fin", Role: "finance"}, from, to)
+	run, err := r.Start(ctx, Actor{Username: "fin", Role: "finance"}, "", from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestReconcileFindsPlantedDifferencesAndResyncFixesThem(t *testing.T) {
 	if c.RefundedAmount != 3000 {
 		t.Fatalf("refund not imported: %+v", c)
 	}
-	runs, _ := e.svc.DB.ListReconcileRuns(ctx, 10)
+	runs, _ := e.svc.DB.ListReconcileRuns(ctx, db.AllStores, 10)
 	if len(runs) != 2 || runs[1].Username != "fin" || runs[1].ResyncedBy != "fin" {
 		t.Fatalf("past runs %+v", runs)
 	}
@@ -145,11 +145,11 @@ func TestReconcileRefusesBadRanges(t *testing.T) {
 		{"2025-03-11", "2025-03-12", ErrRangeInFuture},
 		{"2024-01-01", "2025-03-01", ErrRangeTooLong},
 	} {
-		if _, err := r.Start(ctx, a, c.from, c.to); !errors.Is(err, c.want) {
+		if _, err := r.Start(ctx, a, "", c.from, c.to); !errors.Is(err, c.want) {
 			t.Errorf("%s..%s: %v, want %v", c.from, c.to, err, c.want)
 		}
 	}
-	if runs, _ := e.svc.DB.ListReconcileRuns(ctx, 10); len(runs) != 0 {
+	if runs, _ := e.svc.DB.ListReconcileRuns(ctx, db.AllStores, 10); len(runs) != 0 {
 		t.Fatalf("refused ranges stored runs: %+v", runs)
 	}
 }
@@ -190,11 +190,11 @@ func TestReconcileRunFailsCleanlyAndOneRunPerRange(t *testing.T) {
 	// Omise slow: a second start of the same range finds the running run.
 	e.sim.SetFaults(sim.Faults{Latency: 300 * time.Millisecond, Match: isList})
 	a := Actor{Username: "fin"}
-	first, err := r.Start(ctx, a, "2025-03-01", "2025-03-01")
+	first, err := r.Start(ctx, a, "", "2025-03-01", "2025-03-01")
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := r.Start(ctx, a, "2025-03-01", "2025-03-01")
+	second, err := r.Start(ctx, a, "", "2025-03-01", "2025-03-01")
 	if !errors.Is(err, db.ErrReconcileRunning) || second.ID != first.ID {
 		t.Fatalf("second start: %+v %v", second, err)
 	}
@@ -205,7 +205,7 @@ func TestReconcileRunFailsCleanlyAndOneRunPerRange(t *testing.T) {
 
 	// Omise down: the run ends failed with a safe error, nothing half-done hides it.
 	e.sim.SetFaults(sim.Faults{FailNext5xx: 1000, Match: isList})
-	run, err := r.Start(ctx, a, "2025-03-01", "2025-03-01")
+	run, err := r.Start(ctx, a, "", "2025-03-01", "2025-03-01")
 	if err != nil {
 		t.Fatal(err)
 	}
