@@ -101,6 +101,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	broker := web.NewBroker(m)
 	svc := &payments.Service{DB: d, Omise: client, Notify: broker, Metrics: m, Log: log,
 		TillTimeout: cfg.TillTimeout, BarcodeKey: barcodeKey}
+	if cfg.WebhookSecret == "" {
+		// Anyone can post events: each one costs Omise look-ups on the
+		// merchant's key, so unsigned deliveries share a budget.
+		svc.UnsignedLookups = payments.NewUnsignedBudget()
+		log.Warn("OMISE_WEBHOOK_SECRET is not set: webhook signatures are not checked, and unsigned deliveries are limited to a budget of Omise look-ups (over it they get 429); set the secret from the Omise dashboard",
+			"burst", payments.UnsignedLookupBurst, "per_second", payments.UnsignedLookupsPerSecond)
+	}
 	syncer := &payments.Syncer{Svc: svc, Interval: cfg.SyncInterval, MaxInFlight: 4,
 		Extra: []func(context.Context) error{svc.ResolveUnknownAttempts, svc.ExpireStaleTillCharges}}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -116,6 +123,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		ln.Close()
 		return err
 	}
+	// Housekeeping keeps what anonymous callers can make us store bounded:
+	// expired login counters, old webhook bodies and records.
+	keeper := &payments.Housekeeping{Svc: svc, EventBodies: cfg.EventRetention,
+		Extra: []func(context.Context, time.Time) error{app.Logins().Sweep}}
+	workers.Add(1)
+	go func() { defer workers.Done(); keeper.Run(workCtx) }()
 	srv := &http.Server{
 		Handler:           app,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,6 +41,10 @@ type Config struct {
 	MetricsAddr   string        // INSTORE_METRICS_ADDR; "" = no metrics listener
 	SimWebhooks   bool          // OMISE_SIM_WEBHOOKS: demo simulator delivers webhooks
 	Demo          bool          // no OMISE_SECRET_KEY: embedded simulator with demo keys
+
+	// EventRetention is INSTORE_EVENT_RETENTION: stored webhook bodies
+	// older than this are emptied (event records stay for the refund window).
+	EventRetention time.Duration
 }
 
 // Omise-Version values OMISE_API_VERSION accepts.
@@ -92,6 +97,8 @@ func Parse(getenv func(string) string) (Config, error) {
 	c.SyncInterval, err = duration("INSTORE_SYNC_INTERVAL", get("INSTORE_SYNC_INTERVAL"), 15*time.Second)
 	add(err)
 	c.TillTimeout, err = duration("INSTORE_TILL_TIMEOUT", get("INSTORE_TILL_TIMEOUT"), 90*time.Second)
+	add(err)
+	c.EventRetention, err = days("INSTORE_EVENT_RETENTION", get("INSTORE_EVENT_RETENTION"), 90*24*time.Hour)
 	add(err)
 	c.CookieSecure, err = flag("INSTORE_COOKIE_SECURE", get("INSTORE_COOKIE_SECURE"), "1", "0", false)
 	add(err)
@@ -223,6 +230,22 @@ func duration(name, v string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s must be a positive duration such as 15s or 2m, not %q", name, v)
 	}
 	return d, nil
+}
+
+// days is duration that also takes whole days ("90d"), the natural unit
+// of a retention period; at least an hour.
+func days(name, v string, def time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d > 0 && d <= 100*365 {
+			return time.Duration(d) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(v); err == nil && d >= time.Hour {
+		return d, nil
+	}
+	return 0, fmt.Errorf("%s must be a number of days such as 90d, or a duration of at least 1h such as 720h, not %q", name, v)
 }
 
 func flag(name, v, on, off string, def bool) (bool, error) {

@@ -42,7 +42,16 @@ func (h *Auth) ChangePassword(c echo.Context) error {
 	}
 	f := passwordForm{Current: c.FormValue("current"), Password: c.FormValue("password"), Confirm: c.FormValue("confirm")}
 	errs := f.Validate()
-	ctx := c.Request().Context()
+	ctx, ip, now := c.Request().Context(), c.RealIP(), h.Now()
+	// A session left open at a till must not become a way to guess the
+	// password: wrong current passwords count like failed logins.
+	until, blocked, err := h.Limiter.Check(ctx, "password.change", u.Username, ip, now)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return Render(c, http.StatusTooManyRequests, views.PasswordPage(views.PasswordView{Alert: throttled(c, "account.password.throttled", until, now)}))
+	}
 	if f.Current != "" {
 		hash, err := h.DB.UserPasswordHash(ctx, u.ID)
 		if err != nil {
@@ -50,6 +59,9 @@ func (h *Auth) ChangePassword(c echo.Context) error {
 		}
 		if !db.CheckPassword(hash, f.Current) {
 			errs["current"] = "err.password.current"
+			if err := h.Limiter.Failed(ctx, u.Username, ip, now); err != nil {
+				return err
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -65,6 +77,9 @@ func (h *Auth) ChangePassword(c echo.Context) error {
 	}
 	if err := h.Sessions.Login(c, updated); err != nil {
 		return err
+	}
+	if err := h.Limiter.Succeeded(ctx, u.Username, ip); err != nil {
+		h.Log.ErrorContext(ctx, "password change: clearing the throttle", "err", err)
 	}
 	Flash(c, "ok", "flash.password_changed")
 	return Redirect(c, "/")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +17,10 @@ import (
 type Admin struct {
 	DB                *db.DB
 	DefaultSourceType string // preselected for new stores (INSTORE_SOURCE_TYPE)
+	// Logins lists login lockouts for the users page (web.LoginThrottle);
+	// nil shows none.
+	Logins LoginLocks
+	Now    func() time.Time
 }
 
 func roleNames() []string {
@@ -64,9 +69,13 @@ func (h *Admin) usersView(c echo.Context, form views.UserForm, errs map[string]s
 	}
 	me, _ := CurrentUser(c)
 	v := views.AdminUsersView{Stores: stores, Roles: roleNames(), Form: form, Errors: errs, Alert: alert}
+	locked, err := h.lockouts(c, &v)
+	if err != nil {
+		return views.AdminUsersView{}, err
+	}
 	for _, u := range users {
 		v.Users = append(v.Users, views.UserRow{ID: u.ID, Username: u.Username, Role: string(u.Role), StoreID: u.StoreID,
-			Disabled: u.Disabled, Self: me != nil && me.ID == u.ID, CreatedAt: u.CreatedAt})
+			Disabled: u.Disabled, Self: me != nil && me.ID == u.ID, CreatedAt: u.CreatedAt, LockedUntil: locked[db.LoginUserHash(u.Username)]})
 	}
 	return v, nil
 }

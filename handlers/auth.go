@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -25,14 +26,16 @@ type Sessions interface {
 	Logout(c echo.Context) error
 }
 
-// LoginLimiter throttles failed logins per username and per IP.
+// LoginLimiter throttles failed logins and password changes per username
+// and client address, and per address (web.LoginThrottle has it).
 type LoginLimiter interface {
-	// Blocked reports whether a try must be refused now, and until when.
-	Blocked(username, ip string, now time.Time) (until time.Time, blocked bool)
+	// Check reports whether a try must be refused now, and until when;
+	// it counts the refusal (action names it in the audit log).
+	Check(ctx context.Context, action, username, ip string, now time.Time) (until time.Time, blocked bool, err error)
 	// Failed records a failed try.
-	Failed(username, ip string, now time.Time)
-	// Succeeded forgets the username's failures.
-	Succeeded(username string)
+	Failed(ctx context.Context, username, ip string, now time.Time) error
+	// Succeeded forgets the username's failures from ip.
+	Succeeded(ctx context.Context, username, ip string) error
 }
 
 // Auth serves login, logout and the own-password change.
@@ -84,24 +87,26 @@ func (h *Auth) Login(c echo.Context) error {
 		Password: c.FormValue("password"),
 		Next:     LocalPath(c.FormValue("next")),
 	}
-	view := views.LoginView{Username: f.Username, Next: f.Next}
+	// No account has a longer name, so the page need not echo more.
+	view := views.LoginView{Username: db.CapText(f.Username, db.MaxAuditName), Next: f.Next}
 	if errs := f.Validate(); len(errs) > 0 {
 		view.Errors = errs
 		return Render(c, http.StatusUnprocessableEntity, views.LoginPage(view))
 	}
-	ip, now := c.RealIP(), h.Now()
-	if until, blocked := h.Limiter.Blocked(f.Username, ip, now); blocked {
-		h.audit(c, nil, f.Username, "throttled", "")
-		minutes := int(until.Sub(now).Minutes()) + 1
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(until.Sub(now).Seconds())+1))
-		view.Alert = &views.Msg{ID: "login.err.throttled", Data: map[string]any{
-			"Time": until.In(i18n.Bangkok).Format("15:04"), "Minutes": minutes,
-		}}
+	ctx, ip, now := c.Request().Context(), c.RealIP(), h.Now()
+	until, blocked, err := h.Limiter.Check(ctx, "login", f.Username, ip, now)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		view.Alert = throttled(c, "login.err.throttled", until, now)
 		return Render(c, http.StatusTooManyRequests, views.LoginPage(view))
 	}
 	u, reason := h.check(c, f)
 	if u == nil {
-		h.Limiter.Failed(f.Username, ip, now)
+		if err := h.Limiter.Failed(ctx, f.Username, ip, now); err != nil {
+			return err
+		}
 		h.audit(c, nil, f.Username, "denied", reason)
 		view.Alert = views.M("login.err.wrong")
 		return Render(c, http.StatusUnauthorized, views.LoginPage(view))
@@ -109,15 +114,29 @@ func (h *Auth) Login(c echo.Context) error {
 	if err := h.Sessions.Login(c, u); err != nil {
 		return err
 	}
-	h.Limiter.Succeeded(f.Username)
+	if err := h.Limiter.Succeeded(ctx, f.Username, ip); err != nil {
+		h.Log.ErrorContext(ctx, "login: clearing the throttle", "err", err)
+	}
 	h.audit(c, u, u.Username, "ok", "")
 	return Redirect(c, f.Next)
+}
+
+// throttled sets Retry-After and returns the message saying when to retry.
+func throttled(c echo.Context, msgID string, until, now time.Time) *views.Msg {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(until.Sub(now).Seconds())+1))
+	return &views.Msg{ID: msgID, Data: map[string]any{
+		"Time": until.In(i18n.Bangkok).Format("15:04"), "Minutes": int(until.Sub(now).Minutes()) + 1,
+	}}
 }
 
 // check returns the user when the credentials are right, else nil and the
 // reason for the audit log (never shown to the person logging in).
 func (h *Auth) check(c echo.Context, f loginForm) (*db.User, string) {
 	ctx := c.Request().Context()
+	if !db.ValidUsername(f.Username) {
+		db.CheckPassword(dummyHash(), f.Password)
+		return nil, "unknown_user"
+	}
 	u, err := h.DB.GetUserByUsername(ctx, f.Username)
 	if err != nil {
 		if !errors.Is(err, db.ErrNotFound) {

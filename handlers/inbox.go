@@ -43,14 +43,15 @@ func (h *WebhookInbox) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.WebhookInboxView{Result: f.Result, SecretSet: h.SecretSet}
+	v := views.WebhookInboxView{Result: f.Result, SecretSet: h.SecretSet,
+		UnsignedBurst: payments.UnsignedLookupBurst, UnsignedPerMinute: payments.UnsignedLookupsPerSecond * 60}
 	if len(evs) > inboxPageSize {
 		evs = evs[:inboxPageSize]
 		v.NextPage = db.FormatTime(evs[len(evs)-1].ReceivedAt)
 	}
 	for _, e := range evs {
 		v.Rows = append(v.Rows, views.WebhookRow{ID: e.ID, Key: e.Key, ChargeID: e.ChargeID, Signature: e.Signature,
-			Result: e.Result, Detail: e.Detail, ReceivedAt: e.ReceivedAt, ProcessedAt: e.ProcessedAt, Attempts: e.Attempts})
+			Result: e.Result, Detail: e.Detail, ReceivedAt: e.ReceivedAt, ProcessedAt: e.ProcessedAt, Attempts: e.Attempts, Size: e.RawSize})
 	}
 	if v.LastReceived, err = h.DB.LastEventReceivedAt(ctx); err != nil {
 		return err

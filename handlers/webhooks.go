@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -51,11 +52,12 @@ func (h *Webhooks) Receive(c echo.Context) error {
 		return c.JSON(http.StatusUnsupportedMediaType, map[string]string{"error": "content type must be application/json"})
 	}
 	raw, err := io.ReadAll(io.LimitReader(req.Body, maxWebhookBody+1))
-	if err != nil {
+	var he *echo.HTTPError
+	if err != nil && !(errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge) {
 		h.count("bad_request")
 		return c.JSON(http.StatusBadRequest, map[string]string{"error": "unreadable body"})
 	}
-	if len(raw) > maxWebhookBody {
+	if err != nil || len(raw) > maxWebhookBody {
 		h.count("too_large")
 		return c.JSON(http.StatusRequestEntityTooLarge, map[string]string{"error": "body larger than 1 MiB"})
 	}
@@ -74,11 +76,17 @@ func (h *Webhooks) Receive(c echo.Context) error {
 		signature = "valid"
 	}
 	ev, err := omise.DecodeEvent(raw)
-	if err != nil {
+	if err != nil || !payments.PlausibleEvent(ev) {
 		h.count("bad_request")
 		return c.JSON(http.StatusBadRequest, map[string]string{"error": "not an Omise event"})
 	}
 	out, err := h.Payments.ReceiveWebhook(req.Context(), raw, ev, signature)
+	if errors.Is(err, payments.ErrWebhookBudget) {
+		h.count("deferred")
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(payments.UnsignedRetryAfter().Seconds())))
+		return c.JSON(http.StatusTooManyRequests, map[string]string{"event": ev.ID, "result": "retry",
+			"error": "too many unsigned deliveries; set the webhook secret, or deliver again later"})
+	}
 	if err != nil {
 		h.count("unavailable")
 		if out.Retryable || errors.Is(err, payments.ErrOmiseUnavailable) {

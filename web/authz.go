@@ -19,6 +19,7 @@ type Rule struct {
 	LoggedIn  bool      // any logged-in user, whatever the role
 	Roles     []db.Role // only these roles
 	Stateless bool      // no session cookie, no CSRF check: assets, health and machine callers that authenticate themselves (webhook signature, simulator keys)
+	JSON      bool      // errors are always JSON, whatever the caller accepts (machine callers)
 	// Display also admits a paired customer display (its own credential
 	// cookie, no user), which no other rule does; the handler keeps it to
 	// its own terminal. Anonymous visitors are sent to the pairing page.
@@ -32,6 +33,10 @@ var (
 	// Stateless routes answer anyone without touching the session:
 	// static files, /healthz, /webhooks/omise, the demo simulator.
 	Stateless = Rule{Public: true, Stateless: true}
+	// Machine routes are Stateless routes for programs (the Omise
+	// webhook), whose every error, 413 from the body limit included, is
+	// JSON.
+	Machine = Rule{Public: true, Stateless: true, JSON: true}
 	// LoggedIn routes answer every logged-in user.
 	LoggedIn = Rule{LoggedIn: true}
 )

@@ -13,8 +13,8 @@ import (
 const csrfHeader = "X-CSRF-Token"
 
 // csrfProtect refuses every state-changing request (anything but GET,
-// HEAD, OPTIONS) that does not carry the session's token in the _csrf
-// field or the X-CSRF-Token header. Stateless routes (webhooks, the
+// HEAD, OPTIONS) that does not carry the session's token in the body's
+// _csrf field or the X-CSRF-Token header. Stateless routes (webhooks, the
 // simulator) authenticate otherwise and are exempt. A refused request
 // reaches no handler, so nothing changes.
 func (a *App) csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
@@ -29,7 +29,10 @@ func (a *App) csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 		want := csrfToken(c)
 		got := c.Request().Header.Get(csrfHeader)
 		if got == "" {
-			got = c.FormValue("_csrf")
+			// The body only, never the URL: a token in a URL leaks through
+			// logs, history and Referer. PostFormValue parses url-encoded
+			// and multipart bodies alike and ignores the query.
+			got = c.Request().PostFormValue("_csrf")
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			a.log.InfoContext(c.Request().Context(), "csrf check failed", "path", c.Request().URL.Path, "token_sent", got != "")

@@ -64,7 +64,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
-	if handlers.WantsJSON(c) {
+	if rule, _ := a.ruleFor(c); rule.JSON || handlers.WantsJSON(c) {
 		_ = handlers.JSONError(c, status, code, msgID, data)
 		return
 	}

@@ -17,8 +17,8 @@ import (
 // route without a rule.
 func (a *App) routes(r *router) {
 	d := a.deps
-	auth := &handlers.Auth{DB: d.DB, Sessions: a.sessions, Limiter: a.throttle, Now: a.now, Log: a.log}
-	admin := &handlers.Admin{DB: d.DB, DefaultSourceType: d.Config.SourceType}
+	auth := &handlers.Auth{DB: d.DB, Sessions: a.sessions, Limiter: a.logins, Now: a.now, Log: a.log}
+	admin := &handlers.Admin{DB: d.DB, DefaultSourceType: d.Config.SourceType, Logins: a.logins, Now: a.now}
 	health := &handlers.Health{DB: d.DB}
 
 	var (
@@ -44,6 +44,8 @@ func (a *App) routes(r *router) {
 	r.POST("/admin/users/:id", admin.UpdateUser, adminOnly)
 	r.POST("/admin/users/:id/status", admin.SetUserStatus, adminOnly)
 	r.POST("/admin/users/:id/password", admin.ResetPassword, adminOnly)
+	r.POST("/admin/users/:id/unlock", admin.UnlockUser, adminOnly)
+	r.POST("/admin/logins/:key/unlock", admin.UnlockAddress, adminOnly)
 	r.GET("/admin/stores", admin.Stores, adminOnly)
 	r.POST("/admin/stores", admin.CreateStore, adminOnly)
 	r.POST("/admin/stores/:store", admin.UpdateStore, adminOnly)
@@ -57,7 +59,7 @@ func (a *App) routes(r *router) {
 	// admin's webhook inbox.
 	if d.Payments != nil {
 		webhooks := &handlers.Webhooks{Payments: d.Payments, Secret: d.Config.WebhookSecret, Metrics: a.metrics, Log: a.log}
-		r.POST("/webhooks/omise", webhooks.Receive, Stateless)
+		r.POST("/webhooks/omise", webhooks.Receive, Machine)
 		inbox := &handlers.WebhookInbox{DB: d.DB, Payments: d.Payments, SecretSet: d.Config.WebhookSecret != "", Now: a.now}
 		r.GET("/admin/webhooks", inbox.List, adminOnly)
 		r.POST("/admin/webhooks/:id/reprocess", inbox.Reprocess, adminOnly)

@@ -48,19 +48,16 @@ type App struct {
 	deps     Deps
 	rules    map[string]Rule
 	sessions *Sessions
-	throttle *Throttle
+	logins   *LoginThrottle
 	log      *slog.Logger
 	now      func() time.Time
 	metrics  *metrics.M
 	pairKey  []byte // keys the stored hashes of display pairing codes
 }
 
-// Login throttling: 5 failures in 15 minutes per username or IP.
-const (
-	loginFailLimit  = 5
-	loginFailWindow = 15 * time.Minute
-	bodyLimit       = "1M"
-)
+// bodyLimit bounds every request body (the login throttle is in
+// login_throttle.go).
+const bodyLimit = "1M"
 
 // New builds the application. It fails when the message catalog does not
 // load, when session keys cannot be set up, or when a route was registered
@@ -93,7 +90,7 @@ func New(d Deps) (*App, error) {
 	a := &App{
 		Echo: e, deps: d, rules: map[string]Rule{}, log: d.Log, now: d.Now, metrics: d.Metrics,
 		sessions: newSessions(keys, d.Config.CookieSecure, d.DB, d.Now, d.Log),
-		throttle: NewThrottle(loginFailLimit, loginFailWindow),
+		logins:   NewLoginThrottle(d.DB, d.Log),
 		pairKey:  pairingKey(keys[0]),
 	}
 	e.HTTPErrorHandler = a.handleError
@@ -132,5 +129,5 @@ func (a *App) recoverPanics() echo.MiddlewareFunc {
 // ServeHTTP makes App an http.Handler.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.Echo.ServeHTTP(w, r) }
 
-// Throttle exposes the login throttle (tests reset or inspect it).
-func (a *App) Throttle() *Throttle { return a.throttle }
+// Logins exposes the login throttle (main sweeps it; tests inspect it).
+func (a *App) Logins() *LoginThrottle { return a.logins }
