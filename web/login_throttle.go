@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -51,10 +52,26 @@ func NewLoginThrottle(d *db.DB, log *slog.Logger) *LoginThrottle {
 	return &LoginThrottle{DB: d, Log: log, tally: map[string]*refusals{}}
 }
 
+// clientAddress is what counters are kept per: the address itself, or for
+// IPv6 its /64, since one subscriber usually holds a whole /64 and could
+// otherwise try from a new address every time.
+func clientAddress(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
 // Check reports whether a try of username from ip must be refused at now,
 // and until when. A refusal is counted as described on LoginThrottle;
 // action names the audit action ("login", "password.change").
 func (t *LoginThrottle) Check(ctx context.Context, action, username, ip string, now time.Time) (time.Time, bool, error) {
+	ip = clientAddress(ip)
 	counters, err := t.DB.GetLoginThrottles(ctx, db.LoginUserKey(username, ip), db.LoginAddressKey(ip))
 	if err != nil {
 		return time.Time{}, false, err
@@ -104,6 +121,7 @@ func (t *LoginThrottle) count(key, username, ip string, until time.Time) {
 
 // Failed counts a failed try of username from ip.
 func (t *LoginThrottle) Failed(ctx context.Context, username, ip string, now time.Time) error {
+	ip = clientAddress(ip)
 	capped := db.CapText(ip, db.MaxAuditName)
 	return t.DB.RecordLoginFailure(ctx, []db.LoginThrottle{
 		{Key: db.LoginUserKey(username, ip), UserHash: db.LoginUserHash(username), IP: capped},
@@ -114,6 +132,7 @@ func (t *LoginThrottle) Failed(ctx context.Context, username, ip string, now tim
 // Succeeded forgets the failures of username from ip (not the address's:
 // one account logging in must not reset guessing on the others).
 func (t *LoginThrottle) Succeeded(ctx context.Context, username, ip string) error {
+	ip = clientAddress(ip)
 	return t.DB.ClearLoginThrottle(ctx, db.LoginUserKey(username, ip))
 }
 
