@@ -157,16 +157,30 @@ func (st *scanTill) code() string {
 
 func (st *scanTill) do(actions ...chromedp.Action[chromedp.Void]) {
 	st.t.Helper()
-	if err := chromedp.Do(st.ctx, actions...); err != nil {
-		st.t.Fatal(err)
+	ctx, cancel := context.WithTimeout(st.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		path, _ := st.try(`location.pathname + location.search`)
+		st.t.Fatalf("%v (page %s)", err, path)
 	}
+}
+
+// try evaluates js with a short deadline: a page navigating away can
+// leave an evaluation unanswered, which must not stall the test.
+func (st *scanTill) try(js string) (string, error) {
+	ctx, cancel := context.WithTimeout(st.ctx, 3*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[string](js))
 }
 
 func (st *scanTill) eval(js string) string {
 	st.t.Helper()
-	v, err := chromedp.Run(st.ctx, chromedp.Evaluate[string](js))
+	v, err := st.try(js)
 	if err != nil {
-		st.t.Fatalf("%s: %v", js, err)
+		time.Sleep(200 * time.Millisecond)
+		if v, err = st.try(js); err != nil {
+			st.t.Fatalf("%s: %v", js, err)
+		}
 	}
 	return v
 }
@@ -189,7 +203,7 @@ func (st *scanTill) outcome(limit time.Duration) string {
 	st.t.Helper()
 	end := time.Now().Add(limit)
 	for time.Now().Before(end) {
-		v := st.eval(`(function(){
+		v, _ := st.try(`(function(){
 			if (location.pathname.indexOf("/till/charges/") === 0) return "sale";
 			var c = document.getElementById("till-check");
 			if (c && !c.hidden) return "check:" + c.getAttribute("data-reason");
@@ -226,8 +240,34 @@ func (st *scanTill) finish() {
 	if _, err := st.env.svc.ApplyCharge(context.Background(), paid); err != nil {
 		st.t.Fatal(err)
 	}
-	st.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="till-sale"]`)))
-	st.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="till-sale"][data-status="successful"]`)))
+	// The page hears of it live and reloads itself; a page that missed it
+	// is opened again.
+	url := "/till/charges/"
+	deadline := time.Now().Add(8 * time.Second)
+	reopened := false
+	for time.Now().Before(deadline) {
+		v, err := st.try(`(function(){
+			var s = document.querySelector('[data-testid="till-sale"]');
+			return s ? s.dataset.status + "|" + location.pathname : "|" + location.pathname;
+		})()`)
+		if err == nil {
+			status, path, _ := strings.Cut(v, "|")
+			if status == "successful" {
+				return
+			}
+			if strings.HasPrefix(path, url) {
+				url = path
+			}
+		}
+		if !reopened && time.Until(deadline) < 7*time.Second {
+			reopened = true
+			nctx, cancel := context.WithTimeout(st.ctx, 3*time.Second)
+			_ = chromedp.Do(nctx, chromedp.Navigate(st.base+url))
+			cancel()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st.t.Fatalf("the paid sale was not shown (page %s)", url)
 }
 
 // expectSale checks the newest charge is exactly amount for code.
