@@ -41,22 +41,6 @@ type Charge struct {
 	SyncedAt       time.Time
 }
 
-// Expirable reports whether the charge may still be expired: only a
-// pending charge can be (Omise answers failed_expire otherwise).
-func (c *Charge) Expirable() bool { return c.Status == "pending" }
-
-// MoneyMoved reports whether the charge moved money: only a successful
-// charge has a fee, VAT and net worth showing or adding up.
-func (c *Charge) MoneyMoved() bool { return c.Status == "successful" }
-
-// Refundable is what may still be refunded, in satang.
-func (c *Charge) Refundable() int64 {
-	if c.Status != "successful" {
-		return 0
-	}
-	return c.Amount - c.RefundedAmount
-}
-
 const chargeColumns = `id, livemode, amount, currency, status, failure_code, failure_message, fee, fee_vat, net,
 refunded_amount, source_id, source_type, barcode_masked, store_id, terminal_id, attempt_id, cashier, metadata,
 transaction_id, created_at, bkk_day, paid_at, expires_at, expired_at, updated_at, synced_at, fee_known`

@@ -53,15 +53,6 @@ type User struct {
 	UpdatedAt    time.Time
 }
 
-// CanAccessStore reports whether u may see or act on storeID's data: admins
-// on every store, everyone else on their own store only.
-func (u *User) CanAccessStore(storeID string) bool {
-	if u == nil || u.Disabled {
-		return false
-	}
-	return u.Role == RoleAdmin || (u.StoreID != "" && u.StoreID == storeID)
-}
-
 // HasRole reports whether u has one of roles.
 func (u *User) HasRole(roles ...Role) bool {
 	if u == nil {

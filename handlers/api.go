@@ -82,7 +82,7 @@ func (h *API) GetCharge(c echo.Context) error {
 		return echo.ErrUnauthorized
 	}
 	ch, err := h.DB.GetCharge(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.CanAccessStore(ch.StoreID)) {
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !payments.CanAccessStore(u, ch.StoreID)) {
 		// A charge of another store is answered as absent, not forbidden,
 		// so ids of other stores cannot be probed.
 		return c.JSON(http.StatusNotFound, map[string]string{"error": "not_found", "message": "charge not found"})

@@ -71,7 +71,7 @@ func (h *Board) Tile(c echo.Context) error {
 		return echo.ErrUnauthorized
 	}
 	store, terminal := c.Param("store"), c.Param("terminal")
-	if !u.CanAccessStore(store) {
+	if !payments.CanAccessStore(u, store) {
 		return echo.ErrNotFound
 	}
 	now := h.now()

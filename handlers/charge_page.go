@@ -13,7 +13,6 @@ import (
 	"instore/i18n"
 	"instore/money"
 	"instore/payments"
-	"instore/reqctx"
 	"instore/views"
 )
 
@@ -41,8 +40,7 @@ func (h *Charges) Expire(c echo.Context) error {
 		return err
 	}
 	if c.FormValue("confirm") != "yes" {
-		t := biMsg("bo.err.confirm")
-		return h.refuse(c, u, ch, &payments.RuleError{Code: "confirm_required", Status: http.StatusUnprocessableEntity, TH: t.TH, EN: t.EN},
+		return h.refuse(c, u, ch, &payments.Refusal{Code: "confirm_required", Kind: payments.Invalid, Msg: "bo.err.confirm"},
 			func(st *pageState, t *views.BiText) { st.expireError = t })
 	}
 	after, err := h.Payments.ExpireCharge(c.Request().Context(), payActor(c), ch.ID)
@@ -86,38 +84,45 @@ func (h *Charges) Sync(c echo.Context) error {
 
 // refuse answers a refused action: JSON with the code and both texts, or
 // the charge page again with the message where place puts it.
-func (h *Charges) refuse(c echo.Context, u *db.User, ch *db.Charge, re *payments.RuleError, place func(*pageState, *views.BiText)) error {
+func (h *Charges) refuse(c echo.Context, u *db.User, ch *db.Charge, re *payments.Refusal, place func(*pageState, *views.BiText)) error {
 	if WantsJSON(c) {
-		return c.JSON(re.Status, ErrorBody{Error: ErrorDetail{Code: re.Code, Message: re.EN, MessageTH: re.TH,
-			RequestID: reqctx.RequestID(c.Request().Context())}})
+		return RefusalJSON(c, re)
 	}
 	var st pageState
 	if place != nil {
-		place(&st, &views.BiText{TH: re.TH, EN: re.EN})
+		t := RefusalText(re)
+		place(&st, &t)
 	}
 	if fresh, err := h.DB.GetCharge(c.Request().Context(), ch.ID); err == nil {
 		ch = fresh
 	}
-	return h.renderDetail(c, u, ch, st, re.Status)
+	return h.renderDetail(c, u, ch, st, RefusalStatus(re))
 }
 
 // renderDetail draws the charge page with its timeline, refunds and forms.
 func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pageState, status int) error {
 	ctx := c.Request().Context()
+	now := h.now()
+	act, err := h.Payments.ChargeActions(ctx, ch, now)
+	if err != nil {
+		return err
+	}
 	v := views.ChargeDetailView{
 		ID: ch.ID, Livemode: ch.Livemode, Status: ch.Status, FailureCode: ch.FailureCode, FailureMessage: ch.FailureMessage,
 		SourceType: ch.SourceType, BarcodeMasked: ch.BarcodeMasked, StoreID: ch.StoreID, TerminalID: ch.TerminalID,
 		Cashier: ch.Cashier, AttemptID: ch.AttemptID, TransactionID: ch.TransactionID, Amount: ch.Amount, Fee: ch.Fee,
-		FeeVat: ch.FeeVat, Net: ch.Net, Refunded: ch.RefundedAmount, Refundable: ch.Refundable(), CreatedAt: ch.CreatedAt,
+		FeeVat: ch.FeeVat, Net: ch.Net, Refunded: ch.RefundedAmount, Refundable: act.RefundUpTo, CreatedAt: ch.CreatedAt,
 		PaidAt: ch.PaidAt, ExpiresAt: ch.ExpiresAt, ExpiredAt: ch.ExpiredAt, UpdatedAt: ch.UpdatedAt, SyncedAt: ch.SyncedAt,
-		State: payments.ChargeState(ch), MoneyMoved: ch.MoneyMoved(), FeeUnknown: ch.FeeUnknown,
-		LastRefundDay: payments.LastRefundDay(ch),
+		State: payments.ChargeState(ch), MoneyMoved: payments.MoneyMoved(ch), FeeUnknown: ch.FeeUnknown,
+		LastRefundDay: act.RefundUntil,
 		CanAct:        u.HasRole(db.RoleManager, db.RoleAdmin),
 		Reasons:       payments.RefundReasons, Refund: st.refund, ExpireError: st.expireError, Alert: st.alert,
 	}
-	v.RefundWindowOver = v.LastRefundDay != "" && v.LastRefundDay < payments.BusinessDay(h.now())
-	v.CanExpire = ch.Expirable()
-	v.CanRefund = ch.Refundable() > 0
+	v.RefundWindowOver = v.LastRefundDay != "" && v.LastRefundDay < payments.BusinessDay(now)
+	// Offer exactly what the rules would accept now: the refund cap, the
+	// window and refunds still in flight are counted, not just the status.
+	v.CanExpire = act.Expire
+	v.CanRefund = act.RefundUpTo > 0
 	if v.Refund.Key == "" {
 		v.Refund.Key = uuid.NewString()
 	}

@@ -105,7 +105,7 @@ func (h *Charges) visibleCharge(c echo.Context) (*db.User, *db.Charge, error) {
 		return nil, nil, echo.ErrUnauthorized
 	}
 	ch, err := h.DB.GetCharge(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !u.CanAccessStore(ch.StoreID)) {
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !payments.CanAccessStore(u, ch.StoreID)) {
 		return nil, nil, echo.ErrNotFound
 	}
 	return u, ch, err

@@ -187,7 +187,7 @@ func (h *Reconcile) Run(c echo.Context) error {
 	v := views.ReconcileRunPageView{Run: runView(run)}
 	var shown []*db.ReconcileItem
 	for _, it := range items {
-		if !u.CanAccessStore(it.StoreID) {
+		if !payments.CanAccessStore(u, it.StoreID) {
 			continue
 		}
 		shown = append(shown, it)
@@ -197,7 +197,7 @@ func (h *Reconcile) Run(c echo.Context) error {
 		}
 	}
 	for _, d := range days {
-		if u.CanAccessStore(d.StoreID) {
+		if payments.CanAccessStore(u, d.StoreID) {
 			v.Days = append(v.Days, dayView(d, shown))
 		}
 	}

@@ -1,19 +1,9 @@
 package payments
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"instore/omise"
-)
-
-// Payment-code lengths Omise's source types accept, after normalising.
-// Alipay's auth codes are 16–24 digits; Alipay+ UPM codes 17–32.
-const (
-	BarcodeAlipayMinLen = 16
-	BarcodeAlipayMaxLen = 24
-	AlipayPlusMinLen    = 17
-	AlipayPlusMaxLen    = 32
 )
 
 // kedmaneeDigit maps what the Thai Kedmanee layout types on the number
@@ -96,33 +86,32 @@ func isBarcodeSpace(r rune) bool {
 	return false
 }
 
-// alipayPrefixes begin every Alipay payment code (Alipay's own format: 16–24
-// digits starting 25 to 30). A code split by a scan that landed partly in
-// the amount field keeps its length often enough, but rarely its prefix,
-// so for barcode_alipay the prefix is enforced, not just warned about.
-var alipayPrefixes = []string{"25", "26", "27", "28", "29", "30"}
-
-// CodeShape returns what a payment code of the source type looks like:
-// its length bounds and the prefixes one of which it must begin with (nil:
-// any). The till page reads the same shape to tell a scan from typing.
-func CodeShape(sourceType string) (minLen, maxLen int, prefixes []string) {
-	if sourceType == omise.SourceAlipayPlusUPM {
-		return AlipayPlusMinLen, AlipayPlusMaxLen, nil
+// CodeShape returns what a payment code of the method looks like: its
+// length bounds and the prefixes one of which it must begin with (nil:
+// any). The till page reads the same shape to tell a scan from typing. An
+// unknown method gets the loosest shape of the registry's scanned methods,
+// so that a code valid for any of them passes.
+func CodeShape(methodID string) (minLen, maxLen int, prefixes []string) {
+	if m, ok := MethodByID(methodID); ok && m.Scanned() {
+		return m.Code.MinLen, m.Code.MaxLen, slices.Clone(m.Code.Prefixes)
 	}
-	return BarcodeAlipayMinLen, BarcodeAlipayMaxLen, append([]string(nil), alipayPrefixes...)
-}
-
-// BarcodeLengths returns the accepted code lengths for a source type.
-func BarcodeLengths(sourceType string) (minLen, maxLen int) {
-	minLen, maxLen, _ = CodeShape(sourceType)
-	return minLen, maxLen
+	for _, m := range methods {
+		if !m.Scanned() {
+			continue
+		}
+		if minLen == 0 || m.Code.MinLen < minLen {
+			minLen = m.Code.MinLen
+		}
+		maxLen = max(maxLen, m.Code.MaxLen)
+	}
+	return minLen, maxLen, nil
 }
 
 // ValidateBarcode normalises raw and checks it is a payment code for the
-// source type: digits only, of an accepted length, with an accepted
+// method: digits only, of an accepted length, with an accepted
 // prefix. On failure the Message says what is wrong in Thai and English;
 // nothing may be sent to Omise.
-func ValidateBarcode(sourceType, raw string) (string, *Message) {
+func ValidateBarcode(methodID, raw string) (string, *Message) {
 	code, _ := NormaliseBarcode(raw)
 	if code == "" {
 		return "", &msgBarcodeEmpty
@@ -132,7 +121,7 @@ func ValidateBarcode(sourceType, raw string) (string, *Message) {
 			return "", &msgBarcodeNotDigits
 		}
 	}
-	minLen, maxLen, prefixes := CodeShape(sourceType)
+	minLen, maxLen, prefixes := CodeShape(methodID)
 	if n := utf8.RuneCountInString(code); n < minLen || n > maxLen {
 		m := msgBarcodeLength(minLen, maxLen, n)
 		return "", &m

@@ -44,4 +44,4 @@ func LastRefundDay(c *db.Charge) string {
 
 // ShowsFee reports whether a charge's fee, VAT and net are worth showing:
 // only where money moved, and only when Omise reported them.
-func ShowsFee(c *db.Charge) bool { return c.MoneyMoved() && !c.FeeUnknown }
+func ShowsFee(c *db.Charge) bool { return MoneyMoved(c) && !c.FeeUnknown }

@@ -23,7 +23,7 @@ func (s *Service) ExpireCharge(ctx context.Context, a Actor, chargeID string) (*
 	if err != nil {
 		return nil, err
 	}
-	if !before.Expirable() {
+	if !Expirable(before) {
 		s.audit(ctx, a, "charge.expire", chargeID, "refused", before, before, "charge is "+before.Status)
 		return before, ErrNotPending
 	}

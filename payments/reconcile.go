@@ -244,7 +244,7 @@ func (s *Service) compareOmisePage(ctx context.Context, storeID string, charges 
 		add(db.DiffAmount, satang(c.Amount), satang(theirs.Amount))
 		// Fees matter where money moved; an unknown fee is "" so that a fee
 		// one side reported and the other did not is a difference too.
-		if (c.MoneyMoved() || theirs.MoneyMoved()) && !(c.FeeUnknown && theirs.FeeUnknown) {
+		if (MoneyMoved(c) || MoneyMoved(theirs)) && !(c.FeeUnknown && theirs.FeeUnknown) {
 			add(db.DiffFee, feeText(c, c.Fee), feeText(theirs, theirs.Fee))
 			add(db.DiffFeeVat, feeText(c, c.FeeVat), feeText(theirs, theirs.FeeVat))
 			add(db.DiffNet, feeText(c, c.Net), feeText(theirs, theirs.Net))

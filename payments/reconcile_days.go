@@ -25,7 +25,7 @@ func (d daySums) add(store string, c *db.Charge, theirs bool) {
 	}
 	side.Count++
 	side.Refunded += c.RefundedAmount
-	if !c.MoneyMoved() {
+	if !MoneyMoved(c) {
 		return
 	}
 	side.Successful++
