@@ -13,6 +13,7 @@ import (
 	"instore/i18n"
 	"instore/money"
 	"instore/payments"
+	"instore/reqctx"
 	"instore/views"
 )
 
@@ -40,7 +41,8 @@ func (h *Charges) Expire(c echo.Context) error {
 		return err
 	}
 	if c.FormValue("confirm") != "yes" {
-		return h.refuse(c, u, ch, &payments.Refusal{Code: "confirm_required", Kind: payments.Invalid, Msg: "bo.err.confirm"},
+		t := biMsg("bo.err.confirm")
+		return h.refuse(c, u, ch, &payments.RuleError{Code: "confirm_required", Status: http.StatusUnprocessableEntity, TH: t.TH, EN: t.EN},
 			func(st *pageState, t *views.BiText) { st.expireError = t })
 	}
 	after, err := h.Payments.ExpireCharge(c.Request().Context(), payActor(c), ch.ID)
@@ -84,19 +86,19 @@ func (h *Charges) Sync(c echo.Context) error {
 
 // refuse answers a refused action: JSON with the code and both texts, or
 // the charge page again with the message where place puts it.
-func (h *Charges) refuse(c echo.Context, u *db.User, ch *db.Charge, re *payments.Refusal, place func(*pageState, *views.BiText)) error {
+func (h *Charges) refuse(c echo.Context, u *db.User, ch *db.Charge, re *payments.RuleError, place func(*pageState, *views.BiText)) error {
 	if WantsJSON(c) {
-		return RefusalJSON(c, re)
+		return c.JSON(re.Status, ErrorBody{Error: ErrorDetail{Code: re.Code, Message: re.EN, MessageTH: re.TH,
+			RequestID: reqctx.RequestID(c.Request().Context())}})
 	}
 	var st pageState
 	if place != nil {
-		t := RefusalText(re)
-		place(&st, &t)
+		place(&st, &views.BiText{TH: re.TH, EN: re.EN})
 	}
 	if fresh, err := h.DB.GetCharge(c.Request().Context(), ch.ID); err == nil {
 		ch = fresh
 	}
-	return h.renderDetail(c, u, ch, st, RefusalStatus(re))
+	return h.renderDetail(c, u, ch, st, re.Status)
 }
 
 // renderDetail draws the charge page with its timeline, refunds and forms.
