@@ -136,7 +136,7 @@ WHERE attempt_id = ? AND status = ?`
 // row changed.
 func (d *DB) SetAttemptOutcome(ctx context.Context, id, from, to, chargeID, code, message string, at time.Time) (bool, error) {
 	final := !AttemptOpen(to)
-	res, err := d.W.ExecContext(ctx, setAttemptOutcomeSQL, to, chargeID, code, message, FormatTime(at),
+	res, err := d.exec(ctx, setAttemptOutcomeSQL, to, chargeID, code, message, FormatTime(at),
 		final, FormatTime(at), id, from)
 	if err != nil {
 		return false, err

@@ -62,7 +62,7 @@ func CapText(s string, max int) string {
 	return s
 }
 
-// InsertAudit appends e using q (a transaction, or d.W).
+// InsertAudit appends e inside the transaction q.
 func InsertAudit(ctx context.Context, q Querier, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
@@ -75,7 +75,7 @@ func InsertAudit(ctx context.Context, q Querier, e AuditEntry) error {
 
 // Audit appends e in its own transaction.
 func (d *DB) Audit(ctx context.Context, e AuditEntry) error {
-	return InsertAudit(ctx, d.W, e)
+	return d.Tx(ctx, func(tx *sql.Tx) error { return InsertAudit(ctx, tx, e) })
 }
 
 // AuditFilter narrows ListAudit. Empty fields match everything.

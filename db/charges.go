@@ -116,9 +116,10 @@ func PutChargeTx(ctx context.Context, tx *sql.Tx, old, c *Charge) error {
 	return addChargeToDaily(ctx, tx, c, 1)
 }
 
-// TouchChargeSynced records that Omise was asked and nothing changed.
-func (d *DB) TouchChargeSynced(ctx context.Context, id string, at time.Time) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE charges SET synced_at = ? WHERE id = ?`, FormatTime(at), id)
+// TouchChargeSyncedTx records, inside tx, that Omise was asked about
+// charge id at at and nothing changed.
+func TouchChargeSyncedTx(ctx context.Context, tx *sql.Tx, id string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE charges SET synced_at = ? WHERE id = ?`, FormatTime(at), id)
 	return err
 }
 

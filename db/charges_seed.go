@@ -48,6 +48,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 	})
 }
 
+// NthNewestCharge returns the charge at offset in the charge list's
+// newest-first order (0 is the newest); load tools use it to find a page
+// deep in a large list.
+func (d *DB) NthNewestCharge(ctx context.Context, offset int) (*Charge, error) {
+	return scanCharge(d.R.QueryRowContext(ctx, `SELECT `+chargeColumns+` FROM charges
+ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`, offset))
+}
+
 // seedDailySQL adds the rows inserted after a rowid to the daily totals,
 // counted the way addChargeToDaily counts one charge.
 const seedDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,

@@ -132,6 +132,19 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return <-req.done
 }
 
+// exec runs one statement as a write of its own through Tx, so that a
+// single-row write queues with every other writer and shares its commit.
+// The result's counts are read at exec time and stay valid after commit.
+func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
 func (d *DB) txDirect(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {

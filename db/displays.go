@@ -154,7 +154,7 @@ func (d *DB) DisplayActive(ctx context.Context, id int64) (bool, error) {
 
 // TouchDisplay records that display id was used at now.
 func (d *DB) TouchDisplay(ctx context.Context, id int64, now time.Time) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE display_devices SET last_seen_at = ? WHERE id = ?`, FormatTime(now), id)
+	_, err := d.exec(ctx, `UPDATE display_devices SET last_seen_at = ? WHERE id = ?`, FormatTime(now), id)
 	return err
 }
 

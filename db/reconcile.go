@@ -122,14 +122,14 @@ func (d *DB) CreateReconcileRun(ctx context.Context, r *ReconcileRun) (int64, er
 
 // UpdateReconcileProgress stores how far a running run got.
 func (d *DB) UpdateReconcileProgress(ctx context.Context, r *ReconcileRun) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE reconcile_runs SET days_done = ?, omise_seen = ?, local_seen = ?, differences = ?
+	_, err := d.exec(ctx, `UPDATE reconcile_runs SET days_done = ?, omise_seen = ?, local_seen = ?, differences = ?
 		WHERE id = ?`, r.DaysDone, r.OmiseSeen, r.LocalSeen, r.Differences, r.ID)
 	return err
 }
 
 // FinishReconcileRun marks a run done or failed with its final counts.
 func (d *DB) FinishReconcileRun(ctx context.Context, r *ReconcileRun) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE reconcile_runs SET status = ?, finished_at = ?, days_done = ?, omise_seen = ?,
+	_, err := d.exec(ctx, `UPDATE reconcile_runs SET status = ?, finished_at = ?, days_done = ?, omise_seen = ?,
 		local_seen = ?, differences = ?, error = ? WHERE id = ?`, r.Status, FormatTimePtr(r.FinishedAt), r.DaysDone,
 		r.OmiseSeen, r.LocalSeen, r.Differences, r.Error, r.ID)
 	return err
@@ -138,7 +138,7 @@ func (d *DB) FinishReconcileRun(ctx context.Context, r *ReconcileRun) error {
 // AbandonReconcileRuns marks every run still "running" as failed: after a
 // restart nothing works on them any more.
 func (d *DB) AbandonReconcileRuns(ctx context.Context, at time.Time, reason string) (int64, error) {
-	res, err := d.W.ExecContext(ctx, `UPDATE reconcile_runs SET status = 'failed', finished_at = ?, error = ?
+	res, err := d.exec(ctx, `UPDATE reconcile_runs SET status = 'failed', finished_at = ?, error = ?
 		WHERE status = 'running'`, FormatTime(at), reason)
 	if err != nil {
 		return 0, err
@@ -231,14 +231,14 @@ func (d *DB) ListReconcileItems(ctx context.Context, runID int64) ([]*ReconcileI
 // SetReconcileResync records the outcome of re-syncing one charge on every
 // item of the run about that charge.
 func (d *DB) SetReconcileResync(ctx context.Context, runID int64, chargeID, result string, at time.Time) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE reconcile_items SET resync_result = ?, resynced_at = ? WHERE run_id = ? AND charge_id = ?`,
+	_, err := d.exec(ctx, `UPDATE reconcile_items SET resync_result = ?, resynced_at = ? WHERE run_id = ? AND charge_id = ?`,
 		result, FormatTime(at), runID, chargeID)
 	return err
 }
 
 // MarkReconcileResynced records who re-synced a run's charges and when.
 func (d *DB) MarkReconcileResynced(ctx context.Context, runID int64, by string, at time.Time) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE reconcile_runs SET resynced_at = ?, resynced_by = ? WHERE id = ?`, FormatTime(at), by, runID)
+	_, err := d.exec(ctx, `UPDATE reconcile_runs SET resynced_at = ?, resynced_by = ? WHERE id = ?`, FormatTime(at), by, runID)
 	return err
 }
 

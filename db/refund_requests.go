@@ -66,7 +66,14 @@ func InsertRefundRequestTx(ctx context.Context, q Querier, r *RefundRequest) err
 	return err
 }
 
-// FinishRefundRequestQ records the outcome of a request.
+// FinishRefundRequest records the outcome of a request in a write of its own.
+func (d *DB) FinishRefundRequest(ctx context.Context, key, status, refundID, errorCode string, at time.Time) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		return FinishRefundRequestQ(ctx, tx, key, status, refundID, errorCode, at)
+	})
+}
+
+// FinishRefundRequestQ records the outcome of a request inside q.
 func FinishRefundRequestQ(ctx context.Context, q Querier, key, status, refundID, errorCode string, at time.Time) error {
 	_, err := q.ExecContext(ctx, `UPDATE refund_requests SET status = ?, refund_id = ?, error_code = ?, updated_at = ?
 		WHERE idempotency_key = ?`, status, refundID, errorCode, FormatTime(at), key)

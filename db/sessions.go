@@ -62,12 +62,12 @@ func (d *DB) GetSession(ctx context.Context, id string) (*Session, error) {
 
 // TouchSession records activity on session id.
 func (d *DB) TouchSession(ctx context.Context, id string, now time.Time) error {
-	_, err := d.W.ExecContext(ctx, `UPDATE user_sessions SET seen_at = ? WHERE id_hash = ?`, FormatTime(now), hashSessionID(id))
+	_, err := d.exec(ctx, `UPDATE user_sessions SET seen_at = ? WHERE id_hash = ?`, FormatTime(now), hashSessionID(id))
 	return err
 }
 
 // DeleteSession ends session id (logout, idle expiry).
 func (d *DB) DeleteSession(ctx context.Context, id string) error {
-	_, err := d.W.ExecContext(ctx, `DELETE FROM user_sessions WHERE id_hash = ?`, hashSessionID(id))
+	_, err := d.exec(ctx, `DELETE FROM user_sessions WHERE id_hash = ?`, hashSessionID(id))
 	return err
 }

@@ -19,7 +19,7 @@ func (d *DB) GetSetting(ctx context.Context, key string) (string, error) {
 
 // SetSetting stores value under key, replacing any previous value.
 func (d *DB) SetSetting(ctx context.Context, key, value string) error {
-	_, err := d.W.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		key, value, FormatTime(time.Now()))
 	return err

@@ -26,7 +26,7 @@ func (d *DB) Watermark(ctx context.Context, key string) (time.Time, error) {
 
 // SetWatermark stores one of the syncer's watermarks.
 func (d *DB) SetWatermark(ctx context.Context, key string, t time.Time) error {
-	_, err := d.W.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		key, FormatTime(t), FormatTime(time.Now()))
 	return err

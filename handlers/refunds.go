@@ -52,8 +52,8 @@ func (h *Charges) CreateRefund(c echo.Context) error {
 	amount, errs := form.Validate()
 	if errs != nil {
 		if WantsJSON(c) {
-			return h.refuse(c, u, ch, &payments.RuleError{Code: "refund_amount_invalid", Field: "amount",
-				Status: http.StatusUnprocessableEntity, TH: errs["amount"].TH, EN: errs["amount"].EN}, nil)
+			return h.refuse(c, u, ch, &payments.Refusal{Code: "refund_amount_invalid", Field: "amount",
+				Kind: payments.Invalid, Msg: "bo.err.amount"}, nil)
 		}
 		return h.renderDetail(c, u, ch, state(errs, form.Key), http.StatusUnprocessableEntity)
 	}
@@ -82,7 +82,7 @@ func (h *Charges) CreateRefund(c echo.Context) error {
 		if gerr == nil {
 			ch = fresh
 		}
-		return h.renderDetail(c, u, ch, state(map[string]views.BiText{field: {TH: re.TH, EN: re.EN}}, key), re.Status)
+		return h.renderDetail(c, u, ch, state(map[string]views.BiText{field: RefusalText(re)}, key), RefusalStatus(re))
 	}
 	if WantsJSON(c) {
 		return c.JSON(http.StatusCreated, map[string]any{"refund": refundJSON{ID: f.ID, ChargeID: f.ChargeID,

@@ -69,6 +69,7 @@ type ErrorDetail struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	MessageTH string `json:"message_th"`
+	Field     string `json:"field,omitempty"` // the form field at fault, if one
 	RequestID string `json:"request_id,omitempty"`
 }
 

@@ -118,13 +118,40 @@ func TLang(lang, id string, data ...map[string]any) string {
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
-		cfg.TemplateData = data[0]
+		cfg.TemplateData = phrasesIn(lang, data[0])
 	}
 	s, err := l.Localize(cfg)
 	if err != nil || s == "" {
 		return id
 	}
 	return s
+}
+
+// A placeholder value with a CatalogID method is itself a message (a
+// status name, say): it is shown in the language of the sentence around it.
+type phrase interface{ CatalogID() string }
+
+// phrasesIn returns data with every phrase translated into lang; data
+// itself is shared by both languages and stays as it is.
+func phrasesIn(lang string, data map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range data {
+		p, ok := v.(phrase)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]any, len(data))
+			for k2, v2 := range data {
+				out[k2] = v2
+			}
+		}
+		out[k] = TLang(lang, p.CatalogID())
+	}
+	if out == nil {
+		return data
+	}
+	return out
 }
 
 // Pair returns message id in the language of ctx and in the other one, for

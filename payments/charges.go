@@ -61,7 +61,7 @@ func (s *Service) applyCharge(ctx context.Context, oc *omise.Charge, also func(t
 			res.Changed, res.Created = true, old == nil
 		} else {
 			next.UpdatedAt = old.UpdatedAt
-			if _, err := tx.ExecContext(ctx, `UPDATE charges SET synced_at = ? WHERE id = ?`, db.FormatTime(now), next.ID); err != nil {
+			if err := db.TouchChargeSyncedTx(ctx, tx, next.ID, now); err != nil {
 				return err
 			}
 		}

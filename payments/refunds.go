@@ -133,7 +133,7 @@ func (s *Service) refundFailed(ctx context.Context, a Actor, req RefundRequest, 
 		return nil, errRefundUnknown
 	}
 	re := omiseRefundError(err)
-	if ferr := db.FinishRefundRequestQ(ctx, s.DB.W, req.IdempotencyKey, db.RefundRequestFailed, "", re.Code, s.now()); ferr != nil {
+	if ferr := s.DB.FinishRefundRequest(ctx, req.IdempotencyKey, db.RefundRequestFailed, "", re.Code, s.now()); ferr != nil {
 		s.log().Error("refund: record failure", "charge", req.ChargeID, "err", ferr)
 	}
 	// Omise may know of refunds we do not (made on its dashboard): catch up.
@@ -278,7 +278,7 @@ func (s *Service) settleInFlight(ctx context.Context, chargeID, onlyKey string) 
 			}
 			continue
 		}
-		if err := db.FinishRefundRequestQ(ctx, s.DB.W, r.IdempotencyKey, db.RefundRequestFailed, "", codeNotAtOmise, s.now()); err != nil {
+		if err := s.DB.FinishRefundRequest(ctx, r.IdempotencyKey, db.RefundRequestFailed, "", codeNotAtOmise, s.now()); err != nil {
 			return err
 		}
 		s.audit(ctx, who, "refund.create", chargeID, "not_made", nil, nil, refundDetail(req, "", codeNotAtOmise))

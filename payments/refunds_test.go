@@ -95,7 +95,7 @@ var keySeq atomic.Int64
 func newKey() string { return fmt.Sprintf("key-%08d-%d", keySeq.Add(1), time.Now().UnixNano()) }
 
 func ruleCode(err error) string {
-	var re *RuleError
+	var re *Refusal
 	if errors.As(err, &re) {
 		return re.Code
 	}
@@ -305,8 +305,8 @@ func TestRefundOmiseRefusalRecordsNothing(t *testing.T) {
 	}
 	req := RefundRequest{ChargeID: c.ID, Amount: 10000, Reason: ReasonOther, IdempotencyKey: newKey()}
 	_, err := e.svc.Refund(ctx, manager, req)
-	var re *RuleError
-	if !errors.As(err, &re) || re.Code != "omise_failed_refund" || re.TH == "" || re.EN == "" {
+	var re *Refusal
+	if !errors.As(err, &re) || re.Code != "omise_failed_refund" || !inCatalog(re) {
 		t.Fatalf("err = %v", err)
 	}
 	refunds, _ := e.svc.DB.ListRefunds(ctx, c.ID)
@@ -397,7 +397,7 @@ func TestRefundAndResyncAreAudited(t *testing.T) {
 	if _, err := e.svc.ExpireCharge(ctx, manager, c.ID); !errors.Is(err, ErrNotPending) {
 		t.Fatalf("expire of a successful charge: %v", err)
 	}
-	if re, ok := ExplainError(ErrNotPending); !ok || re.Status != 409 || re.TH == "" {
+	if re, ok := ExplainError(ErrNotPending); !ok || re.Kind != Conflict || !inCatalog(re) {
 		t.Fatalf("explain not pending: %+v", re)
 	}
 	entries, err := e.svc.DB.ListAudit(ctx, db.AuditFilter{Target: c.ID})

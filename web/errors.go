@@ -9,6 +9,7 @@ import (
 
 	"instore/handlers"
 	"instore/i18n"
+	"instore/payments"
 	"instore/reqctx"
 	"instore/views"
 )
@@ -26,9 +27,14 @@ var statusMessages = map[int][2]string{
 }
 
 // safeError turns any error into what may be shown: a status, a code and
-// a message id. Only *handlers.UserError and echo's status errors keep
-// their status; everything else is a 500 whose text stays in the log.
+// a message id. Only the domain's refusals, *handlers.UserError and echo's
+// status errors keep their status; everything else is a 500 whose text
+// stays in the log.
 func safeError(err error) (status int, code, msgID string, data map[string]any) {
+	var re *payments.Refusal
+	if errors.As(err, &re) {
+		return handlers.RefusalStatus(re), re.Code, re.MessageID(), re.Args
+	}
 	var ue *handlers.UserError
 	if errors.As(err, &ue) {
 		return ue.Status, ue.Code, ue.MsgID, ue.Data
@@ -65,6 +71,10 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	if rule, _ := a.ruleFor(c); rule.JSON || handlers.WantsJSON(c) {
+		if re := (*payments.Refusal)(nil); errors.As(err, &re) {
+			_ = handlers.RefusalJSON(c, re)
+			return
+		}
 		_ = handlers.JSONError(c, status, code, msgID, data)
 		return
 	}
