@@ -13,7 +13,6 @@ import (
 	"instore/i18n"
 	"instore/money"
 	"instore/payments"
-	"instore/reqctx"
 	"instore/views"
 )
 
@@ -41,8 +40,7 @@ func (h *Charges) Expire(c echo.Context) error {
 		return err
 	}
 	if c.FormValue("confirm") != "yes" {
-		t := biMsg("bo.err.confirm")
-		return h.refuse(c, u, ch, &payments.RuleError{Code: "confirm_required", Status: http.StatusUnprocessableEntity, TH: t.TH, EN: t.EN},
+		return h.refuse(c, u, ch, &payments.Refusal{Code: "confirm_required", Kind: payments.Invalid, Msg: "bo.err.confirm"},
 			func(st *pageState, t *views.BiText) { st.expireError = t })
 	}
 	after, err := h.Payments.ExpireCharge(c.Request().Context(), payActor(c), ch.ID)
@@ -86,19 +84,19 @@ func (h *Charges) Sync(c echo.Context) error {
 
 // refuse answers a refused action: JSON with the code and both texts, or
 // the charge page again with the message where place puts it.
-func (h *Charges) refuse(c echo.Context, u *db.User, ch *db.Charge, re *payments.RuleError, place func(*pageState, *views.BiText)) error {
+func (h *Charges) refuse(c echo.Context, u *db.User, ch *db.Charge, re *payments.Refusal, place func(*pageState, *views.BiText)) error {
 	if WantsJSON(c) {
-		return c.JSON(re.Status, ErrorBody{Error: ErrorDetail{Code: re.Code, Message: re.EN, MessageTH: re.TH,
-			RequestID: reqctx.RequestID(c.Request().Context())}})
+		return RefusalJSON(c, re)
 	}
 	var st pageState
 	if place != nil {
-		place(&st, &views.BiText{TH: re.TH, EN: re.EN})
+		t := RefusalText(re)
+		place(&st, &t)
 	}
 	if fresh, err := h.DB.GetCharge(c.Request().Context(), ch.ID); err == nil {
 		ch = fresh
 	}
-	return h.renderDetail(c, u, ch, st, re.Status)
+	return h.renderDetail(c, u, ch, st, RefusalStatus(re))
 }
 
 // renderDetail draws the charge page with its timeline, refunds and forms.
