@@ -35,7 +35,7 @@ type RefundRequest struct {
 // records the request, so two managers clicking at once cannot refund more
 // than the charge. A request with an idempotency key already used returns
 // the first result without asking Omise again. When Omise refuses, nothing
-// is recorded as refunded and the returned *RuleError says why. Every
+// is recorded as refunded and the returned *Refusal says why. Every
 // outcome is audited.
 func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.Refund, error) {
 	req.Note = freetext.Clean(req.Note)
@@ -62,7 +62,7 @@ func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.R
 	}
 	before, err := s.reserveRefund(ctx, a, req)
 	if err != nil {
-		var re *RuleError
+		var re *Refusal
 		if errors.As(err, &re) {
 			s.audit(ctx, a, "refund.create", req.ChargeID, "refused", before, before, refundDetail(req, "", re.Code))
 		}
@@ -132,7 +132,7 @@ func (s *Service) refundFailed(ctx context.Context, a Actor, req RefundRequest, 
 		s.log().Warn("refund outcome unknown", "charge", req.ChargeID, "err", err)
 		return nil, errRefundUnknown
 	}
-	re := omiseRefundError(err)
+	re := omiseRefusal(err, "refund")
 	if ferr := s.DB.FinishRefundRequest(ctx, req.IdempotencyKey, db.RefundRequestFailed, "", re.Code, s.now()); ferr != nil {
 		s.log().Error("refund: record failure", "charge", req.ChargeID, "err", ferr)
 	}
