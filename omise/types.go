@@ -31,6 +31,9 @@ func ValidVersion(v string) bool { return v == Version2017 || v == Version2019 }
 const (
 	SourceBarcodeAlipay = "barcode_alipay"
 	SourceAlipayPlusUPM = "alipayplus_upm"
+	// SourcePromptPay is Thai QR payment: the customer scans a QR the
+	// charge carries (source.scannable_code) in any Thai bank app.
+	SourcePromptPay = "promptpay"
 )
 
 // ChargeStatus is the status of a charge as Omise reports it.
@@ -76,6 +79,28 @@ type Source struct {
 	TerminalID   string    `json:"terminal_id"`
 	ChargeStatus string    `json:"charge_status"`
 	CreatedAt    time.Time `json:"created_at"`
+	// ScannableCode is the QR a PromptPay charge carries (nil otherwise).
+	ScannableCode *ScannableCode `json:"scannable_code"`
+}
+
+// ScannableCode is a code the customer scans: for PromptPay a QR image
+// kept by Omise as a document.
+type ScannableCode struct {
+	Object string    `json:"object"`
+	Type   string    `json:"type"`
+	Image  *Document `json:"image"`
+}
+
+// Document is a file Omise keeps for a charge, such as a PromptPay QR.
+// DownloadURI serves the file itself.
+type Document struct {
+	Object      string    `json:"object"`
+	ID          string    `json:"id"`
+	Filename    string    `json:"filename"`
+	Location    string    `json:"location"`
+	Kind        string    `json:"kind"`
+	DownloadURI string    `json:"download_uri"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Charge is an Omise charge. It decodes both the 2017-11-02 and the

@@ -114,6 +114,15 @@ func (s *Sim) createCharge(q *request) (any, *Error) {
 	}
 	c.id = s.newID("chrg")
 	c.src = src
+	if isPromptPay(src) {
+		doc, err := s.newPromptPayDocument(c.id, amount, q.base, q.now)
+		if err != nil {
+			s.mu.Unlock()
+			s.log.Error("promptpay qr", "err", err)
+			return nil, errInternal
+		}
+		src.doc = doc
+	}
 	src.chargeID = c.id
 	src.chargeStatus = string(omise.StatusPending)
 	src.refExpiresAt = c.expiresAt

@@ -1,5 +1,13 @@
 // Package sim is an in-process Omise API simulator for Alipay In-Store
-// (barcode_alipay) and Alipay+ UPM (alipayplus_upm) charges.
+// (barcode_alipay), Alipay+ UPM (alipayplus_upm) and PromptPay (promptpay)
+// charges.
+//
+// PromptPay charges carry source.scannable_code, a QR document under
+// /charges/{id}/documents/{docu} whose download_uri serves an SVG. The
+// shape follows a published live body; the QR's payload (a Thai QR
+// bill-payment string with the amount and a CRC), the secret key on the
+// download, and expiry, refunds and failure codes working as for barcode
+// charges are the simulator's assumptions (see promptpay.go).
 //
 // It serves the Omise paths (/sources, /charges, /refunds, /events,
 // /capability) with Omise's authentication, error shapes, state machine,

@@ -36,30 +36,34 @@ const (
 	rEventList
 	rEventGet
 	rCapability
+	rDocumentGet
+	rDocumentDownload
 	nRoutes
 )
 
 var routeNames = [nRoutes]string{
-	rOther:         "other",
-	rSourceCreate:  "POST /sources",
-	rSourceGet:     "GET /sources/{id}",
-	rChargeCreate:  "POST /charges",
-	rChargeList:    "GET /charges",
-	rChargeGet:     "GET /charges/{id}",
-	rChargeUpdate:  "PATCH /charges/{id}",
-	rChargeExpire:  "POST /charges/{id}/expire",
-	rChargeReverse: "POST /charges/{id}/reverse",
-	rChargeCapture: "POST /charges/{id}/capture",
-	rRefundCreate:  "POST /charges/{id}/refunds",
-	rChargeRefunds: "GET /charges/{id}/refunds",
-	rChargeRefund:  "GET /charges/{id}/refunds/{rid}",
-	rChargeEvents:  "GET /charges/{id}/events",
-	rMarkPaid:      "POST /charges/{id}/mark_as_paid",
-	rMarkFailed:    "POST /charges/{id}/mark_as_failed",
-	rRefundList:    "GET /refunds",
-	rEventList:     "GET /events",
-	rEventGet:      "GET /events/{id}",
-	rCapability:    "GET /capability",
+	rOther:            "other",
+	rSourceCreate:     "POST /sources",
+	rSourceGet:        "GET /sources/{id}",
+	rChargeCreate:     "POST /charges",
+	rChargeList:       "GET /charges",
+	rChargeGet:        "GET /charges/{id}",
+	rChargeUpdate:     "PATCH /charges/{id}",
+	rChargeExpire:     "POST /charges/{id}/expire",
+	rChargeReverse:    "POST /charges/{id}/reverse",
+	rChargeCapture:    "POST /charges/{id}/capture",
+	rRefundCreate:     "POST /charges/{id}/refunds",
+	rChargeRefunds:    "GET /charges/{id}/refunds",
+	rChargeRefund:     "GET /charges/{id}/refunds/{rid}",
+	rChargeEvents:     "GET /charges/{id}/events",
+	rMarkPaid:         "POST /charges/{id}/mark_as_paid",
+	rMarkFailed:       "POST /charges/{id}/mark_as_failed",
+	rRefundList:       "GET /refunds",
+	rEventList:        "GET /events",
+	rEventGet:         "GET /events/{id}",
+	rCapability:       "GET /capability",
+	rDocumentGet:      "GET /charges/{id}/documents/{docu}",
+	rDocumentDownload: "GET /charges/{id}/documents/{docu}/downloads/{token}",
 }
 
 // isControl reports whether rt is a simulator control (the dashboard's
@@ -71,10 +75,11 @@ func (rt route) isControl() bool { return rt == rMarkPaid || rt == rMarkFailed }
 // too (UNCONFIRMED for POST /sources, ours).
 func (rt route) publicOK() bool { return rt == rSourceCreate || rt == rSourceGet || rt == rCapability }
 
-// match maps a method and path to a route and its ids.
-func match(method, path string) (rt route, id, sub string) {
+// match maps a method and path to a route and its ids (token: a
+// document download's last segment).
+func match(method, path string) (rt route, id, sub, token string) {
 	path = strings.Trim(path, "/")
-	var seg [4]string
+	var seg [6]string
 	n := 0
 	for path != "" && n < len(seg) {
 		i := strings.IndexByte(path, '/')
@@ -86,7 +91,7 @@ func match(method, path string) (rt route, id, sub string) {
 		n++
 	}
 	if path != "" || n == 0 {
-		return rOther, "", ""
+		return rOther, "", "", ""
 	}
 	if method == http.MethodPut {
 		method = http.MethodPatch
@@ -96,64 +101,70 @@ func match(method, path string) (rt route, id, sub string) {
 	case "sources":
 		switch {
 		case n == 1 && post:
-			return rSourceCreate, "", ""
+			return rSourceCreate, "", "", ""
 		case n == 2 && get:
-			return rSourceGet, seg[1], ""
+			return rSourceGet, seg[1], "", ""
 		}
 	case "charges":
 		switch {
 		case n == 1 && post:
-			return rChargeCreate, "", ""
+			return rChargeCreate, "", "", ""
 		case n == 1 && get:
-			return rChargeList, "", ""
+			return rChargeList, "", "", ""
 		case n == 2 && get:
-			return rChargeGet, seg[1], ""
+			return rChargeGet, seg[1], "", ""
 		case n == 2 && method == http.MethodPatch:
-			return rChargeUpdate, seg[1], ""
+			return rChargeUpdate, seg[1], "", ""
 		case n == 3 && post:
 			switch seg[2] {
 			case "expire":
-				return rChargeExpire, seg[1], ""
+				return rChargeExpire, seg[1], "", ""
 			case "reverse":
-				return rChargeReverse, seg[1], ""
+				return rChargeReverse, seg[1], "", ""
 			case "capture":
-				return rChargeCapture, seg[1], ""
+				return rChargeCapture, seg[1], "", ""
 			case "refunds":
-				return rRefundCreate, seg[1], ""
+				return rRefundCreate, seg[1], "", ""
 			case "mark_as_paid":
-				return rMarkPaid, seg[1], ""
+				return rMarkPaid, seg[1], "", ""
 			case "mark_as_failed":
-				return rMarkFailed, seg[1], ""
+				return rMarkFailed, seg[1], "", ""
 			}
 		case n == 3 && get && seg[2] == "refunds":
-			return rChargeRefunds, seg[1], ""
+			return rChargeRefunds, seg[1], "", ""
 		case n == 3 && get && seg[2] == "events":
-			return rChargeEvents, seg[1], ""
+			return rChargeEvents, seg[1], "", ""
 		case n == 4 && get && seg[2] == "refunds":
-			return rChargeRefund, seg[1], seg[3]
+			return rChargeRefund, seg[1], seg[3], ""
+		case n == 4 && get && seg[2] == "documents":
+			return rDocumentGet, seg[1], seg[3], ""
+		case n == 6 && get && seg[2] == "documents" && seg[4] == "downloads":
+			return rDocumentDownload, seg[1], seg[3], seg[5]
 		}
 	case "refunds":
 		if n == 1 && get {
-			return rRefundList, "", ""
+			return rRefundList, "", "", ""
 		}
 	case "events":
 		switch {
 		case n == 1 && get:
-			return rEventList, "", ""
+			return rEventList, "", "", ""
 		case n == 2 && get:
-			return rEventGet, seg[1], ""
+			return rEventGet, seg[1], "", ""
 		}
 	case "capability":
 		if n == 1 && get {
-			return rCapability, "", ""
+			return rCapability, "", "", ""
 		}
 	}
-	return rOther, "", ""
+	return rOther, "", "", ""
 }
 
 // request is what a handler needs.
 type request struct {
 	id, sub string
+	token   string // a document download's token
+	base    string // the API's base URL as the client called it
 	p       params
 	version string
 	now     time.Time // serialisation time
@@ -162,25 +173,27 @@ type request struct {
 type handlerFunc func(s *Sim, q *request) (any, *Error)
 
 var handlers = [nRoutes]handlerFunc{
-	rSourceCreate:  (*Sim).createSource,
-	rSourceGet:     (*Sim).getSource,
-	rChargeCreate:  (*Sim).createCharge,
-	rChargeList:    (*Sim).listCharges,
-	rChargeGet:     (*Sim).getCharge,
-	rChargeUpdate:  (*Sim).updateCharge,
-	rChargeExpire:  (*Sim).expireCharge,
-	rChargeReverse: (*Sim).reverseCharge,
-	rChargeCapture: (*Sim).captureCharge,
-	rRefundCreate:  (*Sim).createRefund,
-	rChargeRefunds: (*Sim).listChargeRefunds,
-	rChargeRefund:  (*Sim).getRefund,
-	rChargeEvents:  (*Sim).listChargeEvents,
-	rMarkPaid:      (*Sim).markPaidHTTP,
-	rMarkFailed:    (*Sim).markFailedHTTP,
-	rRefundList:    (*Sim).listRefunds,
-	rEventList:     (*Sim).listEvents,
-	rEventGet:      (*Sim).getEvent,
-	rCapability:    (*Sim).capability,
+	rSourceCreate:     (*Sim).createSource,
+	rSourceGet:        (*Sim).getSource,
+	rChargeCreate:     (*Sim).createCharge,
+	rChargeList:       (*Sim).listCharges,
+	rChargeGet:        (*Sim).getCharge,
+	rChargeUpdate:     (*Sim).updateCharge,
+	rChargeExpire:     (*Sim).expireCharge,
+	rChargeReverse:    (*Sim).reverseCharge,
+	rChargeCapture:    (*Sim).captureCharge,
+	rRefundCreate:     (*Sim).createRefund,
+	rChargeRefunds:    (*Sim).listChargeRefunds,
+	rChargeRefund:     (*Sim).getRefund,
+	rChargeEvents:     (*Sim).listChargeEvents,
+	rMarkPaid:         (*Sim).markPaidHTTP,
+	rMarkFailed:       (*Sim).markFailedHTTP,
+	rRefundList:       (*Sim).listRefunds,
+	rEventList:        (*Sim).listEvents,
+	rEventGet:         (*Sim).getEvent,
+	rCapability:       (*Sim).capability,
+	rDocumentGet:      (*Sim).getDocument,
+	rDocumentDownload: (*Sim).downloadDocument,
 }
 
 // supportedVersions are the Omise-Version values the simulator serves; the
@@ -200,7 +213,7 @@ func (s *Sim) shape(version string) string {
 // ServeHTTP answers an Omise API request. Paths are Omise's (/charges, …);
 // mount the simulator under a prefix with http.StripPrefix.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt, id, sub := match(r.Method, r.URL.Path)
+	rt, id, sub, token := match(r.Method, r.URL.Path)
 	s.stats.req[rt].Add(1)
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
 		s.log.Debug("request", "route", routeNames[rt], "user_agent", r.UserAgent())
@@ -240,7 +253,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.expireDue() // cheap when nothing is due; keeps reads exact between ticks
-	q := &request{id: id, sub: sub, p: p, version: s.shape(version), now: s.stamp()}
+	q := &request{id: id, sub: sub, token: token, p: p, version: s.shape(version), now: s.stamp(), base: apiBase(r)}
 	body, e := handlers[rt](s, q)
 	if e != nil {
 		s.writeError(w, e)
@@ -254,7 +267,30 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if raw, ok := body.(rawBody); ok {
+		s.writeRaw(w, raw)
+		return
+	}
 	s.writeJSON(w, http.StatusOK, version, body)
+}
+
+// apiBase is the base URL the client called the API at: scheme, host and
+// whatever prefix the simulator is mounted under (http.StripPrefix keeps
+// the full path in RequestURI).
+func apiBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	full := r.RequestURI
+	if i := strings.IndexByte(full, '?'); i >= 0 {
+		full = full[:i]
+	}
+	prefix := strings.TrimSuffix(full, r.URL.Path)
+	if prefix == full {
+		prefix = ""
+	}
+	return scheme + "://" + r.Host + strings.TrimSuffix(prefix, "/")
 }
 
 // authorized checks HTTP Basic auth: the key is the user name, the password

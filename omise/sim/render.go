@@ -132,6 +132,9 @@ func renderSource(src *source) *sourceJSON {
 	if !src.refExpiresAt.IsZero() {
 		j.References = &references{ExpiresAt: ts(src.refExpiresAt)}
 	}
+	if src.doc != nil {
+		j.ScannableCode = renderScannable(src.doc)
+	}
 	return j
 }
 

@@ -10,6 +10,7 @@ import (
 var sourceTypes = map[string]string{
 	omise.SourceBarcodeAlipay: "offline",
 	omise.SourceAlipayPlusUPM: "offline",
+	omise.SourcePromptPay:     "offline",
 }
 
 // Barcode length bounds (ours: Omise's own barcode validation is unknown;
@@ -70,6 +71,10 @@ func (s *Sim) buildSource(p params, amount int64) (*source, *Error) {
 		flow:         flow,
 		amount:       amount,
 		chargeStatus: "unknown",
+	}
+	if isPromptPay(src) {
+		// The customer scans our QR: no barcode, no store fields.
+		return src, nil
 	}
 	src.barcode = strings.TrimSpace(p.str("barcode"))
 	if src.barcode == "" {

@@ -18,6 +18,7 @@ type source struct {
 	created                        time.Time
 
 	chargeID     string
+	doc          *document // PromptPay: the QR, set when charged, then immutable
 	chargeStatus string    // unknown until charged, then mirrors the charge
 	refExpiresAt time.Time // zero: "references" is null (before any charge)
 }
