@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer func() { stopWork(); workers.Wait() }()
 
 	app, err := web.New(web.Deps{Config: cfg, DB: d, Metrics: m, Log: log, Sim: simHandler,
-		Payments: svc, Broker: broker, Syncer: syncer, Work: workCtx})
+		Payments: svc, Broker: broker, Work: workCtx})
 	if err != nil {
 		ln.Close()
 		return err

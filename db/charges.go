@@ -78,11 +78,6 @@ func (d *DB) GetCharge(ctx context.Context, id string) (*Charge, error) {
 	return GetChargeQ(ctx, d.R, id)
 }
 
-// GetChargeByAttempt finds the charge made for a till attempt.
-func (d *DB) GetChargeByAttempt(ctx context.Context, attemptID string) (*Charge, error) {
-	return scanCharge(d.R.QueryRowContext(ctx, `SELECT `+chargeColumns+` FROM charges WHERE attempt_id = ? ORDER BY created_at LIMIT 1`, attemptID))
-}
-
 const upsertChargeSQL = `INSERT INTO charges (` + chargeColumns + `)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET

@@ -1,5 +1,5 @@
-// Package drills holds the fault drills of issue 8 as Go tests: the server
-// killed mid-storm, Omise in trouble during checkout, webhook chaos, a
+// Package drills holds the fault drills as Go tests, each a way the shop
+// could lose or double money in the field: the server killed mid-storm, Omise in trouble during checkout, webhook chaos, a
 // refund race and an online backup. Each is bounded in time and runs in CI
 // with `go test ./...`; `go test -short` skips the slow ones (the crash and
 // backup drills, which build and start the real binary).

@@ -20,7 +20,7 @@ func refundForm(amount, reason, key string) url.Values {
 
 var formKey = extractor(`name="idempotency_key" value="([^"]+)"`)
 
-// TestRefundWalkthrough is the issue's "tried as a new user would": refund
+// TestRefundWalkthrough is a manager's first go at refunds: refund
 // part of a sale, then the rest, then see a third refund refused.
 func TestRefundWalkthrough(t *testing.T) {
 	e := newBOEnv(t)

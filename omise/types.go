@@ -24,9 +24,6 @@ const (
 // it rather than that we asked in a shape without one.
 const DefaultVersion = Version2019
 
-// ValidVersion reports whether v is a version the client may send.
-func ValidVersion(v string) bool { return v == Version2017 || v == Version2019 }
-
 // Source types the product can charge with.
 const (
 	SourceBarcodeAlipay = "barcode_alipay"

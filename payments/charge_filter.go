@@ -29,11 +29,6 @@ func ScopeOf(u *db.User) ChargeScope {
 	return ChargeScope{StoreID: u.StoreID}
 }
 
-// Allows reports whether the scope covers a charge of storeID.
-func (sc ChargeScope) Allows(storeID string) bool {
-	return sc.AllStores || (sc.StoreID != "" && sc.StoreID == storeID)
-}
-
 // chargeStatuses are the statuses a filter may name: Omise's, then the
 // refund states (a successful charge refunded in part or in full).
 var chargeStatuses = []string{

@@ -106,13 +106,6 @@ func (y *Syncer) reportLag() {
 	}
 }
 
-// LastPass is when the last pass finished (zero before the first).
-func (y *Syncer) LastPass() time.Time {
-	y.mu.Lock()
-	defer y.mu.Unlock()
-	return y.lastPass
-}
-
 // Pass runs every step once. Steps run even when an earlier one failed; the
 // returned error wraps errBackoff if Omise rate-limited or failed.
 func (y *Syncer) Pass(ctx context.Context) error {

@@ -83,15 +83,6 @@ func URL(name string) string {
 	return Prefix + "missing/" + name
 }
 
-// Names lists the embedded files (for tests).
-func Names() []string {
-	var out []string
-	for n := range load().byName {
-		out = append(out, n)
-	}
-	return out
-}
-
 // Handler serves hashed names under Prefix with immutable caching; any
 // other name, including a stale hash, is 404 so that a cache never keeps
 // the wrong bytes under a name.

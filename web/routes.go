@@ -72,7 +72,7 @@ func (a *App) routes(r *router) {
 	r.GET("/api/charges", api.ListCharges, Roles(db.RoleManager, db.RoleFinance, db.RoleAdmin))
 	r.GET("/api/charges/:id", api.GetCharge, Roles(db.RoleManager, db.RoleFinance, db.RoleAdmin, db.RoleCashier))
 
-	// till (issue 5): the cashier's sale form, the charge, the waiting
+	// till: the cashier's sale form, the charge, the waiting
 	// screen, cancel and the receipt. Admins may run a store's till too.
 	if d.Payments != nil {
 		till := &handlers.Till{DB: d.DB, Payments: d.Payments, Now: a.now, Log: a.log}
@@ -105,7 +105,7 @@ func (a *App) routes(r *router) {
 		r.POST("/admin/displays/:id/revoke", admin.RevokeDisplay, adminOnly)
 	}
 
-	// back office (issue 6): the live board and its tiles, the charge list
+	// back office: the live board and its tiles, the charge list
 	// and page (finance reads them too), and the actions that change a
 	// charge: expire, refund and sync, for managers and admins only.
 	if d.Payments != nil {
@@ -123,7 +123,7 @@ func (a *App) routes(r *router) {
 		r.POST("/charges/:id/sync", charges.Sync, managers)
 	}
 
-	// finance (issue 7): reports, the Z-report and exports for finance,
+	// finance: reports, the Z-report and exports for finance,
 	// managers and admins (each sees their own store, admins all);
 	// reconciliation against Omise for finance and admins. Runs live on
 	// d.Work, so shutdown stops them, not the request that started them.

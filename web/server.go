@@ -35,8 +35,6 @@ type Deps struct {
 	Payments *payments.Service
 	// Broker fans committed changes out to /live subscribers.
 	Broker *Broker
-	// Syncer is the background reconciler (its last pass is shown to admins).
-	Syncer *payments.Syncer
 	// Work is cancelled at shutdown; background jobs started by requests
 	// (reconciliation runs) use it instead of the request's context.
 	Work context.Context

@@ -99,12 +99,6 @@ func (p *proc) Stop() {
 	}
 }
 
-// Kill ends the process at once (SIGKILL) and waits for it.
-func (p *proc) Kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
 // memMB reads VmRSS and VmHWM (peak RSS) of pid, in megabytes.
 func memMB(pid int) (rss, hwm float64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

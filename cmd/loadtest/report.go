@@ -14,7 +14,7 @@ type row struct {
 	Measured string // the figure
 	Limit    string // the limit it is compared with, measured in the same run
 	Ratio    string // measured / limit
-	Target   string // the target
+	Target   string // the figure the product is held to
 	Verdict  string // met / missed / n/a
 }
 

@@ -17,7 +17,8 @@ import (
 	"instore/omise"
 )
 
-// TestDoneWhen is the acceptance path over HTTP.
+// TestDoneWhen is the simulator's acceptance path over HTTP: what a merchant
+// integration does first, end to end.
 func TestDoneWhen(t *testing.T) {
 	h := newHarness(t, Options{})
 

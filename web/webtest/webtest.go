@@ -167,7 +167,7 @@ func New(t *testing.T, opts ...Options) *Harness {
 	work, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	deps := web.Deps{Config: cfg, DB: d, Metrics: h.Metrics, Log: log, Now: h.Clock.Now, Sim: h.Sim,
-		Payments: svc, Broker: broker, Syncer: &payments.Syncer{Svc: svc, Interval: time.Hour}, Work: work}
+		Payments: svc, Broker: broker, Work: work}
 	for _, o := range opts {
 		if o.Deps != nil {
 			o.Deps(&deps)
