@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,7 +9,6 @@ import (
 
 	"instore/db"
 	"instore/i18n"
-	"instore/money"
 	"instore/payments"
 	"instore/views"
 )
@@ -142,6 +139,11 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 	if s, err := h.DB.GetStore(ctx, ch.StoreID); err == nil {
 		v.StoreName = s.StoreName
 	}
+	v.TerminalLabel = ch.TerminalID
+	if t, err := h.DB.GetTerminal(ctx, ch.StoreID, ch.TerminalID); err == nil && t.Label != "" {
+		v.TerminalLabel = t.Label
+	}
+	v.ShowRaw = u.HasRole(db.RoleAdmin)
 	refunds, err := h.DB.ListRefunds(ctx, ch.ID)
 	if err != nil {
 		return err
@@ -155,68 +157,6 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return Render(c, status, views.ChargeDetailPage(v))
-}
-
-// timeline merges, oldest first, the till attempt, the charge's own times,
-// the Omise events received for it, our audit entries and its refunds.
-func (h *Charges) timeline(c echo.Context, ch *db.Charge, refunds []*db.Refund) ([]views.TimelineItem, error) {
-	ctx := c.Request().Context()
-	var out []views.TimelineItem
-	add := func(it views.TimelineItem) { out = append(out, it) }
-	if ch.AttemptID != "" {
-		a, err := h.DB.GetAttempt(ctx, ch.AttemptID)
-		if err != nil && !errors.Is(err, db.ErrNotFound) {
-			return nil, err
-		}
-		if a != nil {
-			add(views.TimelineItem{At: a.CreatedAt, Kind: "attempt", Msg: &views.Msg{ID: "bo.timeline.attempt",
-				Data: map[string]any{"Cashier": a.Cashier}}, Detail: a.AttemptID + " · " + money.FormatTHB(a.Amount)})
-			if a.ResolvedAt != nil {
-				add(views.TimelineItem{At: *a.ResolvedAt, Kind: "attempt", Msg: &views.Msg{ID: "bo.timeline.attempt_status",
-					Data: map[string]any{"Status": a.Status}}, Detail: a.ErrorCode})
-			}
-		}
-	}
-	add(views.TimelineItem{At: ch.CreatedAt, Kind: "charge", Msg: views.M("bo.timeline.created")})
-	if ch.PaidAt != nil {
-		add(views.TimelineItem{At: *ch.PaidAt, Kind: "charge", Msg: views.M("bo.timeline.paid")})
-	}
-	if ch.ExpiredAt != nil {
-		add(views.TimelineItem{At: *ch.ExpiredAt, Kind: "charge", Msg: views.M("bo.timeline.expired")})
-	}
-	events, err := h.DB.ListEvents(ctx, db.EventFilter{ChargeID: ch.ID, Limit: 200})
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range events {
-		add(views.TimelineItem{At: e.ReceivedAt, Kind: "event", Msg: &views.Msg{ID: "bo.timeline.event",
-			Data: map[string]any{"Key": e.Key, "Result": e.Result}}, Detail: e.ID + " " + e.Detail})
-	}
-	audit, err := h.DB.ListAudit(ctx, db.AuditFilter{Target: ch.ID, Limit: 200})
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range audit {
-		add(views.TimelineItem{At: a.At, Kind: "audit", Msg: &views.Msg{ID: "bo.timeline.audit",
-			Data: map[string]any{"Action": a.Action, "User": a.Username, "Result": a.Result}}, Detail: auditDetail(a)})
-	}
-	for _, f := range refunds {
-		add(views.TimelineItem{At: f.CreatedAt, Kind: "refund", Msg: &views.Msg{ID: "bo.timeline.refund",
-			Data: map[string]any{"Amount": money.FormatTHB(f.Amount)}}, Detail: f.ID})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out, nil
-}
-
-func auditDetail(a db.AuditEntry) string {
-	s := a.Detail
-	if a.Before != "" || a.After != "" {
-		s += " " + a.Before + " → " + a.After
-	}
-	if a.IP != "" {
-		s += " · " + a.IP
-	}
-	return s
 }
 
 func (h *Charges) now() time.Time {

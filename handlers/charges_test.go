@@ -125,12 +125,15 @@ func TestChargePageShowsEverything(t *testing.T) {
 		t.Fatalf("%d", code)
 	}
 	for sel, want := range map[string]string{
-		"field-amount": "฿123.45", "field-fee": "—", "field-status": "failed", "field-barcode": "28",
+		"field-amount": "฿123.45", "field-fee": "—", "field-barcode": "28",
 		"field-store": "store_1", "field-terminal": "T1", "field-cashier": "somchai",
 	} {
 		if got := doc.Find(`[data-testid=` + sel + `]`).Text(); !strings.Contains(got, want) {
 			t.Errorf("%s = %q, want %q", sel, got, want)
 		}
+	}
+	if st := doc.Find(`[data-testid=field-status]`).AttrOr("data-state", ""); st != "failed" {
+		t.Errorf("field-status state %q", st)
 	}
 	failure := doc.Find(`[data-testid=field-failure]`).Text()
 	if !strings.Contains(failure, "insufficient_balance") || !strings.Contains(failure, "balance was too low") || !strings.Contains(failure, "ไม่เพียงพอ") {

@@ -53,7 +53,7 @@ func TestFinanceAsANewUser(t *testing.T) {
 		charges = append(charges, a.ChargeID)
 	}
 	res := h.Login("manager").PostForm("/charges/"+charges[0]+"/refunds", url.Values{"amount": {"20.00"},
-		"reason": {payments.ReasonRequestedByCustomer}, "idempotency_key": {uuid.NewString()}})
+		"reason": {payments.ReasonRequestedByCustomer}, "idempotency_key": {uuid.NewString()}, "confirm": {"yes"}})
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("refund: %d", res.StatusCode)

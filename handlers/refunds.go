@@ -36,9 +36,12 @@ func (f refundForm) Validate() (int64, map[string]views.BiText) {
 	return amount, nil
 }
 
-// CreateRefund is POST /charges/:id/refunds. A success redirects to the
-// charge page; a refusal shows the page again with the reason in Thai and
-// English and changes nothing. Resubmitting the same form (same
+// CreateRefund is POST /charges/:id/refunds. From a page it takes two
+// steps: without confirm=yes it shows the question ("Refund ฿380.00 of
+// ฿480.00?") and moves nothing; with it, the refund is made. JSON clients
+// send one request. A success redirects to the charge page; a refusal
+// shows the page again with the reason in Thai and English and changes
+// nothing. Resubmitting the same form (same
 // idempotency_key) returns the first result and makes no second refund.
 func (h *Charges) CreateRefund(c echo.Context) error {
 	u, ch, err := h.visibleCharge(c)
@@ -56,6 +59,21 @@ func (h *Charges) CreateRefund(c echo.Context) error {
 				Kind: payments.Invalid, Msg: "bo.err.amount"}, nil)
 		}
 		return h.renderDetail(c, u, ch, state(errs, form.Key), http.StatusUnprocessableEntity)
+	}
+	if !WantsJSON(c) && c.FormValue("confirm") != "yes" {
+		// First step of two: nothing moves yet. The page asks the question
+		// in full and carries the same key into the confirming form, so a
+		// double-clicked confirmation is still one refund. An amount the
+		// rules refuse goes straight to the service for its reason.
+		act, err := h.Payments.ChargeActions(c.Request().Context(), ch, h.now())
+		if err != nil {
+			return err
+		}
+		if amount > 0 && amount <= act.RefundUpTo {
+			st := state(nil, form.Key)
+			st.refund.Confirm, st.refund.ConfirmAmount = true, amount
+			return h.renderDetail(c, u, ch, st, http.StatusOK)
+		}
 	}
 	f, err := h.Payments.Refund(c.Request().Context(), payActor(c), payments.RefundRequest{
 		ChargeID: ch.ID, Amount: amount, Reason: form.Reason, Note: form.Note, IdempotencyKey: form.Key})

@@ -14,8 +14,48 @@ import (
 	"instore/omise"
 )
 
+// refundForm is the confirming (second) step of a refund from the page.
 func refundForm(amount, reason, key string) url.Values {
-	return url.Values{"amount": {amount}, "reason": {reason}, "note": {"customer returned the cup"}, "idempotency_key": {key}}
+	return url.Values{"amount": {amount}, "reason": {reason}, "note": {"customer returned the cup"}, "idempotency_key": {key}, "confirm": {"yes"}}
+}
+
+// TestRefundAsksFirst: the refund form's own button moves no money; it
+// shows the question with the amount, the total, what is left and the last
+// refund day, and the confirming form carries the same idempotency key.
+func TestRefundAsksFirst(t *testing.T) {
+	e := newBOEnv(t)
+	ch := e.charge("store_1", "T1", 48000, omise.StatusSuccessful)
+	m := e.login("manager")
+	path := "/charges/" + ch.ID
+	_, page := m.get(path)
+	key := formKey(page)
+	first := refundForm("380.00", "requested_by_customer", key)
+	first.Del("confirm")
+	code, body := m.post(path+"/refunds", first, "Accept-Language", "en")
+	if code != http.StatusOK {
+		t.Fatalf("first step: %d %.500s", code, body)
+	}
+	doc := parseDoc(t, body)
+	q := doc.Find(`[data-testid=refund-question]`).Text()
+	if !strings.Contains(q, "฿380.00") || !strings.Contains(q, "฿480.00") {
+		t.Fatalf("question = %q", q)
+	}
+	confirm := doc.Find(`[data-testid=refund-confirm]`)
+	if got := confirm.Find(`input[name=idempotency_key]`).AttrOr("value", ""); got != key {
+		t.Fatalf("confirming form key %q, want %q", got, key)
+	}
+	if !strings.Contains(confirm.Text(), "฿100.00") {
+		t.Fatalf("amount left not shown: %q", confirm.Text())
+	}
+	if n := e.sim.Stats().RefundsCreated; n != 0 {
+		t.Fatalf("the first step made %d refunds", n)
+	}
+	if code, body := m.post(path+"/refunds", refundForm("380.00", "requested_by_customer", key)); code != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %.500s", code, body)
+	}
+	if n := e.sim.Stats().RefundsCreated; n != 1 {
+		t.Fatalf("refunds after confirming: %d", n)
+	}
 }
 
 var formKey = extractor(`name="idempotency_key" value="([^"]+)"`)
