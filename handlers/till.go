@@ -186,17 +186,17 @@ func (h *Till) Create(c echo.Context) error {
 	}
 	att, err := h.Payments.Checkout(ctx, paymentsActor(c), req)
 	var ie *payments.InputError
-	if errors.As(err, &ie) && amountMsg != nil && ie.Fields["amount"].Code != payments.CodeAmountUnconfirmed {
+	if errors.As(err, &ie) && amountMsg != nil && (ie.Fields["amount"] == nil || ie.Fields["amount"].Code != payments.CodeAmountUnconfirmed) {
 		// ParseTillAmount knows why the text is not an amount; Checkout only
 		// saw zero.
-		ie.Fields["amount"] = *amountMsg
+		ie.Fields["amount"] = amountMsg
 	}
 	var be *payments.BusyError
 	switch {
 	case errors.As(err, &ie):
-		return h.refuse(c, u, http.StatusUnprocessableEntity, ie.Fields, nil, "")
+		return h.refuse(c, u, ie.Fields, nil, "")
 	case errors.As(err, &be):
-		return h.refuse(c, u, http.StatusConflict, nil, &be.Message, be.AttemptID)
+		return h.refuse(c, u, nil, be.Refusal, be.AttemptID)
 	case err != nil:
 		return err
 	}
@@ -228,22 +228,26 @@ func formField(c echo.Context, name string) *string {
 
 // refuse answers a sale the rules refused: nothing was charged, and the
 // form keeps the attempt id and amount so the retry is the same sale.
-func (h *Till) refuse(c echo.Context, u *db.User, status int, fields map[string]payments.Message, alert *payments.Message, busyID string) error {
+func (h *Till) refuse(c echo.Context, u *db.User, fields map[string]*payments.Refusal, alert *payments.Refusal, busyID string) error {
+	status := refusalStatus[payments.Invalid]
+	if alert != nil {
+		status = RefusalStatus(alert)
+	}
 	if WantsJSON(c) {
 		return c.JSON(status, tillRefusalJSON(c, fields, alert, busyID))
 	}
 	f := views.TillForm{
 		AttemptID: c.FormValue("attempt_id"), TerminalID: c.FormValue("terminal_id"), Amount: c.FormValue("amount"),
-		Errors: map[string]views.TillText{}, BusyAttemptID: busyID,
+		Errors: map[string]views.BiText{}, BusyAttemptID: busyID,
 	}
 	if !payments.ValidAttemptID(f.AttemptID) {
 		f.AttemptID = uuid.NewString()
 	}
 	for k, m := range fields {
-		f.Errors[k] = tillText(m)
+		f.Errors[k] = RefusalText(m)
 	}
 	if alert != nil {
-		t := tillText(*alert)
+		t := RefusalText(alert)
 		f.Alert = &t
 	}
 	if err := h.fillForm(c, u, &f); err != nil {

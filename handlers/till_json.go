@@ -10,7 +10,6 @@ import (
 	"instore/money"
 	"instore/payments"
 	"instore/reqctx"
-	"instore/views"
 )
 
 // TillAttemptJSON is a till sale as the till's script and API clients see
@@ -46,7 +45,7 @@ func tillStatus(status string) string {
 }
 
 func (h *Till) attemptJSON(a *db.Attempt) TillAttemptJSON {
-	m := payments.OutcomeMessage(a)
+	m := biMsg(payments.OutcomeOf(a).MsgID)
 	j := TillAttemptJSON{
 		AttemptID: a.AttemptID, ChargeID: a.ChargeID, Status: tillStatus(a.Status), Final: !db.AttemptOpen(a.Status),
 		Amount: a.Amount, AmountDisplay: money.FormatTHB(a.Amount), Currency: a.Currency,
@@ -77,27 +76,19 @@ type TillRefusalJSON struct {
 	AttemptID string                   `json:"attempt_id,omitempty"`
 }
 
-func tillRefusalJSON(c echo.Context, fields map[string]payments.Message, alert *payments.Message, busyID string) TillRefusalJSON {
+func tillRefusalJSON(c echo.Context, fields map[string]*payments.Refusal, alert *payments.Refusal, busyID string) TillRefusalJSON {
 	out := TillRefusalJSON{AttemptID: busyID}
-	rid := reqctx.RequestID(c.Request().Context())
 	if alert != nil {
-		out.Error = ErrorDetail{Code: alert.Code, Message: alert.EN, MessageTH: alert.TH, RequestID: rid}
+		out.Error = RefusalDetail(c, alert)
 		return out
 	}
+	rid := reqctx.RequestID(c.Request().Context())
 	out.Error = ErrorDetail{Code: "invalid_input", Message: i18n.TLang(i18n.EN, "till.form_errors"),
 		MessageTH: i18n.TLang(i18n.TH, "till.form_errors"), RequestID: rid}
 	out.Fields = map[string]TillFieldJSON{}
-	for k, m := range fields {
-		out.Fields[k] = TillFieldJSON{Code: m.Code, Message: m.EN, MessageTH: m.TH}
+	for k, r := range fields {
+		t := RefusalText(r)
+		out.Fields[k] = TillFieldJSON{Code: r.Code, Message: t.EN, MessageTH: t.TH}
 	}
 	return out
-}
-
-func tillText(m payments.Message) views.TillText {
-	return views.TillText{TH: m.TH, EN: m.EN}
-}
-
-// i18nPair is a catalog message in both languages.
-func i18nPair(id string) views.TillText {
-	return views.TillText{TH: i18n.TLang(i18n.TH, id), EN: i18n.TLang(i18n.EN, id)}
 }

@@ -78,7 +78,7 @@ func (h *Till) Cancel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t := i18nPair("till.sale." + code)
+	t := biMsg("till.sale." + code)
 	v.Alert = &t
 	return Render(c, status, views.TillSalePage(v))
 }
@@ -115,7 +115,7 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 	v := views.TillSale{
 		AttemptID: att.AttemptID, ChargeID: att.ChargeID, Status: status, Final: !db.AttemptOpen(att.Status),
 		StoreID: att.StoreID, StoreName: att.StoreID, TerminalID: att.TerminalID, Cashier: att.Cashier,
-		Amount: att.Amount, BarcodeMasked: att.BarcodeMasked, Message: tillText(payments.OutcomeMessage(att)),
+		Amount: att.Amount, BarcodeMasked: att.BarcodeMasked, Message: biMsg(payments.OutcomeOf(att).MsgID),
 		CreatedAt: att.CreatedAt, CanCancel: att.Status == db.AttemptPending && att.ChargeID != "",
 		NewSaleHref: "/till?terminal=" + att.TerminalID,
 	}

@@ -10,21 +10,21 @@ import (
 // grammar) into satang and checks it is a chargeable amount:
 // money.MinCharge to money.MaxCharge. The range is the till's; the grammar
 // is the same for every amount the product reads.
-func ParseTillAmount(s string) (int64, *Message) {
+func ParseTillAmount(s string) (int64, *Refusal) {
 	if strings.TrimSpace(s) == "" {
-		return 0, &msgAmountEmpty
+		return 0, refusalAmountEmpty()
 	}
 	v, err := money.ParseBaht(s)
 	if err != nil {
-		return 0, &msgAmountFormat
+		return 0, refusalAmountFormat()
 	}
 	return v, CheckTillAmount(v)
 }
 
 // CheckTillAmount checks an amount in satang against the charge limits.
-func CheckTillAmount(satang int64) *Message {
+func CheckTillAmount(satang int64) *Refusal {
 	if satang < money.MinCharge || satang > money.MaxCharge {
-		return &msgAmountRange
+		return refusalAmountRange()
 	}
 	return nil
 }

@@ -109,25 +109,24 @@ func CodeShape(methodID string) (minLen, maxLen int, prefixes []string) {
 
 // ValidateBarcode normalises raw and checks it is a payment code for the
 // method: digits only, of an accepted length, with an accepted
-// prefix. On failure the Message says what is wrong in Thai and English;
+// prefix. On failure the refusal says what is wrong;
 // nothing may be sent to Omise.
-func ValidateBarcode(methodID, raw string) (string, *Message) {
+func ValidateBarcode(methodID, raw string) (string, *Refusal) {
 	code, _ := NormaliseBarcode(raw)
 	if code == "" {
-		return "", &msgBarcodeEmpty
+		return "", refusalBarcodeEmpty()
 	}
 	for i := 0; i < len(code); i++ {
 		if c := code[i]; c < '0' || c > '9' {
-			return "", &msgBarcodeNotDigits
+			return "", refusalBarcodeNotDigits()
 		}
 	}
 	minLen, maxLen, prefixes := CodeShape(methodID)
 	if n := utf8.RuneCountInString(code); n < minLen || n > maxLen {
-		m := msgBarcodeLength(minLen, maxLen, n)
-		return "", &m
+		return "", refusalBarcodeLength(minLen, maxLen, n)
 	}
 	if len(prefixes) > 0 && !hasAnyPrefix(code, prefixes) {
-		return "", &msgBarcodeNotAlipay
+		return "", refusalBarcodePrefix(prefixes)
 	}
 	return code, nil
 }

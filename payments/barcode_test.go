@@ -61,7 +61,8 @@ func TestValidateBarcode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, msg := payments.ValidateBarcode(tt.source, tt.in)
+			code, r := payments.ValidateBarcode(tt.source, tt.in)
+			msg := words(r)
 			if tt.code == "" {
 				if msg != nil {
 					t.Fatalf("refused: %+v", msg)
@@ -117,7 +118,8 @@ func TestParseTillAmount(t *testing.T) {
 		{"", 0, "amount_empty"},
 	}
 	for _, tt := range tests {
-		got, msg := payments.ParseTillAmount(tt.in)
+		got, r := payments.ParseTillAmount(tt.in)
+		msg := words(r)
 		if tt.code == "" {
 			if msg != nil || got != tt.want {
 				t.Errorf("ParseTillAmount(%q) = %d, %+v; want %d", tt.in, got, msg, tt.want)

@@ -50,7 +50,7 @@ type CheckoutRequest struct {
 // sent to Omise. Fields maps form fields (amount, barcode, terminal_id,
 // attempt_id) to what is wrong with them.
 type InputError struct {
-	Fields map[string]Message
+	Fields map[string]*Refusal
 }
 
 // Error lists the fields and codes, never the input itself.
@@ -67,7 +67,7 @@ func (e *InputError) Error() string {
 // let it finish or cancel it first.
 type BusyError struct {
 	AttemptID string // the open attempt
-	Message   Message
+	Refusal   *Refusal
 }
 
 // Error names the open attempt.
@@ -107,31 +107,31 @@ func (s *Service) barcodeHash(code string) string {
 // syncer resolves it), rejected or already final.
 func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*db.Attempt, error) {
 	req.AttemptID = strings.ToLower(strings.TrimSpace(req.AttemptID))
-	fields := map[string]Message{}
+	fields := map[string]*Refusal{}
 	if !ValidAttemptID(req.AttemptID) {
-		fields["attempt_id"] = msgAttemptInvalid
+		fields["attempt_id"] = refusalAttemptInvalid()
 	}
 	// A changed amount comes first: when a scan made it huge, "amount
 	// changed, type it again" is the truth, "out of range" is not.
 	if req.AmountConfirmed != nil && !amountConfirmed(req.Amount, *req.AmountConfirmed) {
-		fields["amount"] = msgAmountUnconfirmed
+		fields["amount"] = refusalAmountUnconfirmed()
 	} else if m := CheckTillAmount(req.Amount); m != nil {
-		fields["amount"] = *m
+		fields["amount"] = m
 	}
 	term, err := s.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID)
 	if errors.Is(err, db.ErrNotFound) {
-		fields["terminal_id"] = msgTerminalUnknown
+		fields["terminal_id"] = refusalTerminalUnknown()
 	} else if err != nil {
 		return nil, err
 	}
 	var code string
 	if term != nil {
-		var m *Message
+		var m *Refusal
 		if code, m = ValidateBarcode(term.SourceType, req.Barcode); m != nil {
-			fields["barcode"] = *m
+			fields["barcode"] = m
 		}
 	} else if _, m := ValidateBarcode(omise.SourceAlipayPlusUPM, req.Barcode); m != nil && m.Code != "barcode_length" {
-		fields["barcode"] = *m
+		fields["barcode"] = m
 	}
 	if len(fields) > 0 {
 		return nil, &InputError{Fields: fields}
@@ -154,7 +154,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 	}
 	if existing != nil {
 		if existing.StoreID != req.StoreID || existing.TerminalID != req.TerminalID {
-			return nil, &InputError{Fields: map[string]Message{"attempt_id": msgAttemptConflict}}
+			return nil, &InputError{Fields: map[string]*Refusal{"attempt_id": refusalAttemptConflict()}}
 		}
 		return s.awaitAttempt(ctx, existing)
 	}
@@ -184,11 +184,11 @@ func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attem
 			return err
 		}
 		if used {
-			return &InputError{Fields: map[string]Message{"barcode": msgBarcodeReused}}
+			return &InputError{Fields: map[string]*Refusal{"barcode": refusalBarcodeReused()}}
 		}
 		open, err := db.OpenAttemptForTerminalQ(ctx, tx, att.StoreID, att.TerminalID)
 		if err == nil {
-			return &BusyError{AttemptID: open.AttemptID, Message: msgTerminalBusy}
+			return &BusyError{AttemptID: open.AttemptID, Refusal: refusalTerminalBusy()}
 		}
 		if !errors.Is(err, db.ErrNotFound) {
 			return err

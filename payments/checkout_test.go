@@ -136,7 +136,7 @@ func TestCheckoutRefusesReusedCode(t *testing.T) {
 	if !errors.As(err, &ie) || ie.Fields["barcode"].Code != "barcode_reused" {
 		t.Fatalf("err = %v, want barcode_reused", err)
 	}
-	if !strings.Contains(ie.Fields["barcode"].EN, "new code") || ie.Fields["barcode"].TH == "" {
+	if !strings.Contains(words(ie.Fields["barcode"]).EN, "new code") || words(ie.Fields["barcode"]).TH == "" {
 		t.Fatalf("message = %+v", ie.Fields["barcode"])
 	}
 	if h.omiseRequests() != before || h.charges() != 1 {
@@ -173,7 +173,7 @@ func TestCheckoutBadInputNeverReachesOmise(t *testing.T) {
 			if !errors.As(err, &ie) {
 				t.Fatalf("err = %v, want *InputError", err)
 			}
-			if m := ie.Fields[tt.field]; m.Code != tt.code || m.TH == "" || m.EN == "" {
+			if m := words(ie.Fields[tt.field]); m == nil || m.Code != tt.code || m.TH == "" || m.EN == "" {
 				t.Fatalf("fields = %+v, want %s=%s", ie.Fields, tt.field, tt.code)
 			}
 		})
@@ -194,7 +194,7 @@ func TestCheckoutOneOpenAttemptPerTerminal(t *testing.T) {
 	}
 	_, err = h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, "281099999999999999", 5000))
 	var be *payments.BusyError
-	if !errors.As(err, &be) || be.AttemptID != first.AttemptID || be.Message.TH == "" || be.Message.EN == "" {
+	if !errors.As(err, &be) || be.AttemptID != first.AttemptID || words(be.Refusal).TH == "" || words(be.Refusal).EN == "" {
 		t.Fatalf("err = %v, want BusyError for %s", err, first.AttemptID)
 	}
 	// Another terminal is free.
@@ -240,7 +240,7 @@ func TestCheckoutOmiseRefusalAndServerErrors(t *testing.T) {
 		if n := h.sim.Stats().Requests["POST /charges"]; n != 1 {
 			t.Fatalf("POST /charges = %d, want exactly 1", n)
 		}
-		if m := payments.OutcomeMessage(att); !strings.Contains(m.EN, "Checking with Omise") {
+		if m := outcome(att); !strings.Contains(m.EN, "Checking with Omise") {
 			t.Fatalf("message = %+v", m)
 		}
 	})
@@ -254,7 +254,7 @@ func TestCheckoutOmiseRefusalAndServerErrors(t *testing.T) {
 		if att.Status != db.AttemptRejected || att.ErrorCode != payments.CodeSourceFailed || h.charges() != 0 {
 			t.Fatalf("attempt = %+v, charges %d", att, h.charges())
 		}
-		if m := payments.OutcomeMessage(att); !strings.Contains(m.EN, "new code") {
+		if m := outcome(att); !strings.Contains(m.EN, "new code") {
 			t.Fatalf("message = %+v", m)
 		}
 		// A rejected sale frees the terminal.

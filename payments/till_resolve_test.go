@@ -80,7 +80,7 @@ func TestUnknownWithoutChargeFailsAfterGrace(t *testing.T) {
 	if got.Status != db.AttemptFailed || got.ErrorCode != payments.CodeNoCharge || got.ResolvedAt == nil {
 		t.Fatalf("after grace: %+v", got)
 	}
-	if m := payments.OutcomeMessage(got); m.Code != payments.CodeNoCharge || m.TH == "" {
+	if m := outcome(got); m.Code != payments.CodeNoCharge || m.TH == "" {
 		t.Fatalf("message = %+v", m)
 	}
 	if len(h.changes.forAttempt(id)) == 0 {

@@ -30,15 +30,15 @@ type TillSale struct {
 	Amount        int64
 	BarcodeMasked string
 	FailureCode   string
-	Message       TillText // what happened and what to do next
+	Message       BiText // what happened and what to do next
 	CreatedAt     time.Time
 	PaidAt        time.Time
 	Deadline      time.Time // pending: when the charge is expired if unanswered
 	SecondsLeft   int
 	CanCancel     bool
 	NewSaleHref   string
-	Alert         *TillText // e.g. a cancel that could not reach Omise
-	Scan          TillScan  // the store method's code shape: a scan on the result screen starts the next sale
+	Alert         *BiText  // e.g. a cancel that could not reach Omise
+	Scan          TillScan // the store method's code shape: a scan on the result screen starts the next sale
 }
 
 // resultIcon is the large sign of a finished sale, readable from two metres.
