@@ -175,3 +175,27 @@ func newClock(t time.Time) *clock {
 }
 
 func (c *clock) now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+// fence sends event id once more, as a last attempt (never retried), on
+// the worker that delivers its charge's events, and waits for arrived.
+// One charge's events leave one worker in order, so whatever was queued
+// for the charge before the fence has been sent and its retry decided
+// when fence returns: a check after it needs no sleep.
+func fence(t *testing.T, s *Sim, id string, arrived func() bool) {
+	t.Helper()
+	s.mu.RLock()
+	ev := s.eventsByID[id]
+	s.mu.RUnlock()
+	if ev == nil {
+		t.Fatalf("fence: no event %s", id)
+	}
+	s.wh.push(whJob{ev: ev, attempt: s.o.WebhookMaxAttempts, held: true})
+	waitFor(t, "the fence delivery", arrived)
+}
+
+// pending is how many functions wait in the scheduler.
+func (sc *scheduler) pending() int {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return len(sc.h)
+}

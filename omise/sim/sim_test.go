@@ -701,11 +701,14 @@ func TestAutoOutcome(t *testing.T) {
 		{"2800000000005555", "failed", "failed_processing"},
 		{"2800000000006666", "failed", "invalid_barcode"},
 	}
+	// The charge that must stay pending is made first: the scheduler runs
+	// outcomes in the order they were set, so once every later charge has
+	// its outcome, this one's turn has come and gone.
+	pending := h.charge(5000, "2800000000000000")
 	ids := map[string]string{}
 	for _, c := range cases {
 		ids[c.barcode] = h.charge(5000, c.barcode)
 	}
-	pending := h.charge(5000, "2800000000000000")
 	for _, c := range cases {
 		id := ids[c.barcode]
 		waitFor(t, "auto outcome of "+c.barcode, func() bool { return h.get("/charges/"+id).str("status") != "pending" })
@@ -714,7 +717,6 @@ func TestAutoOutcome(t *testing.T) {
 			t.Errorf("%s: %s %s", c.barcode, r.str("status"), r.str("failure_code"))
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
 	if s := h.get("/charges/" + pending).str("status"); s != "pending" {
 		t.Fatalf("0000 barcode resolved to %s", s)
 	}

@@ -52,6 +52,15 @@ func (rc *receiver) all() []received {
 
 func (rc *receiver) count() int { return len(rc.all()) }
 
+// eventID is the id of the i-th event received.
+func (rc *receiver) eventID(i int) string {
+	var ev struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(rc.all()[i].body, &ev)
+	return ev.ID
+}
+
 // verify is an independent Omise-Signature check: hex HMAC-SHA256 over
 // "<timestamp>.<body>" with the base64-decoded secret.
 func verify(secretB64 string, h http.Header, body []byte) bool {
@@ -157,11 +166,13 @@ func TestWebhookRetries(t *testing.T) {
 	h2 := newHarness(t, Options{WebhookURL: url, WebhookRetryBase: 5 * time.Millisecond, WebhookMaxAttempts: 3})
 	h2.charge(5000, "1234567890")
 	waitFor(t, "3 failed attempts", func() bool { return len(h2.sim.Deliveries()) == 3 })
-	time.Sleep(50 * time.Millisecond)
-	ds := h2.sim.Deliveries()
-	if len(ds) != 3 {
-		t.Fatalf("%d attempts, want 3", len(ds))
+	// A fence behind the third attempt: once it is recorded, the third
+	// attempt's retry decision is made, and no retry may be waiting.
+	fence(t, h2.sim, h2.sim.Deliveries()[0].EventID, func() bool { return len(h2.sim.Deliveries()) == 4 })
+	if n := h2.sim.sched.pending(); n != 0 {
+		t.Fatalf("%d retries scheduled after the last attempt", n)
 	}
+	ds := h2.sim.Deliveries()[:3]
 	for i, d := range ds {
 		if d.Attempt != i+1 || d.StatusCode != 0 || d.Error == "" {
 			t.Fatalf("attempt %+v", d)
@@ -233,12 +244,22 @@ func TestWebhookFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, "charge.create of the third charge", func() bool { return rc.count() == 3 })
-		time.Sleep(100 * time.Millisecond)
-		if n := rc.count(); n != 3 {
-			t.Fatalf("received %d, want 3 (no refund.create, nothing from the webhooks-off sim)", n)
+		// Fences behind the quiet refund and the forced status: a webhook
+		// either caused would have reached the receiver before its fence.
+		for i, ev := range []string{rc.eventID(1), rc.eventID(2)} {
+			want := 4 + i
+			fence(t, h2.sim, ev, func() bool { return rc.count() >= want })
 		}
-		if len(h.sim.Deliveries()) != 0 {
-			t.Fatal("WebhooksOff delivered")
+		if n := rc.count(); n != 5 {
+			t.Fatalf("received %d, want 3 and the 2 fences (no refund.create, nothing from the webhooks-off sim)", n)
+		}
+		for i, got := range rc.all() {
+			if i >= 3 && rc.eventID(i) != rc.eventID(i-2) {
+				t.Fatalf("received %s after the fences (no refund.create wanted)", got.body)
+			}
+		}
+		if h.sim.wh != nil || len(h.sim.Deliveries()) != 0 {
+			t.Fatal("WebhooksOff delivers")
 		}
 		ev := h2.must(h2.get("/charges/"+id+"/events"), 200)
 		if k := eventKeys(ev); len(k) != 3 || k[2] != "refund.create" {
