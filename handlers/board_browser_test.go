@@ -155,8 +155,11 @@ func TestChargesListLiveInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(ctx, t, "row replaced", rows+`.length === 2 && `+rows+`[0].dataset.status === "successful" && `+rows+`[1].dataset.charge === "`+old.ID+`"`)
-	// Another store's charge never reaches this manager's list.
-	e.charge("store_2", "T1", 9900, omise.StatusSuccessful)
-	time.Sleep(500 * time.Millisecond)
-	waitJS(ctx, t, "other store not shown, no reload", rows+`.length === 2 && window.listMarker === 7`)
+	// Another store's charge never reaches this manager's list. The feed
+	// keeps order, so once a later charge of the manager's own store is on
+	// top, the other store's would already be there if it were sent.
+	other := e.charge("store_2", "T1", 9900, omise.StatusSuccessful)
+	later := e.charge("store_1", "T1", 7700, omise.StatusPending)
+	waitJS(ctx, t, "later own-store charge on top", rows+`[0].dataset.charge === "`+later.ID+`"`)
+	waitJS(ctx, t, "other store not shown, no reload", rows+`.length === 3 && !document.querySelector('[data-charge="`+other.ID+`"]') && window.listMarker === 7`)
 }
