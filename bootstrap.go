@@ -46,7 +46,7 @@ func bootstrap(ctx context.Context, cfg config.Config, d *db.DB) ([]string, erro
 	}
 	if len(stores) == 0 {
 		if _, err := d.CreateStore(ctx, demoActor, db.Store{StoreID: demoStoreID, StoreName: demoStoreName,
-			SourceType: cfg.SourceType, ConfirmAbove: db.DefaultConfirmAbove}); err != nil {
+			Methods: []string{cfg.SourceType}, ConfirmAbove: db.DefaultConfirmAbove}); err != nil {
 			return nil, fmt.Errorf("demo store: %w", err)
 		}
 		for _, t := range demoTerminals {

@@ -14,15 +14,18 @@ import (
 	"instore/db"
 	"instore/i18n"
 	"instore/money"
+	"instore/payments"
 )
 
-const usage = `usage:
+var usage = `usage:
   instore                                   start the server (settings from the environment; see README)
   instore user add --username NAME --role cashier|manager|finance|admin [--store STORE_ID]
                                             create a user; the password (at least 10 characters) is read from stdin
   instore user passwd NAME                  set a user's password from stdin; ends all their sessions
-  instore terminal add --store-id S --store-name N --terminal-id T [--label L] [--source-type barcode_alipay|alipayplus_upm] [--confirm-above BAHT]
-                                            add a terminal, creating or renaming the store as needed
+  instore terminal add --store-id S --store-name N --terminal-id T [--label L] [--methods M,...] [--confirm-above BAHT]
+                                            add a terminal, creating or renaming the store as needed;
+                                            methods (default INSTORE_SOURCE_TYPE): ` + strings.Join(payments.MethodIDs(), ", ") + `
+                                            (--source-type M is --methods with one method)
   instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs`
 
 // errUsage marks bad command-line arguments.
@@ -158,6 +161,7 @@ func cliTerminalAdd(ctx context.Context, d *db.DB, cfg config.Config, args []str
 	terminalID := fs.String("terminal-id", "", "")
 	label := fs.String("label", "", "")
 	sourceType := fs.String("source-type", "", "")
+	methodList := fs.String("methods", "", "")
 	confirmText := fs.String("confirm-above", "", "")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, "terminal add: %v", err)
@@ -174,23 +178,35 @@ func cliTerminalAdd(ctx context.Context, d *db.DB, cfg config.Config, args []str
 		return invalid("--terminal-id", "err.terminal_id.format")
 	case !db.ValidLabel(*label):
 		return invalid("--label", "err.label.format")
-	case *sourceType != "" && !db.ValidSourceType(*sourceType):
-		return invalid("--source-type", "err.source_type.invalid")
+	}
+	var methods []string
+	for _, m := range strings.Split(*methodList+","+*sourceType, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			methods = append(methods, m)
+		}
+	}
+	if len(methods) > 0 {
+		var ok bool
+		if methods, ok = payments.StoreMethods(methods); !ok && *methodList == "" {
+			return invalid("--source-type", "err.source_type.invalid")
+		} else if !ok {
+			return invalid("--methods", "err.source_type.invalid")
+		}
 	}
 	confirm, err := money.ParseBaht(*confirmText)
 	if *confirmText != "" && (err != nil || !db.ValidConfirmAbove(confirm)) {
 		return invalid("--confirm-above", "err.confirm_above.format")
 	}
-	st := db.Store{StoreID: *storeID, StoreName: *storeName, SourceType: *sourceType, ConfirmAbove: confirm}
+	st := db.Store{StoreID: *storeID, StoreName: *storeName, Methods: methods, ConfirmAbove: confirm}
 	old, err := d.GetStore(ctx, *storeID)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
-	// An existing store keeps its type and threshold unless told otherwise.
-	if st.SourceType == "" {
-		st.SourceType = cfg.SourceType
+	// An existing store keeps its methods and threshold unless told otherwise.
+	if len(st.Methods) == 0 {
+		st.Methods = []string{cfg.SourceType}
 		if old != nil {
-			st.SourceType = old.SourceType
+			st.Methods = old.Methods
 		}
 	}
 	if *confirmText == "" {
@@ -210,7 +226,7 @@ func cliTerminalAdd(ctx context.Context, d *db.DB, cfg config.Config, args []str
 		return err
 	}
 	fmt.Fprintf(stdout, "added terminal %s to store %s (%s, %s, confirm above %s)\n", *terminalID, *storeID, *storeName,
-		st.SourceType, money.FormatTHB(st.ConfirmAbove))
+		strings.Join(st.Methods, "+"), money.FormatTHB(st.ConfirmAbove))
 	return nil
 }
 

@@ -44,6 +44,8 @@ func TestCLI(t *testing.T) {
 		{"terminal add threshold", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-03 --confirm-above ๒,๕๐๐.๕", "", "", false, "confirm above ฿2,500.50"},
 		{"terminal add keeps threshold", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id POS-04", "", "", false, "confirm above ฿2,500.50"},
 		{"terminal add never ask", "terminal add --store-id s2 --store-name Two --terminal-id POS-01 --confirm-above 0", "", "", false, "confirm above ฿0.00"},
+		{"terminal add two methods", "terminal add --store-id s3 --store-name Three --terminal-id POS-01 --methods alipayplus_upm,barcode_alipay", "", "", false, "(Three, barcode_alipay+alipayplus_upm,"},
+		{"terminal add unknown method", "terminal add --store-id s3 --store-name Three --terminal-id POS-02 --methods barcode_alipay,card", "", "--methods", false, ""},
 		{"user add cashier", "user add --username ann --role cashier --store s1", "a-long-password\r\n", "", false, "created user ann (cashier)"},
 		{"passwd no name", "user passwd", "", "exactly one username", true, ""},
 		{"passwd unknown", "user passwd bob", "a-long-password\n", "no user", false, ""},
@@ -85,7 +87,7 @@ func TestCLI(t *testing.T) {
 		t.Fatal("password not changed")
 	}
 	s, _ := d.GetStore(context.Background(), "s1")
-	if s.StoreName != "Shop One" || s.SourceType != "alipayplus_upm" || s.ConfirmAbove != 250050 {
+	if s.StoreName != "Shop One" || strings.Join(s.Methods, ",") != "alipayplus_upm" || s.ConfirmAbove != 250050 {
 		t.Fatalf("store: %+v", s)
 	}
 	entries, _ := d.ListAudit(context.Background(), db.AuditFilter{Username: "cli"})

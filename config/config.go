@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"instore/payments"
 )
 
 // Demo keys used with the embedded simulator when no Omise keys are set.
@@ -33,7 +35,7 @@ type Config struct {
 	APIVersion    string        // OMISE_API_VERSION: Omise-Version sent on every call
 	WebhookSecret string        // OMISE_WEBHOOK_SECRET, base64 text as the dashboard shows it; "" = not checked
 	SessionKeys   [][]byte      // INSTORE_SESSION_KEYS as hash/block pairs; nil = generate and store in the DB
-	SourceType    string        // INSTORE_SOURCE_TYPE: default source type for new stores
+	SourceType    string        // INSTORE_SOURCE_TYPE: the payment method new stores get (a payments method id)
 	SyncInterval  time.Duration // INSTORE_SYNC_INTERVAL
 	TillTimeout   time.Duration // INSTORE_TILL_TIMEOUT
 	CookieSecure  bool          // INSTORE_COOKIE_SECURE
@@ -53,12 +55,6 @@ const (
 	APIVersion2019 = "2019-05-29"
 )
 
-// Source types a store can charge with.
-const (
-	SourceBarcodeAlipay = "barcode_alipay"
-	SourceAlipayPlusUPM = "alipayplus_upm"
-)
-
 // Parse reads and validates the configuration. getenv is os.Getenv in
 // production and a map lookup in tests.
 func Parse(getenv func(string) string) (Config, error) {
@@ -66,7 +62,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr:       or(get("INSTORE_ADDR"), "127.0.0.1:8080"),
 		DBPath:     or(get("INSTORE_DB"), "./instore.db"),
-		SourceType: or(get("INSTORE_SOURCE_TYPE"), SourceBarcodeAlipay),
+		SourceType: or(get("INSTORE_SOURCE_TYPE"), payments.DefaultMethod().ID),
 	}
 	var errs []error
 	add := func(err error) {
@@ -90,8 +86,8 @@ func Parse(getenv func(string) string) (Config, error) {
 		}
 		c.SessionKeys = keys
 	}
-	if c.SourceType != SourceBarcodeAlipay && c.SourceType != SourceAlipayPlusUPM {
-		add(fmt.Errorf("INSTORE_SOURCE_TYPE must be %s or %s, not %q", SourceBarcodeAlipay, SourceAlipayPlusUPM, c.SourceType))
+	if !payments.ValidMethod(c.SourceType) {
+		add(fmt.Errorf("INSTORE_SOURCE_TYPE must be one of %s, not %q", strings.Join(payments.MethodIDs(), ", "), c.SourceType))
 	}
 	var err error
 	c.SyncInterval, err = duration("INSTORE_SYNC_INTERVAL", get("INSTORE_SYNC_INTERVAL"), 15*time.Second)

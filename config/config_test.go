@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"instore/omise"
 )
 
 func env(m map[string]string) func(string) string {
@@ -21,7 +23,7 @@ func TestParseDefaultsIsDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: "127.0.0.1:8080", DBPath: "./instore.db", SecretKey: DemoSecretKey, PublicKey: DemoPublicKey,
-		SourceType: SourceBarcodeAlipay, SyncInterval: 15 * time.Second, TillTimeout: 90 * time.Second, SimWebhooks: true, Demo: true}
+		SourceType: omise.SourceBarcodeAlipay, SyncInterval: 15 * time.Second, TillTimeout: 90 * time.Second, SimWebhooks: true, Demo: true}
 	if c.Addr != want.Addr || c.DBPath != want.DBPath || c.SecretKey != want.SecretKey || c.PublicKey != want.PublicKey ||
 		c.SourceType != want.SourceType || c.SyncInterval != want.SyncInterval || c.TillTimeout != want.TillTimeout ||
 		!c.SimWebhooks || !c.Demo || c.APIURL != "" || c.SessionKeys != nil || c.CookieSecure || c.MetricsAddr != "" {
@@ -50,7 +52,7 @@ func TestParseValid(t *testing.T) {
 	}
 	if c.Demo || c.APIURL != DefaultAPIURL || c.SecretKey != "skey_test_1" || c.WebhookSecret != "c2VjcmV0" ||
 		len(c.SessionKeys) != 2 || len(c.SessionKeys[0]) != 32 || len(c.SessionKeys[1]) != 16 ||
-		c.SourceType != SourceAlipayPlusUPM || c.SyncInterval != time.Minute || c.TillTimeout != 2*time.Minute ||
+		c.SourceType != omise.SourceAlipayPlusUPM || c.SyncInterval != time.Minute || c.TillTimeout != 2*time.Minute ||
 		!c.CookieSecure || !c.TrustProxy || c.MetricsAddr != "127.0.0.1:9100" || c.SimWebhooks {
 		t.Fatalf("got %+v", c)
 	}

@@ -36,8 +36,8 @@ type Attempt struct {
 	Amount        int64
 	Currency      string
 	SourceType    string
-	BarcodeMasked string
-	BarcodeHash   string
+	BarcodeMasked string // "" when the method scans no code
+	BarcodeHash   string // "" when the method scans no code
 	Status        string
 	ChargeID      string // "" until Omise made a charge
 	ErrorCode     string
@@ -120,7 +120,7 @@ ORDER BY created_at LIMIT 1`, storeID, terminalID))
 // used in any attempt created at or after since.
 func BarcodeUsedSinceQ(ctx context.Context, q Querier, hash string, since time.Time) (bool, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM checkout_attempts WHERE barcode_hash = ? AND created_at >= ?`,
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM checkout_attempts WHERE barcode_hash = ? AND barcode_hash <> '' AND created_at >= ?`,
 		hash, FormatTime(since)).Scan(&n)
 	return n > 0, err
 }
@@ -209,34 +209,41 @@ WHERE store_id = ? AND (? = '' OR terminal_id = ?) ORDER BY created_at DESC LIMI
 type TillTerminal struct {
 	StoreID      string
 	StoreName    string
-	SourceType   string
-	ConfirmAbove int64 // the store's large-amount threshold (Store.ConfirmAbove)
+	Methods      []string // the store's payment methods, default first (Store.Methods)
+	ConfirmAbove int64    // the store's large-amount threshold (Store.ConfirmAbove)
 	TerminalID   string
 	Label        string
 }
 
 // GetTillTerminal reads a terminal of a store together with the store's
-// name and Omise source type; ErrNotFound when the store has no such
+// name and payment methods; ErrNotFound when the store has no such
 // terminal, which is how a terminal of another store is refused.
 func (d *DB) GetTillTerminal(ctx context.Context, storeID, terminalID string) (*TillTerminal, error) {
-	var t TillTerminal
-	err := d.R.QueryRowContext(ctx, `SELECT s.store_id, s.store_name, s.source_type, s.confirm_above, t.terminal_id, t.label
-FROM terminals t JOIN stores s ON s.store_id = t.store_id
-WHERE t.store_id = ? AND t.terminal_id = ?`, storeID, terminalID).Scan(&t.StoreID, &t.StoreName, &t.SourceType, &t.ConfirmAbove, &t.TerminalID, &t.Label)
+	t, err := scanTillTerminal(d.R.QueryRowContext(ctx, tillTerminalSQL+`
+WHERE t.store_id = ? AND t.terminal_id = ?`, storeID, terminalID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
-	if err != nil {
+	return t, err
+}
+
+const tillTerminalSQL = `SELECT s.store_id, s.store_name, ` + storeMethodsSQL + `, s.confirm_above, t.terminal_id, t.label
+FROM terminals t JOIN stores s ON s.store_id = t.store_id`
+
+func scanTillTerminal(r rowScanner) (*TillTerminal, error) {
+	var t TillTerminal
+	var methods string
+	if err := r.Scan(&t.StoreID, &t.StoreName, &methods, &t.ConfirmAbove, &t.TerminalID, &t.Label); err != nil {
 		return nil, err
 	}
+	t.Methods = splitMethods(methods)
 	return &t, nil
 }
 
 // ListTillTerminals returns a store's terminals with the store's name and
-// source type, ordered by terminal id, for the till's terminal picker.
+// methods, ordered by terminal id, for the till's terminal picker.
 func (d *DB) ListTillTerminals(ctx context.Context, storeID string) ([]*TillTerminal, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT s.store_id, s.store_name, s.source_type, s.confirm_above, t.terminal_id, t.label
-FROM terminals t JOIN stores s ON s.store_id = t.store_id
+	rows, err := d.R.QueryContext(ctx, tillTerminalSQL+`
 WHERE t.store_id = ? ORDER BY t.terminal_id`, storeID)
 	if err != nil {
 		return nil, err
@@ -244,11 +251,11 @@ WHERE t.store_id = ? ORDER BY t.terminal_id`, storeID)
 	defer rows.Close()
 	var out []*TillTerminal
 	for rows.Next() {
-		var t TillTerminal
-		if err := rows.Scan(&t.StoreID, &t.StoreName, &t.SourceType, &t.ConfirmAbove, &t.TerminalID, &t.Label); err != nil {
+		t, err := scanTillTerminal(rows)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &t)
+		out = append(out, t)
 	}
 	return out, rows.Err()
 }

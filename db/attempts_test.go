@@ -17,7 +17,7 @@ func openAttemptsDB(t *testing.T) (*DB, context.Context) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if _, err := d.CreateStore(ctx, CLI, Store{StoreID: "S1", StoreName: "ร้านหลัก", SourceType: SourceAlipayPlusUPM}); err != nil {
+	if _, err := d.CreateStore(ctx, CLI, Store{StoreID: "S1", StoreName: "ร้านหลัก", Methods: []string{SourceAlipayPlusUPM}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"T2", "T1"} {
@@ -117,7 +117,7 @@ func TestSyncAttemptFromCharge(t *testing.T) {
 func TestTillTerminals(t *testing.T) {
 	d, ctx := openAttemptsDB(t)
 	tt, err := d.GetTillTerminal(ctx, "S1", "T1")
-	if err != nil || tt.StoreName != "ร้านหลัก" || tt.SourceType != SourceAlipayPlusUPM || tt.Label != "Counter T1" {
+	if err != nil || tt.StoreName != "ร้านหลัก" || len(tt.Methods) != 1 || tt.Methods[0] != SourceAlipayPlusUPM || tt.Label != "Counter T1" {
 		t.Fatalf("got %+v, %v", tt, err)
 	}
 	if _, err := d.GetTillTerminal(ctx, "S2", "T1"); !errors.Is(err, ErrNotFound) {

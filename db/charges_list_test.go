@@ -303,7 +303,7 @@ func TestListChargesUsesIndexes(t *testing.T) {
 func TestBoardTiles(t *testing.T) {
 	ctx := context.Background()
 	d := openListDB(t)
-	if _, err := d.CreateStore(ctx, CLI, Store{StoreID: "s1", StoreName: "Shop", SourceType: SourceBarcodeAlipay}); err != nil {
+	if _, err := d.CreateStore(ctx, CLI, Store{StoreID: "s1", StoreName: "Shop", Methods: []string{SourceBarcodeAlipay}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, term := range []string{"T1", "T2"} {

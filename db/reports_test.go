@@ -37,8 +37,8 @@ func TestDailyRowsFollowChargesAndRefunds(t *testing.T) {
 	ctx := context.Background()
 	d := openReportsDB(t)
 	at := time.Date(2025, 3, 1, 5, 0, 0, 0, time.UTC)
-	if _, err := d.W.ExecContext(ctx, `INSERT INTO stores (store_id, store_name, source_type, created_at, updated_at)
-		VALUES ('s1', 'ร้านกาแฟ', 'barcode_alipay', 'x', 'x')`); err != nil {
+	if _, err := d.W.ExecContext(ctx, `INSERT INTO stores (store_id, store_name, created_at, updated_at)
+		VALUES ('s1', 'ร้านกาแฟ', 'x', 'x')`); err != nil {
 		t.Fatal(err)
 	}
 	a := reportCharge("chrg_a", "pending", "2025-03-01", "s1", "T1", at, 10000, 0, 0)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -14,24 +15,21 @@ import (
 	"instore/money"
 )
 
-// Source types a store can charge with: barcode_alipay is what the product
-// spec names; alipayplus_upm is Omise's current successor (barcode only).
-const (
-	SourceBarcodeAlipay = "barcode_alipay"
-	SourceAlipayPlusUPM = "alipayplus_upm"
-)
-
-// ValidSourceType reports whether s is a source type a store may use.
-func ValidSourceType(s string) bool { return s == SourceBarcodeAlipay || s == SourceAlipayPlusUPM }
+// ErrNoMethods is returned when a store would be written without any
+// payment method.
+var ErrNoMethods = errors.New("db: a store takes at least one payment method")
 
 // DefaultConfirmAbove is a new store's large-amount threshold: ฿5,000.
 const DefaultConfirmAbove int64 = 500000
 
 // Store is a shop; its id and name go to Omise with every charge.
 type Store struct {
-	StoreID    string
-	StoreName  string
-	SourceType string
+	StoreID   string
+	StoreName string
+	// Methods are the ids of the payment methods the store takes, in the
+	// order the till offers them; the first is its default. Which ids exist
+	// is the payments registry's business: they are stored as given.
+	Methods []string
 	// ConfirmAbove is the amount in satang above which the till asks the
 	// cashier to confirm the amount once more; 0 = never ask. It is
 	// written as given: new stores normally get DefaultConfirmAbove.
@@ -74,28 +72,60 @@ func validText(s string, min, max int) bool {
 func ValidConfirmAbove(satang int64) bool { return satang >= 0 && satang <= money.MaxCharge }
 
 func (s *Store) snapshot() map[string]any {
-	return map[string]any{"store_name": s.StoreName, "source_type": s.SourceType, "confirm_above": s.ConfirmAbove}
+	return map[string]any{"store_name": s.StoreName, "methods": s.Methods, "confirm_above": s.ConfirmAbove}
 }
 
-const storeColumns = `store_id, store_name, source_type, confirm_above, created_at, updated_at`
+// storeMethodsSQL is a store's method ids in order, comma-separated (ids
+// never hold a comma), for a query over stores aliased s.
+const storeMethodsSQL = `(SELECT COALESCE(group_concat(m.method, ',' ORDER BY m.position), '')
+  FROM store_methods m WHERE m.store_id = s.store_id)`
+
+const storeColumns = `s.store_id, s.store_name, ` + storeMethodsSQL + `, s.confirm_above, s.created_at, s.updated_at`
 
 func scanStore(r rowScanner) (*Store, error) {
 	var s Store
-	var created, updated string
-	err := r.Scan(&s.StoreID, &s.StoreName, &s.SourceType, &s.ConfirmAbove, &created, &updated)
+	var methods, created, updated string
+	err := r.Scan(&s.StoreID, &s.StoreName, &methods, &s.ConfirmAbove, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
+	s.Methods = splitMethods(methods)
 	s.CreatedAt, s.UpdatedAt = ParseTime(created), ParseTime(updated)
 	return &s, nil
 }
 
+func splitMethods(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
+}
+
+// putStoreMethods replaces the store's methods with methods, in order.
+func putStoreMethods(ctx context.Context, tx *sql.Tx, storeID string, methods []string) error {
+	if len(methods) == 0 {
+		return ErrNoMethods
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM store_methods WHERE store_id = ?`, storeID); err != nil {
+		return err
+	}
+	for i, m := range methods {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO store_methods (store_id, method, position) VALUES (?, ?, ?)`,
+			storeID, m, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const getStoreSQL = `SELECT ` + storeColumns + ` FROM stores s WHERE s.store_id = ?`
+
 // ListStores returns every store ordered by id.
 func (d *DB) ListStores(ctx context.Context) ([]*Store, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT `+storeColumns+` FROM stores ORDER BY store_id`)
+	rows, err := d.R.QueryContext(ctx, `SELECT `+storeColumns+` FROM stores s ORDER BY s.store_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +143,11 @@ func (d *DB) ListStores(ctx context.Context) ([]*Store, error) {
 
 // GetStore returns the store with id.
 func (d *DB) GetStore(ctx context.Context, id string) (*Store, error) {
-	return scanStore(d.R.QueryRowContext(ctx, `SELECT `+storeColumns+` FROM stores WHERE store_id = ?`, id))
+	return scanStore(d.R.QueryRowContext(ctx, getStoreSQL, id))
 }
 
-const insertStoreSQL = `INSERT INTO stores (store_id, store_name, source_type, confirm_above, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?) RETURNING ` + storeColumns
+const insertStoreSQL = `INSERT INTO stores (store_id, store_name, confirm_above, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?)`
 
 // CreateStore adds a store (ErrExists when the id is taken) with its audit row.
 func (d *DB) CreateStore(ctx context.Context, by Actor, s Store) (*Store, error) {
@@ -132,19 +162,25 @@ func (d *DB) CreateStore(ctx context.Context, by Actor, s Store) (*Store, error)
 
 func createStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, error) {
 	now := FormatTime(time.Now())
-	out, err := scanStore(tx.QueryRowContext(ctx, insertStoreSQL, s.StoreID, s.StoreName, s.SourceType, s.ConfirmAbove, now, now))
+	_, err := tx.ExecContext(ctx, insertStoreSQL, s.StoreID, s.StoreName, s.ConfirmAbove, now, now)
 	if uniqueViolation(err) {
 		return nil, ErrExists
 	}
 	if err != nil {
 		return nil, err
 	}
+	if err := putStoreMethods(ctx, tx, s.StoreID, s.Methods); err != nil {
+		return nil, err
+	}
+	out, err := scanStore(tx.QueryRowContext(ctx, getStoreSQL, s.StoreID))
+	if err != nil {
+		return nil, err
+	}
 	return out, InsertAudit(ctx, tx, by.audit("store.create", out.StoreID, nil, out.snapshot()))
 }
 
-// UpdateStore changes the name, source type and large-amount threshold of
-// store s.StoreID
-// (ErrNotFound when there is none), with its audit row.
+// UpdateStore changes the name, payment methods and large-amount threshold
+// of store s.StoreID (ErrNotFound when there is none), with its audit row.
 func (d *DB) UpdateStore(ctx context.Context, by Actor, s Store) (*Store, error) {
 	var out *Store
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
@@ -156,23 +192,29 @@ func (d *DB) UpdateStore(ctx context.Context, by Actor, s Store) (*Store, error)
 }
 
 func updateStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, error) {
-	before, err := scanStore(tx.QueryRowContext(ctx, `SELECT `+storeColumns+` FROM stores WHERE store_id = ?`, s.StoreID))
+	before, err := scanStore(tx.QueryRowContext(ctx, getStoreSQL, s.StoreID))
 	if err != nil {
 		return nil, err
 	}
-	if before.StoreName == s.StoreName && before.SourceType == s.SourceType && before.ConfirmAbove == s.ConfirmAbove {
+	if before.StoreName == s.StoreName && slices.Equal(before.Methods, s.Methods) && before.ConfirmAbove == s.ConfirmAbove {
 		return before, nil
 	}
-	out, err := scanStore(tx.QueryRowContext(ctx, `UPDATE stores SET store_name = ?, source_type = ?, confirm_above = ?, updated_at = ?
-		WHERE store_id = ? RETURNING `+storeColumns, s.StoreName, s.SourceType, s.ConfirmAbove, FormatTime(time.Now()), s.StoreID))
+	if _, err := tx.ExecContext(ctx, `UPDATE stores SET store_name = ?, confirm_above = ?, updated_at = ? WHERE store_id = ?`,
+		s.StoreName, s.ConfirmAbove, FormatTime(time.Now()), s.StoreID); err != nil {
+		return nil, err
+	}
+	if err := putStoreMethods(ctx, tx, s.StoreID, s.Methods); err != nil {
+		return nil, err
+	}
+	out, err := scanStore(tx.QueryRowContext(ctx, getStoreSQL, s.StoreID))
 	if err != nil {
 		return nil, err
 	}
 	return out, InsertAudit(ctx, tx, by.audit("store.update", out.StoreID, before.snapshot(), out.snapshot()))
 }
 
-// UpsertStore creates store s or brings an existing one's name, source
-// type and threshold in line with s; used by the CLI.
+// UpsertStore creates store s or brings an existing one's name, methods
+// and threshold in line with s; used by the CLI.
 func (d *DB) UpsertStore(ctx context.Context, by Actor, s Store) (*Store, error) {
 	var out *Store
 	err := d.Tx(ctx, func(tx *sql.Tx) error {

@@ -3,7 +3,14 @@ package db
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
+)
+
+// Method ids as payments names them: db stores them as given.
+const (
+	SourceBarcodeAlipay = "barcode_alipay"
+	SourceAlipayPlusUPM = "alipayplus_upm"
 )
 
 func TestStoresAndTerminals(t *testing.T) {
@@ -13,20 +20,20 @@ func TestStoresAndTerminals(t *testing.T) {
 		t.Fatalf("terminal of a missing store: %v", err)
 	}
 	seedAccountsStore(t, d)
-	if _, err := d.CreateStore(ctx, accountsActor, Store{StoreID: "store_1234", StoreName: "x", SourceType: SourceBarcodeAlipay}); !errors.Is(err, ErrExists) {
+	if _, err := d.CreateStore(ctx, accountsActor, Store{StoreID: "store_1234", StoreName: "x", Methods: []string{SourceBarcodeAlipay}}); !errors.Is(err, ErrExists) {
 		t.Fatalf("duplicate store: %v", err)
 	}
-	s, err := d.UpdateStore(ctx, accountsActor, Store{StoreID: "store_1234", StoreName: "ร้านใหม่", SourceType: SourceAlipayPlusUPM})
-	if err != nil || s.StoreName != "ร้านใหม่" || s.SourceType != SourceAlipayPlusUPM {
+	s, err := d.UpdateStore(ctx, accountsActor, Store{StoreID: "store_1234", StoreName: "ร้านใหม่", Methods: []string{SourceAlipayPlusUPM}})
+	if err != nil || s.StoreName != "ร้านใหม่" || !slices.Equal(s.Methods, []string{SourceAlipayPlusUPM}) {
 		t.Fatalf("update: %+v %v", s, err)
 	}
-	if _, err := d.UpdateStore(ctx, accountsActor, Store{StoreID: "nope", StoreName: "x", SourceType: SourceAlipayPlusUPM}); !errors.Is(err, ErrNotFound) {
+	if _, err := d.UpdateStore(ctx, accountsActor, Store{StoreID: "nope", StoreName: "x", Methods: []string{SourceAlipayPlusUPM}}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("update missing: %v", err)
 	}
-	if s, err := d.UpsertStore(ctx, accountsActor, Store{StoreID: "s2", StoreName: "Two", SourceType: SourceBarcodeAlipay}); err != nil || s.StoreName != "Two" {
+	if s, err := d.UpsertStore(ctx, accountsActor, Store{StoreID: "s2", StoreName: "Two", Methods: []string{SourceBarcodeAlipay}}); err != nil || s.StoreName != "Two" {
 		t.Fatalf("upsert new: %+v %v", s, err)
 	}
-	if s, err := d.UpsertStore(ctx, accountsActor, Store{StoreID: "s2", StoreName: "Two!", SourceType: SourceBarcodeAlipay}); err != nil || s.StoreName != "Two!" {
+	if s, err := d.UpsertStore(ctx, accountsActor, Store{StoreID: "s2", StoreName: "Two!", Methods: []string{SourceBarcodeAlipay}}); err != nil || s.StoreName != "Two!" {
 		t.Fatalf("upsert existing: %+v %v", s, err)
 	}
 	stores, err := d.ListStores(ctx)

@@ -22,7 +22,7 @@ var accountsActor = Actor{UserID: 0, Username: "tester", Role: "admin", IP: "192
 
 func seedAccountsStore(t *testing.T, d *DB) {
 	t.Helper()
-	if _, err := d.CreateStore(context.Background(), accountsActor, Store{StoreID: "store_1234", StoreName: "Some Store", SourceType: SourceBarcodeAlipay}); err != nil {
+	if _, err := d.CreateStore(context.Background(), accountsActor, Store{StoreID: "store_1234", StoreName: "Some Store", Methods: []string{SourceBarcodeAlipay}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -177,8 +177,6 @@ func TestValidators(t *testing.T) {
 		{"password ok", ValidPassword, "1234567890", true},
 		{"password thai", ValidPassword, "รหัสผ่านยาวพอ", true},
 		{"password 73 bytes", ValidPassword, string(make([]byte, 73)), false},
-		{"source ok", ValidSourceType, "alipayplus_upm", true},
-		{"source bad", ValidSourceType, "alipay", false},
 	}
 	for _, tt := range tests {
 		if got := tt.fn(tt.in); got != tt.want {

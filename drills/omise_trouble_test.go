@@ -22,7 +22,7 @@ import (
 // ends resolved: successful, failed, expired or rejected.
 func TestOmiseTroubleAtCheckout(t *testing.T) {
 	e := newEnv(t, envOpts{clientTimeout: time.Second})
-	if _, err := e.db.CreateStore(e.ctx, db.CLI, db.Store{StoreID: "S1", StoreName: "Drill Store", SourceType: "barcode_alipay"}); err != nil {
+	if _, err := e.db.CreateStore(e.ctx, db.CLI, db.Store{StoreID: "S1", StoreName: "Drill Store", Methods: []string{"barcode_alipay"}}); err != nil {
 		t.Fatal(err)
 	}
 	postCharges := func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/charges" }

@@ -9,10 +9,18 @@ import (
 
 	"instore/db"
 	"instore/money"
+	"instore/payments"
 	"instore/views"
 )
 
-var sourceTypes = []string{db.SourceBarcodeAlipay, db.SourceAlipayPlusUPM}
+// methodChoices are the payment methods a store may take, as the form offers them.
+func methodChoices() []views.MethodChoice {
+	var out []views.MethodChoice
+	for _, m := range payments.Methods() {
+		out = append(out, views.MethodChoice{ID: m.ID, LabelID: m.LabelID()})
+	}
+	return out
+}
 
 func (h *Admin) storeOptions(c echo.Context) ([]views.StoreOption, error) {
 	stores, err := h.DB.ListStores(c.Request().Context())
@@ -28,17 +36,24 @@ func (h *Admin) storeOptions(c echo.Context) ([]views.StoreOption, error) {
 
 // storeForm is a new store or a store edit.
 type storeForm struct {
-	StoreID, StoreName, SourceType string
-	ConfirmAbove                   string // baht as typed; "" with keepConfirm: unchanged
-	keepConfirm                    bool   // the request has no confirm_above field
+	StoreID, StoreName string
+	// Methods are the method ids ticked (field methods, repeated), or the
+	// one in source_type, which API callers and older forms send.
+	Methods      []string
+	ConfirmAbove string // baht as typed; "" with keepConfirm: unchanged
+	keepConfirm  bool   // the request has no confirm_above field
 }
 
 func readStoreForm(c echo.Context, storeID string) storeForm {
-	f := storeForm{StoreID: storeID, StoreName: strings.TrimSpace(c.FormValue("store_name")), SourceType: c.FormValue("source_type"),
+	f := storeForm{StoreID: storeID, StoreName: strings.TrimSpace(c.FormValue("store_name")),
 		ConfirmAbove: strings.TrimSpace(c.FormValue("confirm_above"))}
 	if params, err := c.FormParams(); err == nil {
 		_, sent := params["confirm_above"]
 		f.keepConfirm = !sent
+		f.Methods = params["methods"]
+	}
+	if len(f.Methods) == 0 && c.FormValue("source_type") != "" {
+		f.Methods = []string{c.FormValue("source_type")}
 	}
 	return f
 }
@@ -62,8 +77,8 @@ func (f storeForm) Validate() map[string]string {
 	if !db.ValidStoreName(f.StoreName) {
 		errs["store_name"] = "err.store_name.format"
 	}
-	if !db.ValidSourceType(f.SourceType) {
-		errs["source_type"] = "err.source_type.invalid"
+	if _, ok := payments.StoreMethods(f.Methods); !ok {
+		errs["methods"] = "err.source_type.invalid"
 	}
 	return errs
 }
@@ -82,9 +97,9 @@ func (h *Admin) renderStores(c echo.Context, status int, form views.StoreForm, e
 	for _, t := range terms {
 		count[t.StoreID]++
 	}
-	v := views.AdminStoresView{SourceTypes: sourceTypes, Form: form, Errors: errs, Alert: alert}
+	v := views.AdminStoresView{Methods: methodChoices(), Form: form, Errors: errs, Alert: alert}
 	for _, s := range stores {
-		v.Stores = append(v.Stores, views.StoreRow{StoreID: s.StoreID, StoreName: s.StoreName, SourceType: s.SourceType,
+		v.Stores = append(v.Stores, views.StoreRow{StoreID: s.StoreID, StoreName: s.StoreName, Methods: s.Methods,
 			ConfirmAbove: money.FormatBaht(s.ConfirmAbove), Terminals: count[s.StoreID]})
 	}
 	return Render(c, status, views.AdminStoresPage(v))
@@ -96,7 +111,7 @@ func (h *Admin) Stores(c echo.Context) error {
 }
 
 func (h *Admin) newStoreForm() views.StoreForm {
-	return views.StoreForm{SourceType: h.DefaultSourceType, ConfirmAbove: money.FormatBaht(db.DefaultConfirmAbove)}
+	return views.StoreForm{Methods: []string{h.DefaultSourceType}, ConfirmAbove: money.FormatBaht(db.DefaultConfirmAbove)}
 }
 
 // CreateStore is POST /admin/stores.
@@ -109,8 +124,9 @@ func (h *Admin) CreateStore(c echo.Context) error {
 	errs := f.Validate()
 	if len(errs) == 0 {
 		confirm, _ = f.confirmAbove()
+		methods, _ := payments.StoreMethods(f.Methods)
 		_, err := h.DB.CreateStore(c.Request().Context(), Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName,
-			SourceType: f.SourceType, ConfirmAbove: confirm})
+			Methods: methods, ConfirmAbove: confirm})
 		if errors.Is(err, db.ErrExists) {
 			errs["store_id"] = "err.store_id.taken"
 		} else if err != nil {
@@ -119,13 +135,13 @@ func (h *Admin) CreateStore(c echo.Context) error {
 	}
 	if len(errs) > 0 {
 		return h.renderStores(c, http.StatusUnprocessableEntity, views.StoreForm{StoreID: f.StoreID, StoreName: f.StoreName,
-			SourceType: f.SourceType, ConfirmAbove: f.ConfirmAbove}, errs, nil)
+			Methods: f.Methods, ConfirmAbove: f.ConfirmAbove}, errs, nil)
 	}
 	Flash(c, "ok", "flash.store_created")
 	return Redirect(c, "/admin/stores")
 }
 
-// UpdateStore is POST /admin/stores/:store: name, source type and the
+// UpdateStore is POST /admin/stores/:store: name, payment methods and the
 // large-amount threshold (kept when the request has no confirm_above).
 func (h *Admin) UpdateStore(c echo.Context) error {
 	f := readStoreForm(c, c.Param("store"))
@@ -148,7 +164,8 @@ func (h *Admin) UpdateStore(c echo.Context) error {
 	if !f.keepConfirm {
 		confirm, _ = f.confirmAbove()
 	}
-	_, err = h.DB.UpdateStore(ctx, Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, SourceType: f.SourceType, ConfirmAbove: confirm})
+	methods, _ := payments.StoreMethods(f.Methods)
+	_, err = h.DB.UpdateStore(ctx, Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, Methods: methods, ConfirmAbove: confirm})
 	if errors.Is(err, db.ErrNotFound) {
 		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
 	}

@@ -130,7 +130,7 @@ func TestAdminStoresAndTerminals(t *testing.T) {
 	admin := h.Login("admin")
 	res := admin.PostForm("/admin/stores", url.Values{"store_id": {"bad id!"}, "store_name": {" "}, "source_type": {"alipay"}})
 	doc := h.Doc(res, http.StatusUnprocessableEntity)
-	for _, f := range []string{"store_id", "store_name", "source_type"} {
+	for _, f := range []string{"store_id", "store_name", "methods"} {
 		if doc.Find(`[data-testid="error-`+f+`"]`).Length() != 1 {
 			t.Errorf("no error for %s", f)
 		}
@@ -147,8 +147,24 @@ func TestAdminStoresAndTerminals(t *testing.T) {
 	res = admin.PostForm("/admin/stores/bkk-01", url.Values{"store_name": {"ร้านกาแฟ สาขาสยาม"}, "source_type": {"barcode_alipay"}})
 	res.Body.Close()
 	s, err := h.DB.GetStore(context.Background(), "bkk-01")
-	if res.StatusCode != http.StatusSeeOther || err != nil || s.StoreName != "ร้านกาแฟ สาขาสยาม" || s.SourceType != "barcode_alipay" {
+	if res.StatusCode != http.StatusSeeOther || err != nil || s.StoreName != "ร้านกาแฟ สาขาสยาม" || strings.Join(s.Methods, ",") != "barcode_alipay" {
 		t.Fatalf("edit store: %d %+v %v", res.StatusCode, s, err)
+	}
+	// A store takes a set of methods, kept in the registry's order.
+	res = admin.PostForm("/admin/stores/bkk-01", url.Values{"store_name": {"ร้านกาแฟ สาขาสยาม"},
+		"methods": {"alipayplus_upm", "barcode_alipay"}})
+	res.Body.Close()
+	s, err = h.DB.GetStore(context.Background(), "bkk-01")
+	if res.StatusCode != http.StatusSeeOther || err != nil || strings.Join(s.Methods, ",") != "barcode_alipay,alipayplus_upm" {
+		t.Fatalf("edit methods: %d %+v %v", res.StatusCode, s, err)
+	}
+	for _, bad := range []url.Values{{"methods": {"barcode_alipay", "card"}}, {"source_type": {"card"}}, {}} {
+		bad.Set("store_name", "ร้านกาแฟ สาขาสยาม")
+		res = admin.PostForm("/admin/stores/bkk-01", bad)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("methods %v: %d", bad, res.StatusCode)
+		}
 	}
 	res = admin.PostForm("/admin/stores/nope", url.Values{"store_name": {"x"}, "source_type": {"barcode_alipay"}})
 	res.Body.Close()

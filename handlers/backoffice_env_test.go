@@ -63,8 +63,8 @@ func newBOEnv(t *testing.T) *boEnv {
 	e.svc = &payments.Service{DB: d, Omise: e.client, Notify: e.broker, Now: e.now, Log: log,
 		TillTimeout: 90 * time.Second, BarcodeKey: []byte("test")}
 	sys := db.Actor{Username: "test"}
-	for _, s := range []db.Store{{StoreID: "store_1", StoreName: "ร้านกาแฟ", SourceType: db.SourceBarcodeAlipay},
-		{StoreID: "store_2", StoreName: "Other", SourceType: db.SourceBarcodeAlipay}} {
+	for _, s := range []db.Store{{StoreID: "store_1", StoreName: "ร้านกาแฟ", Methods: []string{omise.SourceBarcodeAlipay}},
+		{StoreID: "store_2", StoreName: "Other", Methods: []string{omise.SourceBarcodeAlipay}}} {
 		if _, err := d.CreateStore(ctx, sys, s); err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func newBOEnv(t *testing.T) *boEnv {
 			t.Fatal(err)
 		}
 	}
-	app, err := web.New(web.Deps{Config: config.Config{TillTimeout: 90 * time.Second, SourceType: db.SourceBarcodeAlipay},
+	app, err := web.New(web.Deps{Config: config.Config{TillTimeout: 90 * time.Second, SourceType: omise.SourceBarcodeAlipay},
 		DB: d, Log: log, Now: e.now, Payments: e.svc, Broker: e.broker})
 	if err != nil {
 		t.Fatal(err)

@@ -161,7 +161,7 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 	env := newFinanceEnv(t, bkk("2025-03-01", 9, 0, 0))
 	ctx := context.Background()
 	if _, err := env.db.UpdateStore(ctx, db.Actor{Username: "test"}, db.Store{StoreID: "store_1234", StoreName: evilName,
-		SourceType: db.SourceBarcodeAlipay}); err != nil {
+		Methods: []string{omise.SourceBarcodeAlipay}}); err != nil {
 		t.Fatal(err)
 	}
 	env.clock.Set(bkk("2025-03-01", 10, 0, 0))

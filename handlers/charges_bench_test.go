@@ -87,7 +87,7 @@ func benchDB(b *testing.B) string {
 	}
 	sys := db.Actor{Username: "bench"}
 	for _, s := range []string{"store_1", "store_2"} {
-		if _, err := d.CreateStore(ctx, sys, db.Store{StoreID: s, StoreName: "Store " + s, SourceType: db.SourceBarcodeAlipay}); err != nil {
+		if _, err := d.CreateStore(ctx, sys, db.Store{StoreID: s, StoreName: "Store " + s, Methods: []string{omise.SourceBarcodeAlipay}}); err != nil {
 			b.Fatal(err)
 		}
 		for t := 1; t <= 4; t++ {

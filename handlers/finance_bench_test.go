@@ -121,8 +121,8 @@ func buildBenchDB(ctx context.Context, path string, rows int) error {
 	now := db.FormatTime(time.Now())
 	for s := 1; s <= 20; s++ {
 		id := fmt.Sprintf("S%02d", s)
-		if _, err := d.W.ExecContext(ctx, `INSERT INTO stores (store_id, store_name, source_type, created_at, updated_at)
-			VALUES (?, ?, 'barcode_alipay', ?, ?)`, id, "ร้านสาขา "+strconv.Itoa(s), now, now); err != nil {
+		if _, err := d.W.ExecContext(ctx, `INSERT INTO stores (store_id, store_name, created_at, updated_at)
+			VALUES (?, ?, ?, ?)`, id, "ร้านสาขา "+strconv.Itoa(s), now, now); err != nil {
 			return err
 		}
 	}

@@ -77,8 +77,8 @@ func newFinanceEnvWith(t *testing.T, start time.Time, so sim.Options, version st
 	env := &financeEnv{t: t, db: d, sim: s, simURL: srv.URL, client: cl, svc: svc, clock: clock, users: map[string]*db.User{}}
 	env.rec = payments.NewReconciler(ctx, svc)
 	sys := db.Actor{Username: "test"}
-	for _, st := range []db.Store{{StoreID: "store_1234", StoreName: "ร้านกาแฟสด", SourceType: db.SourceBarcodeAlipay},
-		{StoreID: "store_9", StoreName: "Other Store", SourceType: db.SourceBarcodeAlipay}} {
+	for _, st := range []db.Store{{StoreID: "store_1234", StoreName: "ร้านกาแฟสด", Methods: []string{omise.SourceBarcodeAlipay}},
+		{StoreID: "store_9", StoreName: "Other Store", Methods: []string{omise.SourceBarcodeAlipay}}} {
 		if _, err := d.CreateStore(ctx, sys, st); err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"instore/db"
 	"instore/handlers"
+	"instore/omise"
 	"instore/payments"
 	"instore/web"
 	"instore/web/webtest"
@@ -30,7 +31,7 @@ func TestFinanceAsANewUser(t *testing.T) {
 	h := webtest.New(t, webtest.Options{Deps: func(d *web.Deps) { svc = d.Payments }})
 	ctx := context.Background()
 	if _, err := h.DB.UpdateStore(ctx, db.Actor{Username: "test"}, db.Store{StoreID: "store_1234",
-		StoreName: "ร้านกาแฟ สาขาสีลม", SourceType: db.SourceBarcodeAlipay}); err != nil {
+		StoreName: "ร้านกาแฟ สาขาสีลม", Methods: []string{omise.SourceBarcodeAlipay}}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -116,17 +116,20 @@ func (h *Till) fillForm(c echo.Context, u *db.User, f *views.TillForm) error {
 	}
 	found := false
 	for _, t := range terms {
-		f.StoreName, f.SourceType, f.ConfirmAbove = t.StoreName, t.SourceType, t.ConfirmAbove
+		f.StoreName, f.ConfirmAbove = t.StoreName, t.ConfirmAbove
+		if m, ok := payments.StoreMethod(t.Methods, ""); ok {
+			f.SourceType = m.ID
+		}
 		f.Terminals = append(f.Terminals, views.TillChoice{ID: t.TerminalID, Label: t.Label})
 		found = found || t.TerminalID == f.TerminalID
 	}
 	if !found && len(terms) > 0 {
 		f.TerminalID = terms[0].TerminalID
 	}
-	if f.SourceType != "" {
+	if m, ok := payments.MethodByID(f.SourceType); ok && m.Scanned() {
 		// The page tells a scan from typing by the same shape the server
 		// enforces, so a code it lets through is one the server accepts.
-		f.Scan.MinLen, f.Scan.MaxLen, f.Scan.Prefixes = payments.CodeShape(f.SourceType)
+		f.Scan.MinLen, f.Scan.MaxLen, f.Scan.Prefixes = payments.CodeShape(m.ID)
 	}
 	if f.TerminalID == "" {
 		return nil

@@ -127,7 +127,9 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 	}
 	if st, err := h.DB.GetStore(ctx, att.StoreID); err == nil {
 		v.StoreName = st.StoreName
-		v.Scan.MinLen, v.Scan.MaxLen, v.Scan.Prefixes = payments.CodeShape(st.SourceType)
+		if m, ok := payments.StoreMethod(st.Methods, ""); ok && m.Scanned() {
+			v.Scan.MinLen, v.Scan.MaxLen, v.Scan.Prefixes = payments.CodeShape(m.ID)
+		}
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return v, err
 	}

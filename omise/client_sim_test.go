@@ -63,9 +63,8 @@ func TestInlineSourceTypes(t *testing.T) {
 			map[string]string{"source[type]": "barcode_alipay", "source[barcode]": "281234567890123456",
 				"source[store_id]": "store-1", "source[store_name]": "Siam Branch", "source[terminal_id]": "POS-01"},
 			nil},
-		{"alipayplus_upm sends the barcode only",
-			omise.CreateSourceParams{Type: omise.SourceAlipayPlusUPM, Barcode: "251001020123456789012345",
-				StoreID: "store-1", StoreName: "Siam Branch", TerminalID: "POS-01"},
+		{"alipayplus_upm without store fields sends the barcode only",
+			omise.CreateSourceParams{Type: omise.SourceAlipayPlusUPM, Barcode: "251001020123456789012345"},
 			map[string]string{"source[type]": "alipayplus_upm", "source[barcode]": "251001020123456789012345"},
 			[]string{"source[store_id]", "source[store_name]", "source[terminal_id]"}},
 	}

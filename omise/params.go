@@ -33,10 +33,10 @@ func (p ListParams) values() url.Values {
 }
 
 // sourceFields writes the source fields under prefix: "" for POST /sources,
-// "source" for an inline source on POST /charges (source[type]=...).
-// alipayplus_upm takes only the barcode, so the barcode_alipay store and
-// terminal fields are left out for it rather than risking a 400 for
-// parameters Omise does not document for that type.
+// "source" for an inline source on POST /charges (source[type]=...). Empty
+// fields are left out: which ones a source type takes is the caller's
+// choice (payments' method registry), since Omise may answer 400 for
+// parameters it does not document for a type.
 func sourceFields(v url.Values, prefix string, p CreateSourceParams) {
 	key := func(name string) string {
 		if prefix == "" {
@@ -51,11 +51,9 @@ func sourceFields(v url.Values, prefix string, p CreateSourceParams) {
 	}
 	set("type", p.Type)
 	set("barcode", p.Barcode)
-	if p.Type != SourceAlipayPlusUPM {
-		set("store_id", p.StoreID)
-		set("store_name", p.StoreName)
-		set("terminal_id", p.TerminalID)
-	}
+	set("store_id", p.StoreID)
+	set("store_name", p.StoreName)
+	set("terminal_id", p.TerminalID)
 }
 
 // metadataFields writes metadata[k]=v; url.Values.Encode sorts the keys.

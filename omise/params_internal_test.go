@@ -47,9 +47,8 @@ func TestCreateChargeForm(t *testing.T) {
 			url.Values{"amount": {"2000"}, "currency": {"thb"}, "description": {"sale 7"},
 				"source[type]": {"barcode_alipay"}, "source[barcode]": {"281234567890123456"},
 				"source[store_id]": {"S1"}, "source[store_name]": {"Main"}, "source[terminal_id]": {"T1"}}},
-		{"inline alipayplus_upm sends only type and barcode", CreateChargeParams{Amount: 2000, Currency: "THB",
-			InlineSource: &CreateSourceParams{Type: SourceAlipayPlusUPM, Barcode: "251001020123456789012345",
-				StoreID: "S1", StoreName: "Main", TerminalID: "T1"}},
+		{"empty store fields are left out", CreateChargeParams{Amount: 2000, Currency: "THB",
+			InlineSource: &CreateSourceParams{Type: SourceAlipayPlusUPM, Barcode: "251001020123456789012345"}},
 			url.Values{"amount": {"2000"}, "currency": {"THB"},
 				"source[type]": {"alipayplus_upm"}, "source[barcode]": {"251001020123456789012345"}}},
 	}

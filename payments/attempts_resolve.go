@@ -36,6 +36,26 @@ func (s *Service) tillTimeout() time.Duration {
 	return DefaultTillTimeout
 }
 
+// methodTimeout is how long a sale of the method (by Omise source type)
+// waits for the customer: the method's own timeout, else tillTimeout.
+func (s *Service) methodTimeout(sourceType string) time.Duration {
+	if m, ok := MethodBySourceType(sourceType); ok && m.TillTimeout > 0 {
+		return m.TillTimeout
+	}
+	return s.tillTimeout()
+}
+
+// shortestTimeout is the least time any method's sale waits.
+func (s *Service) shortestTimeout() time.Duration {
+	least := s.tillTimeout()
+	for _, m := range methods {
+		if m.TillTimeout > 0 {
+			least = min(least, m.TillTimeout)
+		}
+	}
+	return least
+}
+
 // ResolveUnknownAttempts finds out what happened to till sales whose Omise
 // answer was lost. It lists Omise charges created since just before the
 // oldest such attempt and matches metadata.attempt_id: a match is applied
@@ -130,18 +150,19 @@ func (s *Service) findAttemptCharges(ctx context.Context, from time.Time, wanted
 }
 
 // ExpireStaleTillCharges expires till charges still pending after the
-// till timeout (INSTORE_TILL_TIMEOUT), as Alipay wants an unanswered
+// till timeout (the method's, else INSTORE_TILL_TIMEOUT), as Alipay wants an unanswered
 // in-store payment cancelled rather than left open. A charge the customer
 // paid meanwhile ends successful (ExpireCharge re-reads it). The syncer
 // calls this every interval.
 func (s *Service) ExpireStaleTillCharges(ctx context.Context) error {
-	stale, err := s.DB.ListAttemptsByStatus(ctx, db.AttemptPending, s.now().Add(-s.tillTimeout()), resolveBatch)
+	now := s.now()
+	stale, err := s.DB.ListAttemptsByStatus(ctx, db.AttemptPending, now.Add(-s.shortestTimeout()), resolveBatch)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, a := range stale {
-		if a.ChargeID == "" {
+		if a.ChargeID == "" || now.Before(s.TillDeadline(a)) {
 			continue
 		}
 		if _, err := s.ExpireCharge(ctx, System, a.ChargeID); err != nil && !errors.Is(err, ErrNotPending) {
@@ -157,7 +178,7 @@ func (s *Service) ExpireStaleTillCharges(ctx context.Context) error {
 // TillDeadline is when a till attempt's charge will be expired if the
 // customer has not confirmed: the countdown on the waiting screen.
 func (s *Service) TillDeadline(a *db.Attempt) time.Time {
-	return a.CreatedAt.Add(s.tillTimeout())
+	return a.CreatedAt.Add(s.methodTimeout(a.SourceType))
 }
 
 // tillRefreshEvery bounds how often a till's polling re-reads one charge

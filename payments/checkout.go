@@ -125,18 +125,32 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 		return nil, err
 	}
 	var code string
+	var method *Method
 	if term != nil {
+		var ok bool
+		if method, ok = StoreMethod(term.Methods, ""); !ok {
+			// Stores are written with known methods only; this is a
+			// database from a build with methods this one lacks.
+			return nil, fmt.Errorf("payments: store %s takes no method this build knows (%v)", term.StoreID, term.Methods)
+		}
+	}
+	switch {
+	case method != nil && method.Scanned():
 		var m *Refusal
-		if code, m = ValidateBarcode(term.SourceType, req.Barcode); m != nil {
+		if code, m = ValidateBarcode(method.ID, req.Barcode); m != nil {
 			fields["barcode"] = m
 		}
-	} else if _, m := ValidateBarcode(omise.SourceAlipayPlusUPM, req.Barcode); m != nil && m.Code != "barcode_length" {
-		fields["barcode"] = m
+	case method == nil:
+		// No terminal, so no method: still say what is plainly wrong
+		// with the code, by the loosest shape of any method.
+		if _, m := ValidateBarcode("", req.Barcode); m != nil && m.Code != "barcode_length" {
+			fields["barcode"] = m
+		}
 	}
 	if len(fields) > 0 {
 		return nil, &InputError{Fields: fields}
 	}
-	if _, mapped := NormaliseBarcode(req.Barcode); mapped {
+	if _, mapped := NormaliseBarcode(req.Barcode); mapped && code != "" {
 		s.log().Info("till: payment code arrived in Thai layout and was mapped to digits",
 			"attempt", req.AttemptID, "terminal", req.TerminalID)
 	}
@@ -144,9 +158,11 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 	now := s.now()
 	att := &db.Attempt{
 		AttemptID: req.AttemptID, StoreID: term.StoreID, TerminalID: term.TerminalID, UserID: a.UserID,
-		Cashier: a.Username, Amount: req.Amount, Currency: TillCurrency, SourceType: term.SourceType,
-		BarcodeMasked: MaskBarcode(code), BarcodeHash: s.barcodeHash(code), Status: db.AttemptCreating,
-		CreatedAt: now, UpdatedAt: now,
+		Cashier: a.Username, Amount: req.Amount, Currency: TillCurrency, SourceType: method.SourceType,
+		Status: db.AttemptCreating, CreatedAt: now, UpdatedAt: now,
+	}
+	if code != "" {
+		att.BarcodeMasked, att.BarcodeHash = MaskBarcode(code), s.barcodeHash(code)
 	}
 	existing, err := s.recordAttempt(ctx, att)
 	if err != nil {
@@ -161,7 +177,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 	s.publishAttempt(att)
 	// The attempt is on record: finish the Omise calls even if the
 	// cashier's request goes away, or the sale would stay "creating".
-	return s.createTillCharge(context.WithoutCancel(ctx), att, term, code)
+	return s.createTillCharge(context.WithoutCancel(ctx), att, term, method, code)
 }
 
 // recordAttempt inserts att in one write transaction after the rules that
@@ -231,11 +247,8 @@ func (s *Service) awaitAttempt(ctx context.Context, att *db.Attempt) (*db.Attemp
 // createTillCharge makes the source and the charge for a recorded attempt.
 // A failed source leaves no charge, so it is safe to report; a lost answer
 // to POST /charges makes the attempt unknown and is never retried.
-func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *db.TillTerminal, code string) (*db.Attempt, error) {
-	src, err := s.Omise.CreateSource(ctx, omise.CreateSourceParams{
-		Type: term.SourceType, Amount: att.Amount, Currency: att.Currency, Barcode: code,
-		StoreID: term.StoreID, StoreName: term.StoreName, TerminalID: term.TerminalID,
-	})
+func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *db.TillTerminal, method *Method, code string) (*db.Attempt, error) {
+	src, err := s.Omise.CreateSource(ctx, method.sourceParams(att.Amount, att.Currency, code, term.StoreID, term.StoreName, term.TerminalID))
 	if err != nil {
 		s.log().Warn("till: source creation failed", "attempt", att.AttemptID, "err", err)
 		errCode := CodeSourceFailed
@@ -245,7 +258,7 @@ func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *d
 		case sourceTypeRefused(err):
 			errCode = CodeMethodNotEnabled
 			s.log().Error("till: Omise does not accept the store's payment method; nothing can be sold until it is enabled or the store's payment type is changed",
-				"attempt", att.AttemptID, "store", term.StoreID, "source_type", term.SourceType)
+				"attempt", att.AttemptID, "store", term.StoreID, "source_type", method.SourceType)
 		}
 		return s.moveAttempt(ctx, att, db.AttemptRejected, "", errCode, omiseErrorLabel(err))
 	}

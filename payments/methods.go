@@ -123,3 +123,39 @@ func (m *Method) sourceParams(amount int64, currency, code, storeID, storeName, 
 	}
 	return p
 }
+
+// StoreMethods checks a set of method ids a store is to take and returns
+// them in registry order, without repeats (so the first is the store's
+// default, and Alipay stays the default beside methods added later). ok is
+// false when the set is empty or names a method that does not exist.
+func StoreMethods(ids []string) (ordered []string, ok bool) {
+	for _, id := range ids {
+		if !ValidMethod(id) {
+			return nil, false
+		}
+	}
+	for _, m := range methods {
+		if slices.Contains(ids, m.ID) {
+			ordered = append(ordered, m.ID)
+		}
+	}
+	return ordered, len(ordered) > 0
+}
+
+// StoreMethod returns the method a store's sale uses: id when the store
+// takes it, or the store's default when id is "". ok is false when the
+// store does not take id (or takes no method this build knows).
+func StoreMethod(enabled []string, id string) (*Method, bool) {
+	if id == "" {
+		for _, e := range enabled {
+			if m, ok := MethodByID(e); ok {
+				return m, true
+			}
+		}
+		return nil, false
+	}
+	if !slices.Contains(enabled, id) {
+		return nil, false
+	}
+	return MethodByID(id)
+}

@@ -78,7 +78,7 @@ func newTillHarness(t *testing.T, sourceType string, clientTimeout time.Duration
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.CreateStore(ctx, db.CLI, db.Store{StoreID: tillStore, StoreName: "Main Store", SourceType: sourceType}); err != nil {
+	if _, err := d.CreateStore(ctx, db.CLI, db.Store{StoreID: tillStore, StoreName: "Main Store", Methods: []string{sourceType}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{tillTerminal, tillTerminal2} {

@@ -15,6 +15,7 @@ import (
 
 	"instore/config"
 	"instore/db"
+	"instore/omise"
 	"instore/web"
 	"instore/web/webtest"
 )
@@ -216,7 +217,7 @@ func TestPasswordChangeIsThrottled(t *testing.T) {
 func TestCSRFTokenInQueryIsRefused(t *testing.T) {
 	h := webtest.New(t)
 	admin := h.Login("admin")
-	form := url.Values{"store_id": {"csrf_query"}, "store_name": {"Query"}, "source_type": {db.SourceBarcodeAlipay}}
+	form := url.Values{"store_id": {"csrf_query"}, "store_name": {"Query"}, "source_type": {omise.SourceBarcodeAlipay}}
 	res := admin.PostFormRaw("/admin/stores?_csrf="+url.QueryEscape(admin.CSRF()), form)
 	res.Body.Close()
 	if res.StatusCode != http.StatusForbidden {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"instore/db"
+	"instore/omise"
 	"instore/web/webtest"
 )
 
@@ -26,7 +27,7 @@ func TestCSRF(t *testing.T) {
 	admin := h.Login("admin")
 	other := h.Anonymous() // a different session's token must not work either
 	form := func(id, token string) url.Values {
-		v := url.Values{"store_id": {id}, "store_name": {"CSRF " + id}, "source_type": {db.SourceBarcodeAlipay}}
+		v := url.Values{"store_id": {id}, "store_name": {"CSRF " + id}, "source_type": {omise.SourceBarcodeAlipay}}
 		if token != "" {
 			v.Set("_csrf", token)
 		}

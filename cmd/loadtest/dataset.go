@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"instore/db"
+	"instore/omise"
 	"instore/omise/sim"
 )
 
@@ -32,7 +33,7 @@ func seedStores(ctx context.Context, d *db.DB) error {
 	for s := 1; s <= benchStores; s++ {
 		sid := fmt.Sprintf("S%02d", s)
 		if _, err := d.UpsertStore(ctx, db.CLI, db.Store{StoreID: sid, StoreName: "Bench store " + sid,
-			SourceType: db.SourceBarcodeAlipay}); err != nil {
+			Methods: []string{omise.SourceBarcodeAlipay}}); err != nil {
 			return fmt.Errorf("seed store: %w", err)
 		}
 		n := terminalsPerStore
@@ -154,7 +155,7 @@ func buildChargesDB(ctx context.Context, path string, rows int) error {
 			}
 			c.BkkDay = created.In(bkk).Format("2006-01-02")
 			c.ID = fmt.Sprintf("chrg_test_%019x", rng.Uint64()>>4)
-			c.SourceID, c.SourceType = "src_test_"+c.ID[10:], db.SourceBarcodeAlipay
+			c.SourceID, c.SourceType = "src_test_"+c.ID[10:], omise.SourceBarcodeAlipay
 			c.BarcodeMasked = fmt.Sprintf("28************%04d", rng.IntN(10000))
 			c.Cashier, c.TransactionID = "bench", fmt.Sprintf("txn_%d", i)
 			expires := created.Add(7 * 24 * time.Hour)

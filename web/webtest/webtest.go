@@ -77,8 +77,8 @@ type Harness struct {
 // store_5678.
 var (
 	Stores = []db.Store{
-		{StoreID: "store_1234", StoreName: "Some Store", SourceType: db.SourceBarcodeAlipay, ConfirmAbove: db.DefaultConfirmAbove},
-		{StoreID: "store_5678", StoreName: "ร้านที่สอง", SourceType: db.SourceAlipayPlusUPM, ConfirmAbove: db.DefaultConfirmAbove},
+		{StoreID: "store_1234", StoreName: "Some Store", Methods: []string{omise.SourceBarcodeAlipay}, ConfirmAbove: db.DefaultConfirmAbove},
+		{StoreID: "store_5678", StoreName: "ร้านที่สอง", Methods: []string{omise.SourceAlipayPlusUPM}, ConfirmAbove: db.DefaultConfirmAbove},
 	}
 	Terminals = []db.Terminal{
 		{StoreID: "store_1234", TerminalID: "POS-01", Label: "Front"},
