@@ -260,7 +260,7 @@ func barcode(i int) string {
 // createCharge makes a pending barcode charge in the simulator, as another
 // till would, and returns its id.
 func (s *simulator) createCharge(ctx context.Context, i int, store, terminal string) (string, error) {
-	src, err := s.api.CreateSource(ctx, omise.CreateSourceParams{Type: "barcode_alipay", Amount: 150000, Currency: "THB",
+	src, err := s.api.CreateSource(ctx, omise.CreateSourceParams{Type: omise.SourceBarcodeAlipay, Amount: 150000, Currency: "THB",
 		Barcode: barcode(i), StoreID: store, StoreName: "Bench store " + store, TerminalID: terminal})
 	if err != nil {
 		return "", err
