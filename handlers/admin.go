@@ -69,6 +69,11 @@ func (h *Admin) usersView(c echo.Context, form views.UserForm, errs map[string]s
 	}
 	me, _ := CurrentUser(c)
 	v := views.AdminUsersView{Stores: stores, Roles: roleNames(), Form: form, Errors: errs, Alert: alert}
+	// A fresh form is valid as it stands: a cashier needs a store, so the
+	// first one is chosen rather than "none".
+	if form.Username == "" && form.StoreID == "" && form.Role != string(db.RoleAdmin) && len(stores) > 0 && errs == nil {
+		v.Form.StoreID = stores[0].ID
+	}
 	locked, err := h.lockouts(c, &v)
 	if err != nil {
 		return views.AdminUsersView{}, err
