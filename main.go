@@ -22,7 +22,6 @@ import (
 	"instore/config"
 	"instore/db"
 	"instore/metrics"
-	"instore/omise"
 	"instore/omise/sim"
 	"instore/payments"
 	"instore/reqctx"
@@ -79,56 +78,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		defer s.Close()
 		simHandler = s
 	}
-	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
-		Version: cfg.APIVersion, Observe: m.ObserveOmise})
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("OMISE_API_URL: %w", err)
-	}
 	notes, err := bootstrap(ctx, cfg, d)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-
-	// Payments: the domain service, the live broker it tells after each
-	// commit, and the syncer that makes missed webhooks harmless.
 	barcodeKey, err := secretSetting(ctx, d, "till.barcode_key")
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	broker := web.NewBroker(m)
-	svc := &payments.Service{DB: d, Omise: client, Notify: broker, Metrics: m, Log: log,
-		TillTimeout: cfg.TillTimeout, BarcodeKey: barcodeKey}
 	if cfg.WebhookSecret == "" {
-		// Anyone can post events: each one costs Omise look-ups on the
-		// merchant's key, so unsigned deliveries share a budget.
-		svc.UnsignedLookups = payments.NewUnsignedBudget()
 		log.Warn("OMISE_WEBHOOK_SECRET is not set: webhook signatures are not checked, and unsigned deliveries are limited to a budget of Omise look-ups (over it they get 429); set the secret from the Omise dashboard",
 			"burst", payments.UnsignedLookupBurst, "per_second", payments.UnsignedLookupsPerSecond)
 	}
-	syncer := &payments.Syncer{Svc: svc, Interval: cfg.SyncInterval, MaxInFlight: 4,
-		Extra: []func(context.Context) error{svc.ResolveUnknownAttempts, svc.ExpireStaleTillCharges}}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	var workers sync.WaitGroup
-	workers.Add(1)
-	go func() { defer workers.Done(); syncer.Run(workCtx) }()
-	// Background work stops after the HTTP servers have drained.
-	defer func() { stopWork(); workers.Wait() }()
-
-	app, err := web.New(web.Deps{Config: cfg, DB: d, Metrics: m, Log: log, Sim: simHandler,
-		Payments: svc, Broker: broker, Work: workCtx})
+	w, err := web.Wire(web.Parts{Config: cfg, DB: d, Metrics: m, Log: log, Sim: simHandler,
+		BarcodeKey: barcodeKey, Work: workCtx})
 	if err != nil {
+		stopWork()
 		ln.Close()
 		return err
 	}
-	// Housekeeping keeps what anonymous callers can make us store bounded:
-	// expired login counters, old webhook bodies and records.
-	keeper := &payments.Housekeeping{Svc: svc, EventBodies: cfg.EventRetention,
-		Extra: []func(context.Context, time.Time) error{app.Logins().Sweep}}
-	workers.Add(1)
-	go func() { defer workers.Done(); keeper.Run(workCtx) }()
+	// The syncer makes missed webhooks harmless; housekeeping keeps what
+	// anonymous callers can make us store bounded. Both stop after the HTTP
+	// servers have drained.
+	var workers sync.WaitGroup
+	workers.Add(2)
+	go func() { defer workers.Done(); w.Syncer.Run(workCtx) }()
+	go func() { defer workers.Done(); w.Housekeeping.Run(workCtx) }()
+	defer func() { stopWork(); workers.Wait() }()
+	app := w.App
 	srv := &http.Server{
 		Handler:           app,
 		ReadHeaderTimeout: 10 * time.Second,
