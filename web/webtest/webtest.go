@@ -24,6 +24,7 @@ import (
 	"instore/config"
 	"instore/db"
 	"instore/metrics"
+	"instore/omise"
 	"instore/omise/sim"
 	"instore/web"
 )
