@@ -17,7 +17,7 @@ const (
 
 // ChargeFilter selects charges for the back office list, its CSV export and
 // GET /api/charges. Zero fields match everything. Build it with
-// payments.ParseChargeFilter, which also applies the user's store scope.
+// payments.ChargeFilterOf, which also applies the user's store scope.
 type ChargeFilter struct {
 	StoreID    string
 	TerminalID string

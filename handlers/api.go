@@ -120,9 +120,11 @@ func (h *API) ListCharges(c echo.Context) error {
 	if !ok {
 		return echo.ErrUnauthorized
 	}
-	f, errs := payments.ParseChargeFilter(c.QueryParams(), payments.ScopeOf(u))
+	f, errs := chargeFilter(c.QueryParams(), payments.ScopeOf(u))
 	if len(errs) > 0 {
-		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": "invalid_filter", "fields": errs})
+		var body TillRefusalJSON
+		body.Error, body.Fields = fieldRefusals(c, "invalid_filter", "refusal.invalid_filter", errs)
+		return c.JSON(http.StatusUnprocessableEntity, body)
 	}
 	ctx := c.Request().Context()
 	rows, next, err := h.DB.ListCharges(ctx, f)

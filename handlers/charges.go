@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,7 +31,7 @@ func (h *Charges) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	scope := payments.ScopeOf(u)
-	f, errs := payments.ParseChargeFilter(q, scope)
+	f, errs := chargeFilter(q, scope)
 	v := views.ChargesView{
 		Filter: views.ChargeFilterForm{Store: f.StoreID, Terminal: q.Get("terminal"), Statuses: q["status"],
 			From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Q: q.Get("q")},
@@ -54,12 +53,12 @@ func (h *Charges) List(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	query := payments.FilterQuery(f, scope)
+	query := filterQuery(f, scope)
 	v.Query = query.Encode()
 	v.CSVHref = "/charges.csv?" + v.Query
 	v.Paged = f.Cursor != ""
 	if next != "" {
-		nq := payments.FilterQuery(f, scope)
+		nq := filterQuery(f, scope)
 		nq.Set("cursor", next)
 		if f.Limit > 0 {
 			nq.Set("limit", q.Get("limit"))
@@ -83,7 +82,7 @@ func (h *Charges) Row(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, errs := payments.ParseChargeFilter(c.QueryParams(), payments.ScopeOf(u))
+	f, errs := chargeFilter(c.QueryParams(), payments.ScopeOf(u))
 	matches := false
 	if len(errs) == 0 {
 		f.Cursor = ""
@@ -158,17 +157,4 @@ func chargeRow(ch *db.Charge, matches bool) views.ChargeRow {
 		State:       payments.ChargeState(ch),
 		FailureCode: ch.FailureCode, Amount: ch.Amount, Refunded: ch.RefundedAmount, BarcodeMasked: ch.BarcodeMasked,
 		CreatedAt: ch.CreatedAt, Matches: matches}
-}
-
-// biErrors splits the filter parser's "Thai / English" messages.
-func biErrors(errs map[string]string) map[string]views.BiText {
-	if len(errs) == 0 {
-		return nil
-	}
-	out := make(map[string]views.BiText, len(errs))
-	for k, msg := range errs {
-		th, en, _ := strings.Cut(msg, " / ")
-		out[k] = views.BiText{TH: th, EN: en}
-	}
-	return out
 }

@@ -3,8 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"sort"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,7 +39,7 @@ func (h *Reports) ChargesCSV(c echo.Context) error {
 		return echo.ErrUnauthorized
 	}
 	q := c.QueryParams()
-	f, errs := payments.ParseChargeFilter(q, payments.ScopeOf(u))
+	f, errs := chargeFilter(q, payments.ScopeOf(u))
 	if len(errs) > 0 {
 		return c.String(http.StatusUnprocessableEntity, filterErrorText(errs))
 	}
@@ -92,19 +90,4 @@ func filenameScope(store, terminal string) string {
 		s += "_" + terminal
 	}
 	return s
-}
-
-// filterErrorText lists a filter's errors (already in Thai and English)
-// as plain text, one per line, in a stable order.
-func filterErrorText(errs map[string]string) string {
-	keys := make([]string, 0, len(errs))
-	for k := range errs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(k + ": " + errs[k] + "\n")
-	}
-	return b.String()
 }

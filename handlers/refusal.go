@@ -44,6 +44,20 @@ func RefusalDetail(c echo.Context, r *payments.Refusal) ErrorDetail {
 		RequestID: reqctx.RequestID(c.Request().Context())}
 }
 
+// fieldRefusals is a form refused field by field, in the JSON error shape:
+// the common error (code, a summary sentence from msgID) and each field's
+// refusal.
+func fieldRefusals(c echo.Context, code, msgID string, fields map[string]*payments.Refusal) (ErrorDetail, map[string]TillFieldJSON) {
+	e := ErrorDetail{Code: code, Message: i18n.TLang(i18n.EN, msgID), MessageTH: i18n.TLang(i18n.TH, msgID),
+		RequestID: reqctx.RequestID(c.Request().Context())}
+	out := make(map[string]TillFieldJSON, len(fields))
+	for k, r := range fields {
+		t := RefusalText(r)
+		out[k] = TillFieldJSON{Code: r.Code, Message: t.EN, MessageTH: t.TH}
+	}
+	return e, out
+}
+
 // RefusalJSON answers a JSON client with a refusal.
 func RefusalJSON(c echo.Context, r *payments.Refusal) error {
 	return c.JSON(RefusalStatus(r), ErrorBody{Error: RefusalDetail(c, r)})

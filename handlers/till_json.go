@@ -6,10 +6,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
-	"instore/i18n"
 	"instore/money"
 	"instore/payments"
-	"instore/reqctx"
 )
 
 // TillAttemptJSON is a till sale as the till's script and API clients see
@@ -82,13 +80,6 @@ func tillRefusalJSON(c echo.Context, fields map[string]*payments.Refusal, alert 
 		out.Error = RefusalDetail(c, alert)
 		return out
 	}
-	rid := reqctx.RequestID(c.Request().Context())
-	out.Error = ErrorDetail{Code: "invalid_input", Message: i18n.TLang(i18n.EN, "till.form_errors"),
-		MessageTH: i18n.TLang(i18n.TH, "till.form_errors"), RequestID: rid}
-	out.Fields = map[string]TillFieldJSON{}
-	for k, r := range fields {
-		t := RefusalText(r)
-		out.Fields[k] = TillFieldJSON{Code: r.Code, Message: t.EN, MessageTH: t.TH}
-	}
+	out.Error, out.Fields = fieldRefusals(c, "invalid_input", "till.form_errors", fields)
 	return out
 }

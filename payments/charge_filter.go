@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,133 +38,118 @@ var chargeStatuses = []string{
 // ChargeStatuses lists the statuses the filter form offers.
 func ChargeStatuses() []string { return append([]string(nil), chargeStatuses...) }
 
-// ParseChargeFilter reads the charge list's query parameters, shared by
-// /charges, /charges.csv and GET /api/charges:
+// ChargeFilterInput is the charge list's filter as a person typed it,
+// shared by /charges, /charges.csv and GET /api/charges (handlers read it
+// from the query):
 //
-//	store, terminal      ids
-//	status               pending|successful|failed|expired|reversed, or
-//	                     partially_refunded|refunded (repeatable; successful
-//	                     includes refunded charges, as Omise keeps them)
-//	from, to             Bangkok dates YYYY-MM-DD, both inclusive
-//	min, max             baht ("1,250.50"), both inclusive
-//	q                    charge id, attempt id, or last 4 digits of the code
-//	cursor               from the previous page
-//	limit                1..200 (default 50)
-//
-// The user's scope is applied here: a non-admin gets their own store
-// whatever they ask for, and asking for another is an error. Errors map a
-// parameter name to a message in Thai and English; with errors the filter
-// must not be used.
-func ParseChargeFilter(q url.Values, scope ChargeScope) (db.ChargeFilter, map[string]string) {
-	var f db.ChargeFilter
-	errs := map[string]string{}
-	bad := func(field, en, th string) { errs[field] = th + " / " + en }
+//	Store, Terminal      ids
+//	Statuses             pending|successful|failed|expired|reversed, or
+//	                     partially_refunded|refunded (successful includes
+//	                     refunded charges, as Omise keeps them)
+//	From, To             Bangkok dates YYYY-MM-DD, both inclusive
+//	Min, Max             baht ("1,250.50"), both inclusive
+//	Q                    charge id, attempt id, or last 4 digits of the code
+//	Cursor               from the previous page
+//	Limit                1..db.MaxChargePage (default 50)
+type ChargeFilterInput struct {
+	Store, Terminal string
+	Statuses        []string
+	From, To        string
+	Min, Max        string
+	Q               string
+	Cursor          string
+	Limit           string
+}
 
-	f.StoreID = strings.TrimSpace(q.Get("store"))
+// Examples the filter's refusals show for a date and an amount.
+const (
+	exampleDay    = "2025-03-20"
+	exampleAmount = "1,250.50"
+	maxSearchLen  = 100
+)
+
+// ChargeFilterOf checks a typed filter and turns it into a query. The
+// user's scope is applied here: a non-admin gets their own store whatever
+// they ask for, and asking for another is refused. Refusals are keyed by
+// the field at fault; with any, the filter must not be used.
+func ChargeFilterOf(in ChargeFilterInput, scope ChargeScope) (db.ChargeFilter, map[string]*Refusal) {
+	var f db.ChargeFilter
+	errs := map[string]*Refusal{}
+	bad := func(field, code string, args map[string]any) { errs[field] = refuse(Invalid, code, field, args) }
+
+	f.StoreID = strings.TrimSpace(in.Store)
 	if !scope.AllStores {
 		switch {
 		case scope.StoreID == "":
-			bad("store", "Your account is not linked to a store.", "บัญชีของคุณไม่ได้ผูกกับร้านค้าใด")
+			bad("store", "filter_store_unlinked", nil)
 		case f.StoreID != "" && f.StoreID != scope.StoreID:
-			bad("store", "You can only see the charges of your own store.", "คุณดูได้เฉพาะรายการของร้านค้าของคุณเท่านั้น")
+			bad("store", "filter_store_other", nil)
 		}
 		f.StoreID = scope.StoreID
 	}
-	f.TerminalID = strings.TrimSpace(q.Get("terminal"))
-	for _, st := range q["status"] {
+	f.TerminalID = strings.TrimSpace(in.Terminal)
+	for _, st := range in.Statuses {
 		st = strings.TrimSpace(st)
 		if st == "" {
 			continue
 		}
 		if !slices.Contains(chargeStatuses, st) {
-			bad("status", "Unknown status.", "ไม่รู้จักสถานะนี้")
+			bad("status", "filter_status", nil)
 			continue
 		}
 		if !slices.Contains(f.Statuses, st) {
 			f.Statuses = append(f.Statuses, st)
 		}
 	}
-	if v := strings.TrimSpace(q.Get("from")); v != "" {
+	if v := strings.TrimSpace(in.From); v != "" {
 		start, _, err := DayBounds(v)
 		if err != nil {
-			bad("from", "Use a date like 2025-03-20.", "กรุณาใช้วันที่รูปแบบ 2025-03-20")
+			bad("from", "filter_date", map[string]any{"Example": exampleDay})
 		}
 		f.From, f.FromDay = start, BusinessDay(start)
 	}
-	if v := strings.TrimSpace(q.Get("to")); v != "" {
+	if v := strings.TrimSpace(in.To); v != "" {
 		start, end, err := DayBounds(v)
 		if err != nil {
-			bad("to", "Use a date like 2025-03-20.", "กรุณาใช้วันที่รูปแบบ 2025-03-20")
+			bad("to", "filter_date", map[string]any{"Example": exampleDay})
 		}
 		f.To, f.ToDay = end, BusinessDay(start)
 	}
-	if errs["from"] == "" && errs["to"] == "" && !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		bad("to", "The end date is before the start date.", "วันที่สิ้นสุดอยู่ก่อนวันที่เริ่มต้น")
+	if errs["from"] == nil && errs["to"] == nil && !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		bad("to", "filter_date_order", nil)
 	}
-	f.AmountMin = parseAmountBound(q.Get("min"), "min", bad)
-	f.AmountMax = parseAmountBound(q.Get("max"), "max", bad)
+	f.AmountMin = parseAmountBound(in.Min, "min", bad)
+	f.AmountMax = parseAmountBound(in.Max, "max", bad)
 	if f.AmountMin > 0 && f.AmountMax > 0 && f.AmountMin > f.AmountMax {
-		bad("max", "The highest amount is below the lowest.", "จำนวนเงินสูงสุดน้อยกว่าจำนวนเงินต่ำสุด")
+		bad("max", "filter_amount_order", nil)
 	}
-	f.Search = strings.TrimSpace(q.Get("q"))
-	if len(f.Search) > 100 {
-		bad("q", "The search text is too long.", "ข้อความค้นหายาวเกินไป")
+	f.Search = strings.TrimSpace(in.Q)
+	if len(f.Search) > maxSearchLen {
+		bad("q", "filter_search_long", nil)
 	}
-	f.Cursor = strings.TrimSpace(q.Get("cursor"))
+	f.Cursor = strings.TrimSpace(in.Cursor)
 	if f.Cursor != "" && !db.ValidChargeCursor(f.Cursor) {
-		bad("cursor", "This page link is broken; start from the first page.", "ลิงก์หน้านี้ใช้ไม่ได้ กรุณาเริ่มจากหน้าแรก")
+		bad("cursor", "filter_cursor", nil)
 	}
-	if v := strings.TrimSpace(q.Get("limit")); v != "" {
+	if v := strings.TrimSpace(in.Limit); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > db.MaxChargePage {
-			bad("limit", "The page size must be between 1 and 200.", "จำนวนรายการต่อหน้าต้องอยู่ระหว่าง 1 ถึง 200")
+			bad("limit", "filter_limit", map[string]any{"Min": 1, "Max": db.MaxChargePage})
 		}
 		f.Limit = n
 	}
 	return f, errs
 }
 
-func parseAmountBound(v, field string, bad func(field, en, th string)) int64 {
+func parseAmountBound(v, field string, bad func(field, code string, args map[string]any)) int64 {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	n, err := money.ParseBaht(v)
 	if err != nil || n < 0 {
-		bad(field, "Enter an amount in baht, like 1,250.50.", "กรุณาระบุจำนวนเงินเป็นบาท เช่น 1,250.50")
+		bad(field, "filter_amount", map[string]any{"Example": exampleAmount})
 		return 0
 	}
 	return n
-}
-
-// FilterQuery renders a filter back into the query parameters
-// ParseChargeFilter reads (cursor and limit left out), for links and forms.
-// from and to are the Bangkok dates as typed.
-func FilterQuery(f db.ChargeFilter, scope ChargeScope) url.Values {
-	q := url.Values{}
-	if f.StoreID != "" && scope.AllStores {
-		q.Set("store", f.StoreID)
-	}
-	if f.TerminalID != "" {
-		q.Set("terminal", f.TerminalID)
-	}
-	for _, s := range f.Statuses {
-		q.Add("status", s)
-	}
-	if !f.From.IsZero() {
-		q.Set("from", BusinessDay(f.From))
-	}
-	if !f.To.IsZero() {
-		q.Set("to", BusinessDay(f.To.Add(-1)))
-	}
-	if f.AmountMin > 0 {
-		q.Set("min", money.FormatPlain(f.AmountMin))
-	}
-	if f.AmountMax > 0 {
-		q.Set("max", money.FormatPlain(f.AmountMax))
-	}
-	if f.Search != "" {
-		q.Set("q", f.Search)
-	}
-	return q
 }
