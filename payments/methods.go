@@ -49,8 +49,8 @@ type Method struct {
 	// them leave them out rather than risk a 400.
 	StoreFields bool
 	// Failures are the Omise failure codes a charge of the method can end
-	// with; the till explains each by its code from the catalog (other
-	// codes get the generic failure text).
+	// with; the till explains each from the catalog entry outcome.<code>
+	// (a test holds every method to having them).
 	Failures []string
 	// TillTimeout is how long a till sale may wait for the customer before
 	// its charge is expired; 0 = INSTORE_TILL_TIMEOUT.

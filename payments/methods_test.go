@@ -36,6 +36,12 @@ func TestMethodsRegistry(t *testing.T) {
 		default:
 			t.Errorf("%s: capture %q", m.ID, m.Capture)
 		}
+		for _, f := range m.Failures {
+			// The till reads an attempt's failure as outcome.<code>.
+			if !i18n.Has("outcome." + f) || i18n.TLang(i18n.TH, "outcome."+f) == "outcome."+f {
+				t.Errorf("%s: failure %s has no catalog entry", m.ID, f)
+			}
+		}
 		if got, ok := payments.MethodBySourceType(m.SourceType); !ok || got.ID != m.ID {
 			t.Errorf("%s: not found by its source type", m.ID)
 		}
