@@ -64,18 +64,10 @@ func tillKeystroke(code, key, text string, vk int64) chromedp.Action[chromedp.Vo
 	})
 }
 
-// tillTypeCode types digits gap apart, in the US layout or the Thai one.
+// tillTypeCode types digits gap apart, in the US layout or the Thai one;
+// each key carries its planned time, as a scanner's keys do.
 func tillTypeCode(code string, thai bool, gap time.Duration) chromedp.Action[chromedp.Void] {
-	var steps []chromedp.Action[chromedp.Void]
-	for i := 0; i < len(code); i++ {
-		d := code[i]
-		key := string(d)
-		if thai {
-			key = tillThaiKey[d]
-		}
-		steps = append(steps, tillKeystroke("Digit"+string(d), key, key, int64(d)), chromedp.Sleep(gap))
-	}
-	return chromedp.Steps(steps...)
+	return (&keyPlan{}).text(code, thai, every(gap)).play()
 }
 
 func tillEnter() chromedp.Action[chromedp.Void] { return tillKeystroke("Enter", "Enter", "\r", 13) }
@@ -206,10 +198,17 @@ func TestTillInRealBrowser(t *testing.T) {
 	if value != "2810" {
 		t.Fatalf("scan field holds %s after Thai-layout typing, want 2810", strconv.Quote(value))
 	}
-	// Typed by a person, the code is not sent by itself.
-	time.Sleep(300 * time.Millisecond)
-	if path, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`)); path != "/till" {
-		t.Fatalf("slow typing submitted the sale (now at %s)", path)
+	// Typed by a person, the code is not sent by itself. The scan engine
+	// decides on a page timer of at most 600 ms after the last key (its idle
+	// time); a page timer set now for longer fires after that decision, so
+	// the check sees the outcome instead of racing it.
+	settled, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new Promise(function (done) {
+		setTimeout(function () {
+			done(location.pathname + " " + document.getElementById("till-submit").disabled);
+		}, 650);
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil || settled != "/till false" {
+		t.Fatalf("slow typing submitted the sale (page %q, %v)", settled, err)
 	}
 
 	// Pasted text goes through the same normaliser.

@@ -98,6 +98,12 @@ func (p *keyPlan) play() chromedp.Action[chromedp.Void] {
 			at := base.Add(k.at)
 			if d := time.Until(at); d > 0 {
 				time.Sleep(d)
+			} else if -d > 60*time.Millisecond {
+				// This process fell behind (a loaded machine): the page has
+				// really waited, so the keys from here on say so too rather
+				// than claim a pace the page never saw.
+				base = base.Add(-d)
+				at = base.Add(k.at)
 			}
 			ts := input.TimeSinceEpoch(float64(at.UnixNano()) / 1e9)
 			text := k.key
@@ -302,7 +308,7 @@ func TestTillScanWhileFocusInAmount(t *testing.T) {
 				plan := (&keyPlan{}).text("100", thai, every(150*time.Millisecond)).wait(pause).
 					text(code, thai, scanner(time.Duration(first)*time.Millisecond, 3)).wait(15 * time.Millisecond).enter()
 				st.do(chromedp.Click(chromedp.CSS(`#till-amount`)), plan.play())
-				got := st.outcome(3 * time.Second)
+				got := st.outcome(8 * time.Second)
 				switch {
 				case got == "sale":
 				case strings.HasPrefix(got, "check:"):
@@ -318,7 +324,7 @@ func TestTillScanWhileFocusInAmount(t *testing.T) {
 						t.Fatalf("%s: the code field holds %q, want the whole code %q", name, v, code)
 					}
 					st.answerCheck()
-					if got2 := st.outcome(3 * time.Second); got2 != "sale" {
+					if got2 := st.outcome(8 * time.Second); got2 != "sale" {
 						t.Fatalf("%s: after confirming the check: %s", name, got2)
 					}
 				default:
@@ -350,12 +356,12 @@ func TestTillSleepyScannerNeverChargesWrongly(t *testing.T) {
 		plan := (&keyPlan{}).text("100", false, every(150*time.Millisecond)).wait(600*time.Millisecond).
 			text(code, false, scanner(time.Duration(first)*time.Millisecond, 3)).wait(15 * time.Millisecond).enter()
 		st.do(chromedp.Click(chromedp.CSS(`#till-amount`)), plan.play())
-		got := st.outcome(2 * time.Second)
+		got := st.outcome(8 * time.Second)
 		t.Logf("%s: %s (amount %q, code %q)", name, got, st.eval(`document.getElementById("till-amount").value`),
 			st.eval(`document.getElementById("till-barcode").value`))
 		if strings.HasPrefix(got, "check:") {
 			st.answerCheck()
-			got = st.outcome(2 * time.Second)
+			got = st.outcome(8 * time.Second)
 		}
 		if got == "none" {
 			// Told to scan again, the cashier scans in the code field;
@@ -363,12 +369,12 @@ func TestTillSleepyScannerNeverChargesWrongly(t *testing.T) {
 			code = st.code()
 			st.do(chromedp.Click(chromedp.CSS(`#till-barcode`)),
 				(&keyPlan{}).text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
-			if got = st.outcome(2 * time.Second); got != "check:check_uncertain" {
+			if got = st.outcome(8 * time.Second); got != "check:check_uncertain" {
 				t.Fatalf("%s: rescan after a cut scan: %s, want the amount check", name, got)
 			}
 			// The prompt selects Amount: the cashier types it again.
 			st.do((&keyPlan{}).wait(400*time.Millisecond).text("100", false, every(150*time.Millisecond)).wait(500 * time.Millisecond).enter().play())
-			got = st.outcome(2 * time.Second)
+			got = st.outcome(8 * time.Second)
 		}
 		switch n := st.env.Sim.CountCharges(); {
 		case n == before:
@@ -405,7 +411,7 @@ func TestTillScannerCheckThenScansSellFirstTry(t *testing.T) {
 			plan := (&keyPlan{}).text("100", thai, every(150*time.Millisecond)).wait(300*time.Millisecond).
 				text(code, thai, scanner(time.Duration(first)*time.Millisecond, 3)).wait(15 * time.Millisecond).enter()
 			st.do(chromedp.Click(chromedp.CSS(`#till-amount`)), plan.play())
-			if got := st.outcome(3 * time.Second); got != "sale" {
+			if got := st.outcome(8 * time.Second); got != "sale" {
 				t.Fatalf("%s: %s, want a sale on the first try", name, got)
 			}
 			st.expectSale(name, 10000, code)
@@ -426,7 +432,7 @@ func TestTillScanEdgeCases(t *testing.T) {
 		text(code[10:], false, scanner(15*time.Millisecond, 0))
 	st.do(chromedp.Click(chromedp.CSS(`#till-barcode`)))
 	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)), plan.play())
-	if got := st.outcome(3 * time.Second); got != "sale" {
+	if got := st.outcome(8 * time.Second); got != "sale" {
 		t.Fatalf("paused scan without Enter: %s", got)
 	}
 	st.expectSale("paused scan without Enter", 3000, code)
@@ -439,7 +445,7 @@ func TestTillScanEdgeCases(t *testing.T) {
 		text(code[:9], false, scanner(50*time.Millisecond, 2)).wait(120*time.Millisecond).
 		text(code[9:], false, scanner(15*time.Millisecond, 0)).wait(15 * time.Millisecond).enter()
 	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)), plan.play())
-	if got := st.outcome(3 * time.Second); got != "sale" {
+	if got := st.outcome(8 * time.Second); got != "sale" {
 		t.Fatalf("paused scan with Enter: %s", got)
 	}
 	st.expectSale("paused scan with Enter", 3100, code)
@@ -481,14 +487,14 @@ func TestTillScanEdgeCases(t *testing.T) {
 	}
 	code = st.code()
 	st.do(chromedp.Click(chromedp.CSS(`#till-barcode`)), (&keyPlan{}).text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
-	if got := st.outcome(3 * time.Second); got != "check:check_amount" {
+	if got := st.outcome(8 * time.Second); got != "check:check_amount" {
 		t.Fatalf("keypad amount then scan: %s, want the amount check", got)
 	}
 	if n := st.env.Sim.CountCharges(); n != before {
 		t.Fatal("a machine-speed amount was charged without a check")
 	}
 	st.answerCheck()
-	if got := st.outcome(3 * time.Second); got != "sale" {
+	if got := st.outcome(8 * time.Second); got != "sale" {
 		t.Fatalf("keypad amount after the check: %s", got)
 	}
 	st.expectSale("keypad amount", 400000, code)
@@ -511,7 +517,7 @@ func TestTillScanEdgeCases(t *testing.T) {
 		t.Fatal("a scan on the result screen was charged before the amount was typed")
 	}
 	st.do((&keyPlan{}).text("25", false, every(180*time.Millisecond)).wait(250 * time.Millisecond).enter().play())
-	if got := st.outcome(3 * time.Second); got != "sale" {
+	if got := st.outcome(8 * time.Second); got != "sale" {
 		t.Fatalf("kept code, amount typed: %s", got)
 	}
 	st.expectSale("kept code", 2500, next)
@@ -525,7 +531,7 @@ func TestTillScanEdgeCases(t *testing.T) {
 	plan = (&keyPlan{}).text("6000", false, every(150*time.Millisecond)).wait(700*time.Millisecond).
 		text(code, false, scanner(40*time.Millisecond, 2)).wait(15 * time.Millisecond).enter().wait(8 * time.Millisecond).enter()
 	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)), plan.play())
-	if got := st.outcome(3 * time.Second); got != "check:check_large" {
+	if got := st.outcome(8 * time.Second); got != "check:check_large" {
 		t.Fatalf("large amount: %s, want the large-amount check", got)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -536,7 +542,7 @@ func TestTillScanEdgeCases(t *testing.T) {
 		t.Fatalf("large-amount check shows %q", v)
 	}
 	st.answerCheck()
-	if got := st.outcome(3 * time.Second); got != "sale" {
+	if got := st.outcome(8 * time.Second); got != "sale" {
 		t.Fatalf("large amount confirmed: %s", got)
 	}
 	st.expectSale("large amount", 600000, code)

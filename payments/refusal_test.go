@@ -74,3 +74,45 @@ func TestRefusalsReadFromCatalog(t *testing.T) {
 		t.Errorf("thai status: %q", th)
 	}
 }
+
+// The till's refusals, every outcome and the filter's refusals have their
+// sentences in both languages.
+func TestTillAndFilterWordsInCatalog(t *testing.T) {
+	rs := []*Refusal{refusalBarcodeEmpty(), refusalBarcodeNotDigits(), refusalBarcodeReused(), refusalAmountEmpty(),
+		refusalAmountFormat(), refusalAttemptInvalid(), refusalTerminalUnknown(), refusalAttemptConflict(),
+		refusalAmountUnconfirmed(), refusalAmountRange(), refusalBarcodeLength(16, 24, 3),
+		refusalBarcodePrefix([]string{"25", "30"}), refusalTerminalBusy()}
+	_, errs := ChargeFilterOf(ChargeFilterInput{Store: "other", Statuses: []string{"nope"}, From: "x", To: "y",
+		Min: "z", Max: "w", Q: strings.Repeat("q", maxSearchLen+1), Cursor: "%%", Limit: "0"}, ChargeScope{StoreID: "mine"})
+	if len(errs) < 8 {
+		t.Fatalf("filter refusals: %v", errs)
+	}
+	for _, r := range errs {
+		rs = append(rs, r)
+	}
+	_, errs = ChargeFilterOf(ChargeFilterInput{From: "2025-03-20", To: "2025-03-01", Min: "10", Max: "5"}, ChargeScope{})
+	for _, r := range errs {
+		rs = append(rs, r)
+	}
+	for _, r := range rs {
+		if !inCatalog(r) {
+			t.Errorf("%s (%s): not in the catalog in both languages", r.Code, r.MessageID())
+		}
+	}
+	if en := i18n.TLang(i18n.EN, refusalAmountRange().MessageID(), refusalAmountRange().Args); !strings.Contains(en, "฿20.00") {
+		t.Errorf("amount range: %q", en)
+	}
+	for code := range outcomeCodes {
+		for _, status := range []string{db.AttemptFailed, code} {
+			o := OutcomeOf(&db.Attempt{Status: status, ErrorCode: code})
+			for _, lang := range i18n.Langs {
+				if s := i18n.TLang(lang, o.MsgID); s == o.MsgID || s == "" {
+					t.Errorf("outcome %s/%s: %s missing in %s", status, code, o.MsgID, lang)
+				}
+			}
+		}
+	}
+	if o := OutcomeOf(&db.Attempt{Status: db.AttemptFailed, ErrorCode: "brand_new"}); o.Code != "brand_new" || o.MsgID != "outcome.failed" {
+		t.Errorf("unknown failure: %+v", o)
+	}
+}
