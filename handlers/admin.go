@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/payments"
 	"instore/views"
 )
 
@@ -131,11 +132,11 @@ func (h *Admin) CreateUser(c echo.Context) error {
 func (h *Admin) target(c echo.Context, allowSelf bool) (*db.User, *views.Msg, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return nil, nil, NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return nil, nil, Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	u, err := h.DB.GetUser(c.Request().Context(), id)
 	if errors.Is(err, db.ErrNotFound) {
-		return nil, nil, NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return nil, nil, Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	if err != nil {
 		return nil, nil, err

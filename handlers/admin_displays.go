@@ -2,13 +2,13 @@ package handlers
 
 import (
 	"errors"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/payments"
 	"instore/views"
 )
 
@@ -34,11 +34,11 @@ func (h *Admin) displayRows(c echo.Context, storeID string) ([]views.DisplayRow,
 func (h *Admin) RevokeDisplay(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	d, err := h.DB.RevokeDisplay(c.Request().Context(), Actor(c), id, time.Now())
 	if errors.Is(err, db.ErrNotFound) {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	if err != nil {
 		return err

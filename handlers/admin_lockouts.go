@@ -3,12 +3,12 @@ package handlers
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/payments"
 	"instore/views"
 )
 
@@ -65,7 +65,7 @@ func (h *Admin) UnlockUser(c echo.Context) error {
 func (h *Admin) UnlockAddress(c echo.Context) error {
 	_, err := h.DB.UnlockLoginAddress(c.Request().Context(), Actor(c), c.Param("key"))
 	if errors.Is(err, db.ErrNotFound) {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	if err != nil {
 		return err

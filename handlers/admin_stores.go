@@ -147,7 +147,7 @@ func (h *Admin) UpdateStore(c echo.Context) error {
 	f := readStoreForm(c, c.Param("store"))
 	errs := f.Validate()
 	if _, bad := errs["store_id"]; bad {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	if len(errs) > 0 {
 		return h.renderStores(c, http.StatusUnprocessableEntity, h.newStoreForm(), nil, views.M(errs[firstKey(errs)]))
@@ -155,7 +155,7 @@ func (h *Admin) UpdateStore(c echo.Context) error {
 	ctx := c.Request().Context()
 	old, err := h.DB.GetStore(ctx, f.StoreID)
 	if errors.Is(err, db.ErrNotFound) {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	if err != nil {
 		return err
@@ -167,7 +167,7 @@ func (h *Admin) UpdateStore(c echo.Context) error {
 	methods, _ := payments.StoreMethods(f.Methods)
 	_, err = h.DB.UpdateStore(ctx, Actor(c), db.Store{StoreID: f.StoreID, StoreName: f.StoreName, Methods: methods, ConfirmAbove: confirm})
 	if errors.Is(err, db.ErrNotFound) {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	if err != nil {
 		return err
@@ -255,7 +255,7 @@ func (h *Admin) UpdateTerminal(c echo.Context) error {
 	t := db.Terminal{StoreID: c.Param("store"), TerminalID: c.Param("terminal"), Label: label}
 	_, err := h.DB.UpdateTerminal(c.Request().Context(), Actor(c), t)
 	if errors.Is(err, db.ErrNotFound) {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	}
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/payments"
 	"instore/views"
 )
 
@@ -74,11 +75,11 @@ func (h *Display) log() *slog.Logger {
 func (h *Display) target(c echo.Context) (*db.TillTerminal, error) {
 	ctx := c.Request().Context()
 	term := c.QueryParam("terminal")
-	forbidden := NewUserError(http.StatusForbidden, "display_forbidden", "display.forbidden")
+	forbidden := Refuse(payments.Forbidden, "display_forbidden", "display.forbidden")
 	if u, ok := CurrentUser(c); ok && (u.Role == db.RoleCashier || u.Role == db.RoleAdmin) {
 		store := tillStore(c, u)
 		if store == "" {
-			return nil, NewUserError(http.StatusNotFound, "not_found", "display.not_found")
+			return nil, Refuse(payments.NotFound, "not_found", "display.not_found")
 		}
 		if term == "" {
 			if ck, err := c.Cookie(tillTerminalCookie); err == nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/payments"
 	"instore/views"
 )
 
@@ -85,10 +86,10 @@ func (h *Display) CreateCode(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if v.TerminalID == "" {
-		return NewUserError(http.StatusUnprocessableEntity, "terminal_required", "display.pair.terminal_required")
+		return Refuse(payments.Invalid, "terminal_required", "display.pair.terminal_required")
 	}
 	if _, err := h.DB.GetTillTerminal(ctx, v.StoreID, v.TerminalID); errors.Is(err, db.ErrNotFound) {
-		return NewUserError(http.StatusForbidden, "terminal_forbidden", "till.sale.terminal_forbidden")
+		return Refuse(payments.Forbidden, "terminal_forbidden", "till.sale.terminal_forbidden")
 	} else if err != nil {
 		return err
 	}

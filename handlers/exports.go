@@ -19,7 +19,7 @@ func (h *Reports) DailyCSV(c echo.Context) error {
 	}
 	f, _, errs := h.dailyFilter(c, u)
 	if len(errs) > 0 {
-		return &UserError{Status: http.StatusUnprocessableEntity, Code: "invalid_filter", MsgID: firstError(errs)}
+		return Refuse(payments.Invalid, "invalid_filter", firstError(errs))
 	}
 	name := "daily_" + f.FromDay + "_" + f.ToDay + filenameScope(f.StoreID, f.TerminalID) + ".csv"
 	startCSV(c, name)

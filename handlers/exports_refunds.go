@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"io"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/payments"
 )
 
 // RefundsCSVHeader is the stable header of /refunds.csv: one line per
@@ -29,7 +29,7 @@ func (h *Reports) RefundsCSV(c echo.Context) error {
 	}
 	f, _, errs := h.dailyFilter(c, u)
 	if len(errs) > 0 {
-		return &UserError{Status: http.StatusUnprocessableEntity, Code: "invalid_filter", MsgID: firstError(errs)}
+		return Refuse(payments.Invalid, "invalid_filter", firstError(errs))
 	}
 	ctx := c.Request().Context()
 	stores, err := h.DB.ListStores(ctx)

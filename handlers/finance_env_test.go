@@ -113,8 +113,8 @@ func newFinanceEnvWith(t *testing.T, start time.Time, so sim.Options, version st
 	e.GET("/reconcile/:run", rc.Run)
 	e.POST("/reconcile/:run/resync", rc.Resync)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		if ue, ok := err.(*UserError); ok {
-			_ = c.String(ue.Status, ue.MsgID)
+		if re, ok := err.(*payments.Refusal); ok {
+			_ = c.String(RefusalStatus(re), re.MessageID())
 			return
 		}
 		e.DefaultHTTPErrorHandler(err, c)

@@ -83,7 +83,7 @@ func (h *WebhookInbox) now() time.Time {
 func (h *WebhookInbox) Reprocess(c echo.Context) error {
 	id := c.Param("id")
 	if _, err := h.DB.GetEvent(c.Request().Context(), id); errors.Is(err, db.ErrNotFound) {
-		return NewUserError(http.StatusNotFound, "not_found", "error.not_found")
+		return Refuse(payments.NotFound, "not_found", "error.not_found")
 	} else if err != nil {
 		return err
 	}

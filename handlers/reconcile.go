@@ -48,7 +48,7 @@ func runScope(u *db.User) (string, error) {
 		return db.AllStores, nil
 	}
 	if u.StoreID == "" {
-		return "", NewUserError(http.StatusForbidden, "no_store", "finance.err.no_store")
+		return "", Refuse(payments.Forbidden, "no_store", "finance.err.no_store")
 	}
 	return u.StoreID, nil
 }
@@ -149,11 +149,11 @@ type runJSON struct {
 func (h *Reconcile) loadRun(c echo.Context, u *db.User) (*db.ReconcileRun, error) {
 	id, err := strconv.ParseInt(c.Param("run"), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, NewUserError(http.StatusNotFound, "not_found", "finance.err.run_not_found")
+		return nil, Refuse(payments.NotFound, "not_found", "finance.err.run_not_found")
 	}
 	run, err := h.DB.GetReconcileRun(c.Request().Context(), id)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && u.Role != db.RoleAdmin && run.StoreID != u.StoreID) {
-		return nil, NewUserError(http.StatusNotFound, "not_found", "finance.err.run_not_found")
+		return nil, Refuse(payments.NotFound, "not_found", "finance.err.run_not_found")
 	}
 	return run, err
 }

@@ -23,6 +23,13 @@ var refusalStatus = map[payments.Kind]int{
 	payments.Upstream:    http.StatusBadGateway,
 }
 
+// Refuse is a refusal by a handler's own check (a page that is not there,
+// a form that is not the user's), with the catalog id of its sentence.
+// Returned from a handler, the error handler shows it with its status.
+func Refuse(kind payments.Kind, code, msgID string) *payments.Refusal {
+	return &payments.Refusal{Code: code, Kind: kind, Msg: msgID}
+}
+
 // RefusalStatus is the HTTP status of a refusal; an unknown kind is a
 // conflict, never a 500, since the refusal itself is safe to show.
 func RefusalStatus(r *payments.Refusal) int {

@@ -40,24 +40,6 @@ func Redirect(c echo.Context, path string) error {
 	return c.Redirect(http.StatusSeeOther, LocalPath(path))
 }
 
-// UserError is an error that is safe to show: a status, a stable code for
-// JSON clients and an i18n message id. The error handler renders it in
-// both languages with the request id. Anything else a handler returns is
-// logged and shown as a generic "something went wrong".
-type UserError struct {
-	Status int
-	Code   string         // e.g. "not_found", "invalid_amount"
-	MsgID  string         // i18n id of the message
-	Data   map[string]any // placeholder values of the message
-}
-
-// NewUserError builds a UserError.
-func NewUserError(status int, code, msgID string) *UserError {
-	return &UserError{Status: status, Code: code, MsgID: msgID}
-}
-
-func (e *UserError) Error() string { return fmt.Sprintf("%d %s", e.Status, e.Code) }
-
 // ErrorBody is the JSON shape of every error answer.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`

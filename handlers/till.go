@@ -173,7 +173,7 @@ func (h *Till) Create(c echo.Context) error {
 		// Only the terminals of the user's store (an admin's chosen store)
 		// take sales; anything else is refused outright.
 		if _, err := h.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID); errors.Is(err, db.ErrNotFound) {
-			return NewUserError(http.StatusForbidden, "terminal_forbidden", "till.sale.terminal_forbidden")
+			return Refuse(payments.Forbidden, "terminal_forbidden", "till.sale.terminal_forbidden")
 		} else if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ func (h *Till) visibleAttempt(c echo.Context) (*db.User, *db.Attempt, error) {
 	}
 	att, err := h.DB.GetAttempt(c.Request().Context(), c.Param("id"))
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !payments.CanAccessStore(u, att.StoreID)) {
-		return nil, nil, NewUserError(http.StatusNotFound, "not_found", "till.sale.not_found")
+		return nil, nil, Refuse(payments.NotFound, "not_found", "till.sale.not_found")
 	}
 	return u, att, err
 }

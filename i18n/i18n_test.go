@@ -87,7 +87,7 @@ func TestIDsUsedInCodeExist(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Skip("module root not found")
 	}
-	call := regexp.MustCompile(`(?:\bT\(ctx, |\bTLang\([a-zA-Z.]+, |\bPair\(ctx, |\bBoth\(ctx, |\bBi\(|\bM\(|MsgID: |NewUserError\([^,]+, [^,]+, )"([a-z][a-z0-9_.]*\.[a-z0-9_.]+)"`)
+	call := regexp.MustCompile(`(?:\bT\(ctx, |\bTLang\([a-zA-Z.]+, |\bPair\(ctx, |\bBoth\(ctx, |\bBi\(|\bM\(|MsgID: |Msg: |Refuse\([^,]+, [^,]+, )"([a-z][a-z0-9_.]*\.[a-z0-9_.]+)"`)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

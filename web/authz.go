@@ -9,6 +9,7 @@ import (
 
 	"instore/db"
 	"instore/handlers"
+	"instore/payments"
 )
 
 // Rule says who may call a route. Every route is registered with one (see
@@ -124,7 +125,7 @@ func (a *App) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		if u == nil {
 			c.Response().Header().Set(deniedHeader, "login")
 			if handlers.WantsJSON(c) {
-				return handlers.NewUserError(http.StatusUnauthorized, "login_required", "error.login_required")
+				return echo.ErrUnauthorized
 			}
 			target := "/login"
 			if rule.Display {
@@ -137,7 +138,7 @@ func (a *App) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Response().Header().Set(deniedHeader, "role")
 		a.log.InfoContext(c.Request().Context(), "forbidden", "user", u.Username, "role", u.Role, "route", c.Path())
-		return handlers.NewUserError(http.StatusForbidden, "forbidden", "error.forbidden")
+		return handlers.Refuse(payments.Forbidden, "forbidden", "error.forbidden")
 	}
 }
 

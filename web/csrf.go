@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/handlers"
+	"instore/payments"
 )
 
 // csrfHeader is how scripts send the token (read from <meta name="csrf-token">).
@@ -36,7 +37,7 @@ func (a *App) csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			a.log.InfoContext(c.Request().Context(), "csrf check failed", "path", c.Request().URL.Path, "token_sent", got != "")
-			return handlers.NewUserError(http.StatusForbidden, "csrf_failed", "error.csrf")
+			return handlers.Refuse(payments.Forbidden, "csrf_failed", "error.csrf")
 		}
 		return next(c)
 	}

@@ -27,17 +27,13 @@ var statusMessages = map[int][2]string{
 }
 
 // safeError turns any error into what may be shown: a status, a code and
-// a message id. Only the domain's refusals, *handlers.UserError and echo's
-// status errors keep their status; everything else is a 500 whose text
+// a message id. Only refusals (the domain's and the handlers' own) and
+// echo's status errors keep their status; everything else is a 500 whose text
 // stays in the log.
 func safeError(err error) (status int, code, msgID string, data map[string]any) {
 	var re *payments.Refusal
 	if errors.As(err, &re) {
 		return handlers.RefusalStatus(re), re.Code, re.MessageID(), re.Args
-	}
-	var ue *handlers.UserError
-	if errors.As(err, &ue) {
-		return ue.Status, ue.Code, ue.MsgID, ue.Data
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

@@ -17,6 +17,7 @@ import (
 	"instore/config"
 	"instore/db"
 	"instore/handlers"
+	"instore/payments"
 	"instore/reqctx"
 )
 
@@ -64,8 +65,9 @@ func TestSafeError(t *testing.T) {
 		status int
 		code   string
 	}{
-		{handlers.NewUserError(http.StatusConflict, "busy", "error.too_many"), http.StatusConflict, "busy"},
-		{fmt.Errorf("wrapped: %w", handlers.NewUserError(http.StatusNotFound, "not_found", "error.not_found")), http.StatusNotFound, "not_found"},
+		{handlers.Refuse(payments.Conflict, "busy", "error.too_many"), http.StatusConflict, "busy"},
+		{fmt.Errorf("wrapped: %w", handlers.Refuse(payments.NotFound, "not_found", "error.not_found")), http.StatusNotFound, "not_found"},
+		{handlers.Refuse(payments.Upstream, "omise_auth", "refusal.charge.omise_auth"), http.StatusBadGateway, "omise_auth"},
 		{echo.ErrStatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 		{errors.New("boom"), http.StatusInternalServerError, "internal"},
 	}
