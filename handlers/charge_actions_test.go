@@ -46,6 +46,11 @@ func TestChargePageOffersWhatTheRulesAccept(t *testing.T) {
 	if got, form := refundable(); !form || !strings.Contains(got, "180.00") {
 		t.Fatalf("with ฿300 in flight: refundable %q, form %v", got, form)
 	}
+	_, page := m.get(path, "Accept-Language", "en")
+	hint := parseDoc(t, page).Find(`[data-testid=refund-form] .hint`).First().Text()
+	if !strings.Contains(hint, "180.00") || !strings.Contains(hint, payments.LastRefundDay(ch)) {
+		t.Fatalf("refund hint %q: want the amount and the last day", hint)
+	}
 
 	// Past the refund window nothing may be refunded, whatever is left.
 	e.offset.Add(int64(payments.RefundWindow + 48*time.Hour))
