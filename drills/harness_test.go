@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/fakeclock"
 	"instore/handlers"
 	"instore/omise"
 	"instore/omise/sim"
@@ -25,24 +25,6 @@ import (
 
 // webhookSecret is the base64 secret the drills' simulator signs with.
 const webhookSecret = "ZHJpbGwtd2ViaG9vay1zZWNyZXQtMzItYnl0ZXMhIQ=="
-
-// clock is a settable clock for the service (the simulator keeps real time).
-type clock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
 
 // env is the product's domain over a real SQLite file and the simulator
 // over HTTP, with the simulator's signed webhooks delivered to the
@@ -54,7 +36,7 @@ type env struct {
 	sim    *sim.Sim
 	client *omise.Client
 	svc    *payments.Service
-	clock  *clock
+	clock  *fakeclock.Clock // the service's; the simulator keeps real time
 	hook   *httptest.Server
 
 	refused atomic.Int64 // drill deliveries refused for their signature
@@ -67,7 +49,7 @@ type envOpts struct {
 
 func newEnv(t *testing.T, o envOpts) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), clock: &clock{}}
+	e := &env{t: t, ctx: context.Background(), clock: fakeclock.Running()}
 	d, err := db.Open(e.ctx, filepath.Join(t.TempDir(), "drill.db"))
 	if err != nil {
 		t.Fatal(err)

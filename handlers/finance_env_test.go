@@ -6,13 +6,13 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/fakeclock"
 	"instore/omise"
 	"instore/omise/sim"
 	"instore/payments"
@@ -30,18 +30,10 @@ type financeEnv struct {
 	svc     *payments.Service
 	rec     *payments.Reconciler
 	e       *echo.Echo
-	clock   *financeClock
+	clock   *fakeclock.Clock
 	users   map[string]*db.User
 	reports *Reports
 }
-
-type financeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *financeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *financeClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func bkk(day string, h, m, s int) time.Time {
 	d, _ := time.ParseInLocation("2006-01-02", day, payments.Bangkok)
@@ -63,7 +55,7 @@ func newFinanceEnvWith(t *testing.T, start time.Time, so sim.Options, version st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	clock := &financeClock{t: start}
+	clock := fakeclock.At(start)
 	so.Now = clock.Now
 	s := sim.New(so)
 	srv := httptest.NewServer(s)

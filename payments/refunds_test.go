@@ -12,22 +12,16 @@ import (
 	"time"
 
 	"instore/db"
+	"instore/fakeclock"
 	"instore/omise"
 	"instore/omise/sim"
 )
-
-// refundClock is the one clock of the service and the simulator, so "364
-// days later" holds for both.
-type refundClock struct{ offset atomic.Int64 }
-
-func (c *refundClock) Now() time.Time      { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *refundClock) Add(d time.Duration) { c.offset.Add(int64(d)) }
 
 type refundEnv struct {
 	svc    *Service
 	sim    *sim.Sim
 	client *omise.Client
-	clock  *refundClock
+	clock  *fakeclock.Clock // the service's and the simulator's, so "364 days later" holds for both
 }
 
 func newRefundEnv(t *testing.T) *refundEnv {
@@ -37,7 +31,7 @@ func newRefundEnv(t *testing.T) *refundEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	clock := &refundClock{}
+	clock := fakeclock.Running()
 	s := sim.New(sim.Options{Now: clock.Now})
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() { srv.Close(); s.Close() })
@@ -199,7 +193,7 @@ func refundTimes(n int) func(*testing.T, *refundEnv, *db.Charge) {
 }
 
 func advance(d time.Duration) func(*testing.T, *refundEnv, *db.Charge) {
-	return func(_ *testing.T, e *refundEnv, _ *db.Charge) { e.clock.Add(d) }
+	return func(_ *testing.T, e *refundEnv, _ *db.Charge) { e.clock.Advance(d) }
 }
 
 func TestRefundOfPendingChargeRefused(t *testing.T) {
@@ -344,7 +338,7 @@ func TestRefundUnansweredCallIsSettledByKey(t *testing.T) {
 		t.Fatalf("reservation ignored: %v", err)
 	}
 	// Later, Omise's list shows no refund with the key: it was never made.
-	e.clock.Add(3 * time.Minute)
+	e.clock.Advance(3 * time.Minute)
 	if _, err := e.svc.Refund(ctx, manager, req); ruleCode(err) != codeNotAtOmise {
 		t.Fatalf("resubmit: %v", err)
 	}

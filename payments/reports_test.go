@@ -2,37 +2,19 @@ package payments
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"instore/db"
+	"instore/fakeclock"
 	"instore/omise"
 	"instore/omise/sim"
 )
 
-// testClock is a settable clock shared by the simulator and the service.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // financeEnv is a core environment whose simulator and service share a clock.
-func financeEnv(t *testing.T, start time.Time) (*coreEnv, *testClock) {
+func financeEnv(t *testing.T, start time.Time) (*coreEnv, *fakeclock.Clock) {
 	t.Helper()
-	clock := &testClock{t: start}
+	clock := fakeclock.At(start)
 	e := newCoreEnv(t, sim.Options{Now: clock.Now})
 	e.svc.Now = clock.Now
 	return e, clock
@@ -40,7 +22,7 @@ func financeEnv(t *testing.T, start time.Time) (*coreEnv, *testClock) {
 
 // saleAt creates a charge at the simulator at instant at on a terminal of
 // store_1234 and, unless status is pending, completes it; then applies it.
-func saleAt(t *testing.T, e *coreEnv, clock *testClock, at time.Time, terminal string, amount int64, status omise.ChargeStatus) string {
+func saleAt(t *testing.T, e *coreEnv, clock *fakeclock.Clock, at time.Time, terminal string, amount int64, status omise.ChargeStatus) string {
 	t.Helper()
 	ctx := context.Background()
 	clock.Set(at)

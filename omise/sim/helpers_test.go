@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -163,18 +162,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-
-// clock is a fixed clock for Options.Now, safe to read from the sim's
-// goroutines.
-type clock struct{ ns atomic.Int64 }
-
-func newClock(t time.Time) *clock {
-	c := &clock{}
-	c.ns.Store(t.UnixNano())
-	return c
-}
-
-func (c *clock) now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
 
 // fence sends event id once more, as a last attempt (never retried), on
 // the worker that delivers its charge's events, and waits for arrived.

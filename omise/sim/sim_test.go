@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"instore/fakeclock"
 	"instore/omise"
 )
 
@@ -291,10 +292,10 @@ func TestAutoExpiry(t *testing.T) {
 	}
 
 	// A clock that moves without Advance: the next request notices.
-	clk := newClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	h2 := newHarness(t, Options{Now: clk.now, ChargeTTL: time.Minute})
+	clk := fakeclock.At(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	h2 := newHarness(t, Options{Now: clk.Now, ChargeTTL: time.Minute})
 	id2 := h2.charge(5000, "1234567890")
-	clk.ns.Add(int64(2 * time.Minute))
+	clk.Advance(2 * time.Minute)
 	h2.wantErr(h2.post("/charges/"+id2+"/mark_as_paid", nil), 400, "expired_charge", "charge expired")
 	if r := h2.must(h2.get("/charges/"+id2), 200); r.str("expired_at") != "2026-01-02T03:05:05Z" {
 		t.Fatalf("expired_at %s", r.str("expired_at"))
@@ -404,12 +405,12 @@ func TestRefunds(t *testing.T) {
 }
 
 func TestLists(t *testing.T) {
-	clk := newClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
-	h := newHarness(t, Options{Now: clk.now})
+	clk := fakeclock.At(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	h := newHarness(t, Options{Now: clk.Now})
 	var ids []string
 	for i := 0; i < 5; i++ {
 		ids = append(ids, h.charge(int64(5000+i), "1234567890"))
-		clk.ns.Add(int64(time.Hour))
+		clk.Advance(time.Hour)
 	}
 	page := func(q string) (*resp, []string) {
 		r := h.must(h.get("/charges"+q), 200)

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 
 	"instore/config"
 	"instore/db"
+	"instore/fakeclock"
 	"instore/metrics"
 	"instore/omise"
 	"instore/omise/sim"
@@ -31,26 +31,6 @@ import (
 
 // Password is the password of every seeded user.
 const Password = "correct-horse-battery"
-
-// Clock is a settable clock shared by the app and the test.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // Options adjust the harness before the app is built.
 type Options struct {
@@ -66,7 +46,7 @@ type Harness struct {
 	App     *web.App
 	Server  *httptest.Server
 	Sim     *sim.Sim
-	Clock   *Clock
+	Clock   *fakeclock.Clock // the app's and the simulator's
 	Metrics *metrics.M
 	Config  config.Config
 }
@@ -127,7 +107,7 @@ func New(t *testing.T, opts ...Options) *Harness {
 		}
 	}
 
-	h := &Harness{T: t, DB: d, Clock: &Clock{t: time.Now()}, Metrics: metrics.New()}
+	h := &Harness{T: t, DB: d, Clock: fakeclock.At(time.Now()), Metrics: metrics.New()}
 	cfg, err := config.Parse(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
