@@ -38,7 +38,7 @@ func TestMethodsRegistry(t *testing.T) {
 		}
 		for _, f := range m.Failures {
 			// The till reads an attempt's failure as outcome.<code>.
-			if !i18n.Has("outcome." + f) || i18n.TLang(i18n.TH, "outcome."+f) == "outcome."+f {
+			if !i18n.Has("outcome."+f) || i18n.TLang(i18n.TH, "outcome."+f) == "outcome."+f {
 				t.Errorf("%s: failure %s has no catalog entry", m.ID, f)
 			}
 		}
