@@ -60,6 +60,22 @@ func TestChargeActionsAgreeWithRefundRules(t *testing.T) {
 	}
 }
 
+// TestMethodThatCannotBeRefunded: a method the registry marks not
+// refundable is offered no refund and refused one.
+func TestMethodThatCannotBeRefunded(t *testing.T) {
+	saved := methods
+	defer func() { methods = saved }()
+	methods = []*Method{{ID: "norefund", SourceType: "norefund", Capture: CaptureQR, Expirable: true}}
+	now := time.Now()
+	c := &db.Charge{Status: "successful", Amount: 5000, SourceType: "norefund", CreatedAt: now, PaidAt: &now}
+	if a := chargeActions(c, 0, 0, 0, now); a.RefundUpTo != 0 {
+		t.Fatalf("actions %+v", a)
+	}
+	if r := checkRefundable(c, 100, 0, 0, 0, now); r == nil || r.Code != "refund_method" {
+		t.Fatalf("refusal %+v", r)
+	}
+}
+
 func TestCanAccessStore(t *testing.T) {
 	admin := &db.User{Role: db.RoleAdmin}
 	mgr := &db.User{Role: db.RoleManager, StoreID: "a"}

@@ -72,6 +72,9 @@ func checkRefundable(c *db.Charge, amount int64, count int, pendingCount int, pe
 		return refuse(Conflict, "refund_not_successful", "", map[string]any{
 			"Status": c.Status, "StatusName": Phrase("refusal.status." + c.Status)})
 	}
+	if m, ok := MethodBySourceType(c.SourceType); ok && !m.Refundable {
+		return refuse(Conflict, "refund_method", "", map[string]any{"Method": Phrase(m.LabelID())})
+	}
 	remaining := c.Amount - c.RefundedAmount - pendingSum
 	if remaining <= 0 {
 		return refuse(Conflict, "refund_fully_refunded", "", nil)
