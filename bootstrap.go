@@ -56,7 +56,12 @@ func bootstrap(ctx context.Context, cfg config.Config, d *db.DB) ([]string, erro
 		}
 	}
 	if users > 0 {
-		return nil, nil
+		// The passwords were shown once, on the first start; say how to
+		// get back in rather than leave a demo user locked out.
+		return []string{
+			"Demo accounts: admin, manager, cashier, finance (passwords were shown on the first start).",
+			"Forgot one? Set a new password (read from stdin): go run . user passwd NAME",
+		}, nil
 	}
 	if _, err := d.GetStore(ctx, demoStoreID); err != nil {
 		return nil, fmt.Errorf("demo users need store %s: %w", demoStoreID, err)

@@ -45,6 +45,9 @@ type Auth struct {
 	Limiter  LoginLimiter
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Demo: the embedded simulator stands in for Omise; the login page
+	// says so and lists the demo payment codes.
+	Demo bool
 }
 
 // dummyHash is checked against when the username is unknown, so a wrong
@@ -61,7 +64,7 @@ func (h *Auth) LoginForm(c echo.Context) error {
 	if _, ok := CurrentUser(c); ok {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	return Render(c, http.StatusOK, views.LoginPage(views.LoginView{Next: next}))
+	return Render(c, http.StatusOK, views.LoginPage(views.LoginView{Next: next, Demo: h.Demo}))
 }
 
 type loginForm struct {
@@ -88,7 +91,7 @@ func (h *Auth) Login(c echo.Context) error {
 		Next:     LocalPath(c.FormValue("next")),
 	}
 	// No account has a longer name, so the page need not echo more.
-	view := views.LoginView{Username: db.CapText(f.Username, db.MaxAuditName), Next: f.Next}
+	view := views.LoginView{Username: db.CapText(f.Username, db.MaxAuditName), Next: f.Next, Demo: h.Demo}
 	if errs := f.Validate(); len(errs) > 0 {
 		view.Errors = errs
 		return Render(c, http.StatusUnprocessableEntity, views.LoginPage(view))
@@ -118,6 +121,10 @@ func (h *Auth) Login(c echo.Context) error {
 		h.Log.ErrorContext(ctx, "login: clearing the throttle", "err", err)
 	}
 	h.audit(c, u, u.Username, "ok", "")
+	// A cashier has one place to be: the till, not a home page with one card.
+	if f.Next == "/" && u.Role == db.RoleCashier {
+		return Redirect(c, "/till")
+	}
 	return Redirect(c, f.Next)
 }
 

@@ -17,7 +17,7 @@ import (
 // route without a rule.
 func (a *App) routes(r *router) {
 	d := a.deps
-	auth := &handlers.Auth{DB: d.DB, Sessions: a.sessions, Limiter: a.logins, Now: a.now, Log: a.log}
+	auth := &handlers.Auth{DB: d.DB, Sessions: a.sessions, Limiter: a.logins, Now: a.now, Log: a.log, Demo: d.Config.Demo}
 	admin := &handlers.Admin{DB: d.DB, DefaultSourceType: d.Config.SourceType, Logins: a.logins, Now: a.now}
 	health := &handlers.Health{DB: d.DB}
 

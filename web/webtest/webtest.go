@@ -326,3 +326,67 @@ func (c *Client) SetCookie(name, value string) {
 	u, _ := url.Parse(c.h.Server.URL)
 	c.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 }
+
+// Scenario is one request against an application of its own: who sends
+// it, what, and what must come back (the shape of PocketBase's route
+// tests). Scenarios share nothing, so Run runs each in parallel.
+type Scenario struct {
+	Name    string
+	Method  string // default GET
+	Path    string
+	Role    string     // a seeded username; "" is an anonymous visitor
+	Form    url.Values // sent as a form with the session's CSRF token (POST)
+	Headers []string   // "Name: value"
+	// Setup, when set, runs on the fresh application before the request.
+	Setup func(t *testing.T, h *Harness)
+	// Status is the status wanted; Contains the fragments the body must
+	// hold and Lacks those it must not.
+	Status   int
+	Contains []string
+	Lacks    []string
+	Options  []Options
+}
+
+// Run runs s as a parallel subtest of t.
+func (s Scenario) Run(t *testing.T) {
+	t.Helper()
+	name := s.Name
+	if name == "" {
+		name = strings.TrimSpace(s.Method+" "+s.Path) + " as " + s.Role
+	}
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		h := New(t, s.Options...)
+		if s.Setup != nil {
+			s.Setup(t, h)
+		}
+		c := h.Anonymous()
+		if s.Role != "" {
+			c = h.Login(s.Role)
+		}
+		var res *http.Response
+		switch {
+		case s.Form != nil || s.Method == http.MethodPost:
+			res = c.PostForm(s.Path, s.Form, s.Headers...)
+		case s.Method == "":
+			res = c.Get(s.Path, s.Headers...)
+		default:
+			res = c.Request(s.Method, s.Path, nil, s.Headers...)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != s.Status {
+			t.Fatalf("status %d, want %d\n%.1500s", res.StatusCode, s.Status, body)
+		}
+		for _, f := range s.Contains {
+			if !strings.Contains(string(body), f) {
+				t.Errorf("body lacks %q\n%.1500s", f, body)
+			}
+		}
+		for _, f := range s.Lacks {
+			if strings.Contains(string(body), f) {
+				t.Errorf("body holds %q", f)
+			}
+		}
+	})
+}
