@@ -18,6 +18,7 @@ import (
 // change). The copy opens, passes integrity_check and holds every charge
 // whose webhook had been acknowledged before the backup started.
 func TestBackupWhileWriting(t *testing.T) {
+	t.Parallel()
 	bin := instoreBinary(t)
 	s, omiseURL := externalSim(t)
 	dir := t.TempDir()

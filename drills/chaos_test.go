@@ -20,6 +20,7 @@ import (
 // syncer's passes every local charge equals Omise's, and nothing forged
 // changed anything.
 func TestWebhookChaos(t *testing.T) {
+	t.Parallel()
 	const n = 1000
 	e := newEnv(t, envOpts{webhooks: true})
 	e.sim.SetFaults(sim.Faults{DropWebhooks: 0.3, DuplicateWebhooks: 0.2, ReorderWebhooks: 0.2})

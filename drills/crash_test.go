@@ -24,6 +24,7 @@ import (
 // event the server answered 2xx for; after the last restart the syncer
 // finishes every stored event.
 func TestCrashUnderWebhookStorm(t *testing.T) {
+	t.Parallel()
 	bin := instoreBinary(t)
 	s, omiseURL := externalSim(t)
 	dir := t.TempDir()

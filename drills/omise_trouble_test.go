@@ -21,6 +21,7 @@ import (
 // the syncer has run (and the customer paid what is pending) every attempt
 // ends resolved: successful, failed, expired or rejected.
 func TestOmiseTroubleAtCheckout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{clientTimeout: time.Second})
 	if _, err := e.db.CreateStore(e.ctx, db.CLI, db.Store{StoreID: "S1", StoreName: "Drill Store", Methods: []string{"barcode_alipay"}}); err != nil {
 		t.Fatal(err)

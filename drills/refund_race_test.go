@@ -14,6 +14,7 @@ import (
 // the refunded total never exceeds the amount and equals what Omise says.
 // Then the same 50 forms are submitted again: nothing more is refunded.
 func TestRefundRace(t *testing.T) {
+	t.Parallel()
 	const amount, part, racers = 100000, 10000, 50
 	e := newEnv(t, envOpts{})
 	oc := e.createCharge(1, amount, nil)
