@@ -28,6 +28,7 @@ var matrixRoles = []string{"", "cashier", "manager", "finance", "admin"} // "" =
 // role and for anonymous visitors, the answer the route's rule promises.
 // A route registered without a rule fails here (and in web.New).
 func TestRouteRoleMatrix(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	rules := h.App.RouteRules()
 	routes := h.App.Echo.Routes()
@@ -122,6 +123,7 @@ func checkAnswer(t *testing.T, c *webtest.Client, method, path string, rule web.
 
 // web.New refuses a route registered behind the router's back.
 func TestRuleAllows(t *testing.T) {
+	t.Parallel()
 	admin := &db.User{Role: db.RoleAdmin}
 	cashier := &db.User{Role: db.RoleCashier, StoreID: "s"}
 	disabled := &db.User{Role: db.RoleAdmin, Disabled: true}
@@ -148,6 +150,7 @@ func TestRuleAllows(t *testing.T) {
 }
 
 func TestStaticAndHealthAreStateless(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Anonymous()
 	doc := c.Page("/login", http.StatusOK)

@@ -34,6 +34,7 @@ func dbBytes(t *testing.T, h *webtest.Harness) int64 {
 }
 
 func TestOversizeLoginsBarelyGrowTheDatabase(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t, behindProxy)
 	before := dbBytes(t, h)
 	c := h.Anonymous()
@@ -108,6 +109,7 @@ func postWebhook(t *testing.T, h *webtest.Harness, body []byte, contentType stri
 }
 
 func TestUnsignedOversizeWebhooksAreBudgeted(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t, withBudget)
 	if h.Config.WebhookSecret != "" {
 		t.Fatal("test needs no webhook secret")
@@ -142,6 +144,7 @@ func TestUnsignedOversizeWebhooksAreBudgeted(t *testing.T) {
 }
 
 func TestWebhookErrorsAreJSON(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	cases := []struct {
 		name, contentType string

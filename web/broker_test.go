@@ -10,6 +10,7 @@ import (
 )
 
 func TestBrokerFiltersAndScopes(t *testing.T) {
+	t.Parallel()
 	b := NewBroker(nil)
 	all := b.Subscribe(handlers.LiveFilter{})
 	store := b.Subscribe(handlers.LiveFilter{Stores: map[string]bool{"s1": true}})
@@ -35,6 +36,7 @@ func TestBrokerFiltersAndScopes(t *testing.T) {
 }
 
 func TestBrokerDropsSlowSubscriberWithoutBlocking(t *testing.T) {
+	t.Parallel()
 	b := NewBroker(nil)
 	slow := b.Subscribe(handlers.LiveFilter{})
 	fast := b.Subscribe(handlers.LiveFilter{})

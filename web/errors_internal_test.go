@@ -39,6 +39,7 @@ func newBareApp(t *testing.T, logTo io.Writer) *App {
 // An internal error shows a safe message and the request id; its text
 // (which may hold SQL, keys or personal data) goes only to the log.
 func TestErrorHandlerHidesInternals(t *testing.T) {
+	t.Parallel()
 	var logged strings.Builder
 	a := newBareApp(t, &logged)
 	secret := errors.New("SELECT password_hash FROM users WHERE username = 'somchai'")
@@ -60,6 +61,7 @@ func TestErrorHandlerHidesInternals(t *testing.T) {
 }
 
 func TestSafeError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		err    error
 		status int

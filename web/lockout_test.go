@@ -36,6 +36,7 @@ func tryLogin(t *testing.T, c *webtest.Client, ip, user, pw string) int {
 }
 
 func TestLockoutCannotStrandAShop(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t, behindProxy)
 	const shop, attacker, elsewhere = "203.0.113.10", "198.51.100.7", "192.0.2.44"
 	c := h.Anonymous()
@@ -109,6 +110,7 @@ func login(t *testing.T, base, user, pw string) int {
 }
 
 func TestLockoutSurvivesARestart(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	for i := 0; i < 5; i++ {
 		if st := login(t, h.Server.URL, "manager", "wrong password"); st != http.StatusUnauthorized {
@@ -137,6 +139,7 @@ func TestLockoutSurvivesARestart(t *testing.T) {
 }
 
 func TestAdminUnlocksUserAndAddress(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t, behindProxy)
 	const till, noisy = "203.0.113.20", "198.51.100.9"
 	c := h.Anonymous()
@@ -192,6 +195,7 @@ func TestAdminUnlocksUserAndAddress(t *testing.T) {
 }
 
 func TestPasswordChangeIsThrottled(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Login("cashier")
 	change := func(current string) int {
@@ -215,6 +219,7 @@ func TestPasswordChangeIsThrottled(t *testing.T) {
 }
 
 func TestCSRFTokenInQueryIsRefused(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	admin := h.Login("admin")
 	form := url.Values{"store_id": {"csrf_query"}, "store_name": {"Query"}, "source_type": {omise.SourceBarcodeAlipay}}

@@ -3,6 +3,7 @@ package web
 import "testing"
 
 func TestClientAddress(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"203.0.113.9":                    "203.0.113.9",
 		"2001:db8:1:2:aaaa:bbbb:cccc:dd": "2001:db8:1:2::/64",

@@ -23,6 +23,7 @@ func storeExists(t *testing.T, h *webtest.Harness, id string) bool {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	admin := h.Login("admin")
 	other := h.Anonymous() // a different session's token must not work either
@@ -72,6 +73,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Anonymous()
 	try := func(user, pw string) *http.Response {
@@ -118,6 +120,7 @@ func TestLoginThrottle(t *testing.T) {
 }
 
 func TestSessionRotatesAtLogin(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Anonymous()
 	anonToken := c.CSRF()
@@ -158,6 +161,7 @@ func TestSessionRotatesAtLogin(t *testing.T) {
 }
 
 func TestLogoutEndsSession(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Login("finance")
 	cookie := c.Cookie("instore_session")
@@ -182,6 +186,7 @@ func TestLogoutEndsSession(t *testing.T) {
 }
 
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	a, b := h.Login("manager"), h.Login("manager")
 	res := a.PostForm("/account/password", url.Values{"current": {webtest.Password}, "password": {"short"}, "confirm": {"short"}})
@@ -218,6 +223,7 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 }
 
 func TestIdleExpiry(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Login("cashier")
 	h.Clock.Advance(7*time.Hour + 59*time.Minute)
@@ -237,6 +243,7 @@ func TestIdleExpiry(t *testing.T) {
 }
 
 func TestDisabledUserIsLoggedOut(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Login("cashier")
 	admin := h.Login("admin")
@@ -257,6 +264,7 @@ func TestDisabledUserIsLoggedOut(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	res := h.Anonymous().Get("/login")
 	res.Body.Close()
@@ -277,6 +285,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestLoginRedirectsBackAndRefusesOpenRedirects(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	for next, want := range map[string]string{"/admin/audit?action=login": "/admin/audit?action=login", "//evil.example/": "/", "https://evil.example/": "/"} {
 		c := h.Anonymous()
@@ -289,6 +298,7 @@ func TestLoginRedirectsBackAndRefusesOpenRedirects(t *testing.T) {
 }
 
 func TestLanguage(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Anonymous()
 	if doc := c.Page("/login", http.StatusOK); doc.Find("html").AttrOr("lang", "") != "th" || doc.Find("h1").Text() != "เข้าสู่ระบบ" {
@@ -312,6 +322,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestMetricsCountRoutes(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	c := h.Anonymous()
 	for _, p := range []string{"/healthz", "/no-such-thing-1", "/no-such-thing-2"} {
