@@ -1,5 +1,8 @@
 // Package db owns the SQLite file: opening it with the right pragmas, the
-// embedded migrations and every SQL statement the application runs.
+// embedded migrations and every SQL statement the application runs. Every
+// write goes through Tx, the one writer that group-commits. (The load
+// tool's bare baselines, which measure SQLite and Echo without the product,
+// keep their own statements; its seeding goes through here.)
 package db
 
 import (
