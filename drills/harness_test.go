@@ -13,14 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
+	"instore/config"
 	"instore/db"
 	"instore/fakeclock"
-	"instore/handlers"
+	"instore/metrics"
 	"instore/omise"
 	"instore/omise/sim"
 	"instore/payments"
+	"instore/web"
 )
 
 // webhookSecret is the base64 secret the drills' simulator signs with.
@@ -59,10 +59,11 @@ func newEnv(t *testing.T, o envOpts) *env {
 	// The simulator needs the endpoint's URL before the service exists.
 	var endpoint http.Handler
 	e.hook = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { endpoint.ServeHTTP(w, r) }))
+	hookURL := e.hook.URL + "/webhooks/omise"
 	t.Cleanup(e.hook.Close)
 	so := sim.Options{Logger: quiet()}
 	if o.webhooks {
-		so.WebhookURL = e.hook.URL
+		so.WebhookURL = hookURL
 		so.WebhookSecret = webhookSecret
 		so.WebhookRetryBase = 20 * time.Millisecond
 		so.WebhookMaxAttempts = 3
@@ -78,22 +79,27 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc = &payments.Service{DB: d, Omise: e.client, Now: e.clock.Now, TillTimeout: 90 * time.Second,
-		BarcodeKey: []byte("drill-barcode-key"), Log: quiet()}
-	endpoint = e.webhookEndpoint()
+	// The product, wired as the binary wires it; the drills reach it
+	// through its service and its webhook route.
+	cfg, err := config.Parse(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DBPath, cfg.APIURL, cfg.WebhookSecret = d.Path, srv.URL, webhookSecret
+	cfg.PublicKey, cfg.SecretKey = sim.DefaultPublicKey, sim.DefaultSecretKey
+	work, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	w, err := web.Wire(web.Parts{Config: cfg, DB: d, Metrics: metrics.New(), Log: quiet(), Now: e.clock.Now,
+		OmiseTimeout: o.clientTimeout, BarcodeKey: []byte("drill-barcode-key"), Work: work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = w.Payments
+	endpoint = w.App
 	return e
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// webhookEndpoint is the product's POST /webhooks/omise handler over the
-// drill's service, with the drill's secret.
-func (e *env) webhookEndpoint() http.Handler {
-	ec := echo.New()
-	h := &handlers.Webhooks{Payments: e.svc, Secret: webhookSecret, Log: quiet()}
-	ec.POST("/", h.Receive)
-	return ec
-}
 
 // postWebhook sends body to the endpoint, signed with secret (or with a
 // signature that does not match when secret is "").
@@ -107,7 +113,7 @@ func (e *env) postWebhook(body []byte, secret string) int {
 			e.t.Fatal(err)
 		}
 	}
-	req, _ := http.NewRequest(http.MethodPost, e.hook.URL, bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, e.hook.URL+"/webhooks/omise", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(omise.HeaderSignature, sig)
 	req.Header.Set(omise.HeaderSignatureTimestamp, fmt.Sprint(now.Unix()))

@@ -24,6 +24,8 @@ type Parts struct {
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
 	Sim     http.Handler     // mounted at /sim/omise; nil: none
+	// OmiseTimeout bounds each Omise call; zero: omise.DefaultTimeout.
+	OmiseTimeout time.Duration
 	// BarcodeKey keys the stored hashes of scanned codes.
 	BarcodeKey []byte
 	// Work is cancelled at shutdown; background jobs use it.
@@ -51,7 +53,7 @@ func Wire(p Parts) (*Wired, error) {
 	}
 	cfg := p.Config
 	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
-		Version: cfg.APIVersion, Observe: p.Metrics.ObserveOmise})
+		Version: cfg.APIVersion, Timeout: p.OmiseTimeout, Observe: p.Metrics.ObserveOmise})
 	if err != nil {
 		return nil, fmt.Errorf("OMISE_API_URL: %w", err)
 	}
