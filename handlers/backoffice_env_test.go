@@ -11,19 +11,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"instore/config"
 	"instore/db"
+	"instore/fakeclock"
+	"instore/metrics"
 	"instore/omise"
 	"instore/omise/sim"
 	"instore/payments"
 	"instore/web"
 )
 
-// boEnv is the whole application (web.New: sessions, CSRF, roles) over a
+// boEnv is the whole application (web.Wire: sessions, CSRF, roles) over a
 // real SQLite file, with the Omise simulator over HTTP and one clock for
 // both.
 type boEnv struct {
@@ -32,36 +33,29 @@ type boEnv struct {
 	sim    *sim.Sim
 	client *omise.Client
 	svc    *payments.Service
-	broker *web.Broker
 	srv    *httptest.Server
-	offset atomic.Int64
+	clock  *fakeclock.Clock // the app's and the simulator's
 }
 
 const boPassword = "correct horse battery staple"
 
-func (e *boEnv) now() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
-
 func newBOEnv(t *testing.T) *boEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &boEnv{t: t}
+	e := &boEnv{t: t, clock: fakeclock.Running()}
 	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "backoffice.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
 	e.db = d
-	e.sim = sim.New(sim.Options{Now: e.now})
+	e.sim = sim.New(sim.Options{Now: e.clock.Now})
 	simSrv := httptest.NewServer(e.sim)
 	t.Cleanup(func() { simSrv.Close(); e.sim.Close() })
 	e.client, err = omise.New(omise.Config{BaseURL: simSrv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.broker = web.NewBroker(nil)
-	e.svc = &payments.Service{DB: d, Omise: e.client, Notify: e.broker, Now: e.now, Log: log,
-		TillTimeout: 90 * time.Second, BarcodeKey: []byte("test")}
 	sys := db.Actor{Username: "test"}
 	for _, s := range []db.Store{{StoreID: "store_1", StoreName: "ร้านกาแฟ", Methods: []string{omise.SourceBarcodeAlipay}},
 		{StoreID: "store_2", StoreName: "Other", Methods: []string{omise.SourceBarcodeAlipay}}} {
@@ -91,12 +85,20 @@ func newBOEnv(t *testing.T) *boEnv {
 			t.Fatal(err)
 		}
 	}
-	app, err := web.New(web.Deps{Config: config.Config{TillTimeout: 90 * time.Second, SourceType: omise.SourceBarcodeAlipay},
-		DB: d, Log: log, Now: e.now, Payments: e.svc, Broker: e.broker})
+	cfg, err := config.Parse(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(app)
+	cfg.DBPath, cfg.APIURL = d.Path, simSrv.URL
+	w, err := web.Wire(web.Parts{Config: cfg, DB: d, Metrics: metrics.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: e.clock.Now, BarcodeKey: []byte("test"), Work: ctx,
+		// The webhook tests here are not about the unsigned budget.
+		Adjust: func(deps *web.Deps) { deps.Payments.UnsignedLookups = nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = w.Payments
+	e.srv = httptest.NewServer(w.App)
 	// Live streams never end by themselves: cut them so Close can return.
 	t.Cleanup(func() { e.srv.CloseClientConnections(); e.srv.Close() })
 	return e

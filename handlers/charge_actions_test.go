@@ -53,7 +53,7 @@ func TestChargePageOffersWhatTheRulesAccept(t *testing.T) {
 	}
 
 	// Past the refund window nothing may be refunded, whatever is left.
-	e.offset.Add(int64(payments.RefundWindow + 48*time.Hour))
+	e.clock.Advance(payments.RefundWindow + 48*time.Hour)
 	m = e.login("manager") // the old session has long expired
 	if got, form := refundable(); form || !strings.Contains(got, "0.00") {
 		t.Fatalf("past the window: refundable %q, form %v", got, form)

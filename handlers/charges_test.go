@@ -40,7 +40,7 @@ func TestChargeListFiltersPagesAndScope(t *testing.T) {
 			status = omise.StatusFailed
 		}
 		ids = append(ids, e.charge("store_1", "T1", int64(2000+i*1000), status).ID)
-		e.offset.Add(int64(time.Second))
+		e.clock.Advance(time.Second)
 	}
 	other := e.charge("store_2", "T1", 9900, omise.StatusSuccessful)
 	m := e.login("manager")
@@ -229,7 +229,7 @@ func TestBoardShowsTerminals(t *testing.T) {
 		t.Fatal("a manager sees another store's terminal")
 	}
 	// Past the till timeout the open sale is highlighted.
-	e.offset.Add(int64(2 * time.Minute))
+	e.clock.Advance(2 * time.Minute)
 	_, tile := m.get("/board/tiles/store_1/T2")
 	if !strings.Contains(tile, "stale") || !strings.HasPrefix(strings.TrimSpace(tile), "<article") {
 		t.Fatalf("stale tile: %s", tile)
