@@ -64,10 +64,11 @@ func tillKeystroke(code, key, text string, vk int64) chromedp.Action[chromedp.Vo
 	})
 }
 
-// tillTypeCode types digits gap apart, in the US layout or the Thai one;
-// each key carries its planned time, as a scanner's keys do.
+// tillTypeCode types digits gap apart (and waits gap after the last), in
+// the US layout or the Thai one; each key carries its planned time, as a
+// scanner's keys do.
 func tillTypeCode(code string, thai bool, gap time.Duration) chromedp.Action[chromedp.Void] {
-	return (&keyPlan{}).text(code, thai, every(gap)).play()
+	return (&keyPlan{}).text(code, thai, every(gap)).wait(gap).play()
 }
 
 func tillEnter() chromedp.Action[chromedp.Void] { return tillKeystroke("Enter", "Enter", "\r", 13) }

@@ -91,9 +91,15 @@ func scanner(first time.Duration, slow int) func(int) time.Duration {
 // play presses the keys at their times: real time passes between them,
 // and each event carries its planned timestamp.
 func (p *keyPlan) play() chromedp.Action[chromedp.Void] {
-	keys := p.keys
+	keys, end := p.keys, p.t
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		base := time.Now()
+		// A wait planned after the last key passes too.
+		defer func() {
+			if d := time.Until(base.Add(end)); d > 0 {
+				time.Sleep(d)
+			}
+		}()
 		for _, k := range keys {
 			at := base.Add(k.at)
 			if d := time.Until(at); d > 0 {
