@@ -29,7 +29,9 @@ const layoutProbe = `(() => {
   for (const t of document.querySelectorAll('main table')) {
     const box = t.closest('.table-wrap') || t.parentElement;
     if (t.closest('details:not([open])') || t.offsetParent === null) continue;
-    out.tables.push({id: t.dataset.testid || t.className, scroll: box.scrollWidth, client: box.clientWidth});
+    const first = t.querySelector('thead th, tbody td');
+    out.tables.push({id: t.dataset.testid || t.className, scroll: box.scrollWidth, client: box.clientWidth,
+      sticky: !!first && getComputedStyle(first).position === 'sticky'});
     const heads = [...t.querySelectorAll('thead th')];
     heads.forEach((th) => {
       const k = th.dataset.col || '';
@@ -55,6 +57,7 @@ type layoutResult struct {
 	Tables    []struct {
 		ID             string
 		Scroll, Client int
+		Sticky         bool
 	}
 	Cols []struct {
 		Table, Col string
@@ -133,6 +136,13 @@ func TestPagesFitTheScreen(t *testing.T) {
 							if !seen[k] {
 								t.Errorf("%s: no %s column found", name, k)
 							}
+						}
+					}
+					// Narrower than a laptop a table may scroll, but in its own
+					// box and with its first column kept in view.
+					for _, tb := range r.Tables {
+						if tb.Scroll > tb.Client+1 && !tb.Sticky {
+							t.Errorf("%s: table %q scrolls without a sticky first column", name, tb.ID)
 						}
 					}
 					if len(r.Overlaps) > 0 {
