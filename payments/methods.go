@@ -68,7 +68,7 @@ func (m *Method) Scanned() bool { return m.Capture == CaptureScan }
 
 // methods is the registry, in the order forms offer the methods. The first
 // is the default for new stores.
-var methods = []*Method{&methodBarcodeAlipay, &methodAlipayPlusUPM}
+var methods = []*Method{&methodBarcodeAlipay, &methodAlipayPlusUPM, &methodPromptPay}
 
 // Methods returns every method in the order forms offer them.
 func Methods() []*Method { return slices.Clone(methods) }

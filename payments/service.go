@@ -64,6 +64,7 @@ type Service struct {
 	UnsignedLookups *rate.Limiter
 
 	locks keyedMutex
+	qr    qrCache
 }
 
 func (s *Service) now() time.Time {
