@@ -167,7 +167,7 @@ func (h *Till) Create(c echo.Context) error {
 	ctx := c.Request().Context()
 	req := payments.CheckoutRequest{
 		AttemptID: c.FormValue("attempt_id"), StoreID: tillStore(c, u),
-		TerminalID: c.FormValue("terminal_id"), Barcode: c.FormValue("barcode"),
+		TerminalID: c.FormValue("terminal_id"), Barcode: c.FormValue("barcode"), Method: c.FormValue("method"),
 	}
 	if req.TerminalID != "" {
 		// Only the terminals of the user's store (an admin's chosen store)

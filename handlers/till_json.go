@@ -31,6 +31,8 @@ type TillAttemptJSON struct {
 	MessageEN      string `json:"message_en"`
 	ExpiresAt      string `json:"expires_at,omitempty"` // pending: when it is expired if unanswered
 	URL            string `json:"url"`
+	Method         string `json:"method"`           // the payment method (registry id)
+	QRURL          string `json:"qr_url,omitempty"` // a QR method's pending sale: the image the customer scans
 }
 
 // tillStatus maps an attempt status to what the till shows: rejected
@@ -56,8 +58,17 @@ func (h *Till) attemptJSON(a *db.Attempt) TillAttemptJSON {
 	if a.Status == db.AttemptPending {
 		j.ExpiresAt = h.Payments.TillDeadline(a).UTC().Format(time.RFC3339)
 	}
+	if m, ok := payments.MethodBySourceType(a.SourceType); ok {
+		j.Method = m.ID
+		if !m.Scanned() && a.Status == db.AttemptPending && a.ChargeID != "" {
+			j.QRURL = tillQRURL(a.AttemptID)
+		}
+	}
 	return j
 }
+
+// tillQRURL serves a QR sale's image through this server.
+func tillQRURL(attemptID string) string { return "/till/charges/" + attemptID + "/qr" }
 
 // TillFieldJSON is one field's refusal.
 type TillFieldJSON struct {

@@ -37,6 +37,9 @@ type CheckoutRequest struct {
 	TerminalID string
 	Amount     int64  // satang
 	Barcode    string // as scanned or pasted; normalised here
+	// Method is the payment method the cashier chose (a registry id);
+	// "" is the store's default method.
+	Method string
 	// AmountConfirmed is the amount as the cashier last typed it by hand
 	// (text, money.ParseBaht's grammar), or nil when the client sent none
 	// (API callers may omit it). When set, the sale is refused unless it
@@ -128,7 +131,10 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 	var method *Method
 	if term != nil {
 		var ok bool
-		if method, ok = StoreMethod(term.Methods, ""); !ok {
+		if method, ok = StoreMethod(term.Methods, req.Method); !ok {
+			if req.Method != "" {
+				return nil, &InputError{Fields: map[string]*Refusal{"method": refusalMethodNotOffered()}}
+			}
 			// Stores are written with known methods only; this is a
 			// database from a build with methods this one lacks.
 			return nil, fmt.Errorf("payments: store %s takes no method this build knows (%v)", term.StoreID, term.Methods)

@@ -43,6 +43,10 @@ func refusalBarcodePrefix(prefixes []string) *Refusal {
 
 func refusalTerminalBusy() *Refusal { return refuse(Conflict, "terminal_busy", "", nil) }
 
+// refusalMethodNotOffered: the sale asked for a payment method the store
+// does not take.
+func refusalMethodNotOffered() *Refusal { return refuseField("method", "method_not_offered", nil) }
+
 // CodeAmountUnconfirmed is the amount field's refusal when the amount sent
 // is not the amount the cashier confirmed (CheckoutRequest.AmountConfirmed).
 const CodeAmountUnconfirmed = "amount_unconfirmed"

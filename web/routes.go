@@ -82,6 +82,7 @@ func (a *App) routes(r *router) {
 		r.GET("/till/charges/:id", till.Show, tillers)
 		r.POST("/till/charges/:id/cancel", till.Cancel, tillers)
 		r.GET("/till/charges/:id/receipt", till.Receipt, tillers)
+		r.GET("/till/charges/:id/qr", till.QR, tillers)
 	}
 
 	// Customer display: the screen facing the customer, for a cashier of
