@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/i18n"
 	"instore/money"
 	"instore/payments"
 	"instore/views"
@@ -118,7 +119,13 @@ func (h *Till) fillForm(c echo.Context, u *db.User, f *views.TillForm) error {
 	for _, t := range terms {
 		f.StoreName, f.ConfirmAbove = t.StoreName, t.ConfirmAbove
 		if m, ok := payments.StoreMethod(t.Methods, ""); ok {
-			f.SourceType = m.ID
+			f.SourceType, f.ScanDefault = m.ID, m.Scanned()
+		}
+		f.QRMethods = f.QRMethods[:0]
+		for _, id := range t.Methods {
+			if m, ok := payments.MethodByID(id); ok && !m.Scanned() {
+				f.QRMethods = append(f.QRMethods, views.TillChoice{ID: m.ID, Label: i18n.T(ctx, "till.method."+m.ID)})
+			}
 		}
 		f.Terminals = append(f.Terminals, views.TillChoice{ID: t.TerminalID, Label: t.Label})
 		found = found || t.TerminalID == f.TerminalID

@@ -133,6 +133,9 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return v, err
 	}
+	if m, ok := payments.MethodBySourceType(att.SourceType); ok && !m.Scanned() && att.Status == db.AttemptPending && att.ChargeID != "" {
+		v.QRURL = tillQRURL(att.AttemptID)
+	}
 	if att.Status == db.AttemptPending {
 		v.Deadline = h.Payments.TillDeadline(att)
 		v.SecondsLeft = int(v.Deadline.Sub(h.now()).Seconds() + 0.999)

@@ -265,6 +265,19 @@
     var ready = document.getElementById("till-ready");
     var alertBox = document.getElementById("till-alert");
     var confirmedInput = form.querySelector('input[name="amount_confirmed"]');
+    var methodInput = form.querySelector('input[name="method"]');
+    // A store whose default method shows a QR has no code to scan: Enter
+    // sends the sale with that method. Other QR methods have a button each
+    // (F2 for the first).
+    var scanDefault = form.getAttribute("data-scan-default") !== "false";
+    var defaultMethod = form.getAttribute("data-source-type") || "";
+    var qrButtons = form.querySelectorAll(".till-qr-method");
+    var pendingMethod = "";
+
+    // showsQR: a sale of method (its id, "" = the default) shows a QR.
+    function showsQR(method) {
+      return method === "" || method === defaultMethod ? !scanDefault : true;
+    }
     var checkBox = document.getElementById("till-check");
     var checkText = document.getElementById("till-check-text");
     var checkAmount = document.getElementById("till-check-amount");
@@ -585,7 +598,7 @@
 
     function openCheck(reason) {
       var v = parseBaht(amount.value);
-      check = { reason: reason, shownAt: now(), value: amount.value };
+      check = { reason: reason, shownAt: now(), value: amount.value, method: pendingMethod };
       msg(checkText, reason);
       checkAmount.textContent = v === null ? amount.value : formatTHB(v);
       checkBox.hidden = false;
@@ -617,8 +630,9 @@
       }
       confirmAmount();
       largeOK = amount.value; // the prompt showed this amount large
+      var method = check.method;
       closeCheck();
-      submitSale(true);
+      submitSale(true, method);
     }
 
     checkConfirm.addEventListener("click", function (ev) {
@@ -645,6 +659,10 @@
         else run = null;
       }
       if (ev.target === amount && byHand && !am.tainted && !am.uncertain) confirmAmount();
+      if (!scanDefault) {
+        submitSale(byHand, defaultMethod);
+        return;
+      }
       if (!field.value) {
         if (amount.value) {
           say("scan_first");
@@ -688,6 +706,12 @@
         if (target && target.tagName === "A") return; // links keep Enter
         ev.preventDefault();
         enter(t, ev);
+        lastKeyT = t;
+        return;
+      }
+      if (ev.code === "F2" || (!ev.code && ev.key === "F2")) {
+        ev.preventDefault();
+        if (qrButtons.length) submitSale(true, qrButtons[0].getAttribute("data-method"));
         lastKeyT = t;
         return;
       }
@@ -790,6 +814,13 @@
       showProfile();
     }
 
+    for (var q = 0; q < qrButtons.length; q++) {
+      qrButtons[q].addEventListener("click", function (ev) {
+        ev.preventDefault();
+        submitSale(true, ev.currentTarget.getAttribute("data-method"));
+      });
+    }
+
     if (scannerOpen) scannerOpen.addEventListener("click", openScannerCheck);
     if (scannerDone) scannerDone.addEventListener("click", closeScannerCheck);
 
@@ -890,17 +921,20 @@
     // submitSale sends the sale when the code looks whole and the amount
     // is the one the cashier confirmed; otherwise it says what to do.
     // human: a click or an Enter pressed by hand asked for it.
-    function submitSale(human) {
-      if (submitting) return; // a second Enter or click is the same sale
+    function submitSale(human, method) {
+      if (submitting) return; // a second Enter, click or F2 is the same sale
       clearTimeout(idleTimer);
       if (burst) burst.done = true;
-      var code = normalise(field.value);
-      field.value = code;
-      var problem = codeProblem(code, shape);
-      if (problem) {
-        say(code ? problem : "scan_first");
-        field.focus();
-        return;
+      pendingMethod = method || (scanDefault ? "" : defaultMethod);
+      if (!showsQR(pendingMethod)) {
+        var code = normalise(field.value);
+        field.value = code;
+        var problem = codeProblem(code, shape);
+        if (problem) {
+          say(code ? problem : "scan_first");
+          field.focus();
+          return;
+        }
       }
       if (!amount.value.replace(/\s/g, "")) {
         say("amount_first");
@@ -928,8 +962,10 @@
     function send() {
       clearMessages();
       confirmedInput.value = am.confirmed;
+      methodInput.value = pendingMethod;
       setBusy(true);
       var body = new URLSearchParams(new FormData(form));
+      if (showsQR(pendingMethod)) body.set("barcode", ""); // the customer scans our QR: no code goes
       fetch(form.getAttribute("action"), {
         method: "POST",
         body: body,
@@ -989,7 +1025,7 @@
       say("scan_kept");
     }
     showProfile();
-    if (amount.value === "" || carried) amount.focus();
+    if (amount.value === "" || carried || !scanDefault) amount.focus();
     else field.focus();
     showReady();
 

@@ -17,3 +17,8 @@ func (t BiText) In(lang string) (string, string) {
 	}
 	return t.TH, t.EN
 }
+
+// BiCatalog is the catalog message id in both languages.
+func BiCatalog(id string) BiText {
+	return BiText{TH: i18n.TLang(i18n.TH, id), EN: i18n.TLang(i18n.EN, id)}
+}
