@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -10,6 +12,7 @@ import (
 
 	"instore/db"
 	"instore/money"
+	"instore/payments"
 )
 
 // DisplayStateJSON is what the customer display shows: no ids, no payment
@@ -18,6 +21,7 @@ type DisplayStateJSON struct {
 	State  string `json:"state"`             // idle, waiting, paid or not_paid
 	Amount string `json:"amount,omitempty"`  // "฿1,234.00"
 	HoldMs int64  `json:"hold_ms,omitempty"` // a result's time left on screen
+	QR     string `json:"qr,omitempty"`      // a QR sale waiting: the image to scan
 }
 
 // State is GET /till/display/state: the display's poll and what it reads
@@ -30,6 +34,9 @@ func (h *Display) State(c echo.Context) error {
 	st, err := h.state(c.Request().Context(), t)
 	if err != nil {
 		return err
+	}
+	if st.QR != "" {
+		st.QR = "/till/display/qr?" + displayQuery(c, t) + st.QR
 	}
 	return c.JSON(http.StatusOK, st)
 }
@@ -62,7 +69,14 @@ func (h *Display) state(ctx context.Context, t *db.TillTerminal) (DisplayStateJS
 	}
 	amount := money.FormatTHB(att.Amount)
 	if db.AttemptOpen(att.Status) {
-		return DisplayStateJSON{State: "waiting", Amount: amount}, nil
+		st := DisplayStateJSON{State: "waiting", Amount: amount}
+		if m, ok := payments.MethodBySourceType(att.SourceType); ok && !m.Scanned() && att.Status == db.AttemptPending && att.ChargeID != "" {
+			// The sale's mark in the address makes each sale's image its
+			// own; it says nothing of the sale.
+			sum := sha256.Sum256([]byte(att.AttemptID))
+			st.QR = "&sale=" + hex.EncodeToString(sum[:6]) // State makes it an address
+		}
+		return st, nil
 	}
 	at := att.UpdatedAt
 	if att.ResolvedAt != nil {
@@ -77,4 +91,26 @@ func (h *Display) state(ctx context.Context, t *db.TillTerminal) (DisplayStateJS
 		st.State = "paid"
 	}
 	return st, nil
+}
+
+// QR is GET /till/display/qr: the QR of the terminal's waiting QR sale.
+func (h *Display) QR(c echo.Context) error {
+	t, err := h.target(c)
+	if err != nil {
+		return err
+	}
+	qrs, ok := h.Payments.(ChargeQRs)
+	if !ok {
+		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
+	}
+	att, err := db.OpenAttemptForTerminalQ(c.Request().Context(), h.DB.R, t.StoreID, t.TerminalID)
+	if errors.Is(err, db.ErrNotFound) {
+		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
+	} else if err != nil {
+		return err
+	}
+	if m, ok := payments.MethodBySourceType(att.SourceType); !ok || m.Scanned() {
+		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
+	}
+	return serveQR(c, qrs, att)
 }

@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
 	"instore/db"
@@ -98,5 +100,82 @@ func TestTillPromptPaySale(t *testing.T) {
 	}
 	if res := c.Get(a.QRURL); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("QR of a paid sale: %d", res.StatusCode)
+	}
+}
+
+func TestTillPromptPayInRealBrowser(t *testing.T) {
+	st := newScanTill(t)
+	enablePromptPay(t, st.env)
+
+	// The customer display, opened with the cashier's own session in a
+	// second tab.
+	dctx, cancelDisplay := chromedp.NewContext(st.ctx)
+	defer cancelDisplay()
+	if err := chromedp.Do(dctx, chromedp.Navigate(st.base+"/till/display?terminal="+tillTerm),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="display-idle"]`))); err != nil {
+		t.Fatal(err)
+	}
+
+	st.open(tillTerm, false)
+	if n := st.eval(`String(document.querySelectorAll("[data-testid=till-method-promptpay]").length)`); n != "1" {
+		t.Fatalf("PromptPay buttons on the till: %s", n)
+	}
+	// The amount by hand, then F2 pressed twice.
+	plan := (&keyPlan{}).text("150", false, every(150*time.Millisecond)).wait(500*time.Millisecond).
+		press("F2", "F2", 113).wait(40*time.Millisecond).press("F2", "F2", 113)
+	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)), plan.play())
+	if got := st.outcome(8 * time.Second); got != "sale" {
+		t.Fatalf("PromptPay by F2: %s", got)
+	}
+	st.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="till-qr"]`)))
+	if n := st.env.Sim.CountCharges(); n != 1 {
+		t.Fatalf("F2 twice made %d charges", n)
+	}
+	ch := st.lastCharge()
+	if ch.Amount != 15000 || ch.Source == nil || ch.Source.Type != omise.SourcePromptPay {
+		t.Fatalf("charge %+v", ch)
+	}
+	if payload, ok := st.env.Sim.PromptPayQR(ch.ID); !ok || !strings.Contains(payload, "5406150.00") {
+		t.Fatalf("QR payload %q", payload)
+	}
+	imageShown := func(ctx context.Context, sel string) bool {
+		end := time.Now().Add(8 * time.Second)
+		for time.Now().Before(end) {
+			c, cancel := context.WithTimeout(ctx, 2*time.Second)
+			v, err := chromedp.Run(c, chromedp.Evaluate[bool](`(function(){ var i = document.querySelector('`+sel+`');
+				return !!i && !i.hidden && i.complete && i.naturalWidth > 0; })()`))
+			cancel()
+			if err == nil && v {
+				return true
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return false
+	}
+	if !imageShown(st.ctx, `[data-testid="till-qr"]`) {
+		t.Fatal("the QR image did not load on the till")
+	}
+	if !imageShown(dctx, `[data-testid="display-qr"]`) {
+		t.Fatal("the QR image did not show on the customer display")
+	}
+
+	// The customer pays (the webhook arrives): both screens say paid.
+	paid, err := st.env.Sim.MarkPaid(ch.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.env.svc.ApplyCharge(context.Background(), paid); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		ctx context.Context
+		sel string
+	}{"till": {st.ctx, `[data-testid="till-sale"][data-status="successful"]`}, "display": {dctx, `[data-testid="display-paid"]:not([hidden])`}} {
+		wctx, cancel := context.WithTimeout(c.ctx, 6*time.Second)
+		err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(c.sel)))
+		cancel()
+		if err != nil {
+			t.Fatalf("%s did not show paid within 6 s: %v", name, err)
+		}
 	}
 }

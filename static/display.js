@@ -24,6 +24,20 @@
     }
     var amounts = root.querySelectorAll("[data-amount]");
     for (var j = 0; j < amounts.length; j++) amounts[j].textContent = s.amount || "";
+    // A PromptPay sale: the QR to scan instead of "show your code".
+    var qr = root.querySelector("[data-qr]");
+    if (qr) {
+      if (s.qr) {
+        if (qr.getAttribute("src") !== s.qr) qr.setAttribute("src", s.qr);
+      } else {
+        qr.removeAttribute("src");
+      }
+      qr.hidden = !s.qr;
+      var qh = root.querySelector("[data-qr-hint]");
+      var ch = root.querySelector("[data-code-hint]");
+      if (qh) qh.hidden = !s.qr;
+      if (ch) ch.hidden = !!s.qr;
+    }
     clearTimeout(holdTimer);
     // A result stays for its hold time, then the server says idle.
     if (s.hold_ms > 0) holdTimer = setTimeout(refresh, s.hold_ms + 200);

@@ -95,6 +95,7 @@ func (a *App) routes(r *router) {
 		shown := Roles(db.RoleCashier, db.RoleAdmin).WithDisplay()
 		r.GET("/till/display", display.Page, shown)
 		r.GET("/till/display/state", display.State, shown)
+		r.GET("/till/display/qr", display.QR, shown)
 		if d.Broker != nil {
 			display.Feed = d.Broker
 			r.GET("/till/display/events", display.Events, shown)
