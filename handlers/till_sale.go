@@ -101,7 +101,8 @@ func (h *Till) Receipt(c echo.Context) error {
 		return err
 	}
 	r := views.ReceiptView{StoreID: v.StoreID, StoreName: v.StoreName, TerminalID: v.TerminalID, Cashier: v.Cashier,
-		Amount: v.Amount, ChargeID: v.ChargeID, Time: v.PaidAt, BarcodeMasked: v.BarcodeMasked, AttemptID: v.AttemptID}
+		Amount: v.Amount, ChargeID: v.ChargeID, Time: v.PaidAt, BarcodeMasked: v.BarcodeMasked, AttemptID: v.AttemptID,
+		Method: v.Method}
 	if r.Time.IsZero() {
 		r.Time = v.CreatedAt
 	}
@@ -133,8 +134,11 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return v, err
 	}
-	if m, ok := payments.MethodBySourceType(att.SourceType); ok && !m.Scanned() && att.Status == db.AttemptPending && att.ChargeID != "" {
-		v.QRURL = tillQRURL(att.AttemptID)
+	if m, ok := payments.MethodBySourceType(att.SourceType); ok {
+		v.Method = m.ID
+		if !m.Scanned() && att.Status == db.AttemptPending && att.ChargeID != "" {
+			v.QRURL = tillQRURL(att.AttemptID)
+		}
 	}
 	if att.Status == db.AttemptPending {
 		v.Deadline = h.Payments.TillDeadline(att)

@@ -201,10 +201,11 @@ func (st *scanTill) eval(js string) string {
 // learnt of the terminal's scanner.
 func (st *scanTill) open(terminal string, forget bool) {
 	st.t.Helper()
-	st.do(chromedp.Navigate(st.base+"/till?terminal="+terminal), chromedp.WaitVisible(chromedp.CSS(`#till-barcode`)))
+	ready := chromedp.WaitReady(chromedp.CSS(`#till-form[data-ready="true"]`))
+	st.do(chromedp.Navigate(st.base+"/till?terminal="+terminal), ready)
 	if forget {
 		st.eval(`(function(){ localStorage.removeItem("instore.till.scanner.` + terminal + `"); return ""; })()`)
-		st.do(chromedp.Navigate(st.base+"/till?terminal="+terminal), chromedp.WaitVisible(chromedp.CSS(`#till-barcode`)))
+		st.do(chromedp.Navigate(st.base+"/till?terminal="+terminal), ready)
 	}
 }
 
@@ -259,7 +260,7 @@ func (st *scanTill) finish() {
 	reopened := false
 	for time.Now().Before(deadline) {
 		v, err := st.try(`(function(){
-			var s = document.querySelector('[data-testid="till-sale"]');
+			var s = document.querySelector('[data-testid="till-sale"][data-ready="true"]');
 			return s ? s.dataset.status + "|" + location.pathname : "|" + location.pathname;
 		})()`)
 		if err == nil {
@@ -514,7 +515,7 @@ func TestTillScanEdgeCases(t *testing.T) {
 	before = st.env.Sim.CountCharges()
 	next := st.code()
 	st.do((&keyPlan{}).text(next, false, scanner(40*time.Millisecond, 2)).wait(15 * time.Millisecond).enter().play())
-	st.do(chromedp.WaitVisible(chromedp.CSS(`#till-form`)))
+	st.do(chromedp.WaitReady(chromedp.CSS(`#till-form[data-ready="true"]`)))
 	time.Sleep(800 * time.Millisecond)
 	if v := st.eval(`document.getElementById("till-barcode").value`); v != next {
 		t.Fatalf("code scanned on the result screen: code field %q, want %q", v, next)

@@ -1029,6 +1029,9 @@
     else field.focus();
     showReady();
 
+    // The keys are ours from here on (tests wait for this).
+    form.setAttribute("data-ready", "true");
+
     // For tests: the engine's view of the amount.
     window.instoreTill.state = function () {
       return { confirmed: am.confirmed, tainted: am.tainted, uncertain: am.uncertain, burstGap: th.burstGap, settle: th.settle, learned: th.learned, waitEnter: th.waitEnter };
@@ -1092,6 +1095,7 @@
     var th = thresholds(loadProfile(terminalID));
 
     if (load(SOUND_KEY) === "1" && sale.getAttribute("data-status") !== "expired") beep(sale.getAttribute("data-status"));
+    sale.setAttribute("data-ready", "true");
 
     function done() {
       clearTimeout(timer);
