@@ -7,6 +7,7 @@ import (
 
 	"instore/config"
 	"instore/db"
+	"instore/payments"
 )
 
 // Demo data: the product spec's example store and terminals.
@@ -46,7 +47,7 @@ func bootstrap(ctx context.Context, cfg config.Config, d *db.DB) ([]string, erro
 	}
 	if len(stores) == 0 {
 		if _, err := d.CreateStore(ctx, demoActor, db.Store{StoreID: demoStoreID, StoreName: demoStoreName,
-			Methods: []string{cfg.SourceType}, ConfirmAbove: db.DefaultConfirmAbove}); err != nil {
+			Methods: demoMethods(cfg.SourceType), ConfirmAbove: db.DefaultConfirmAbove}); err != nil {
 			return nil, fmt.Errorf("demo store: %w", err)
 		}
 		for _, t := range demoTerminals {
@@ -107,4 +108,17 @@ func randomPassword() string {
 		}
 	}
 	return string(out)
+}
+
+// demoMethods are the demo store's payment methods: the configured one
+// first (the till's default), and every QR method beside it, so a new user
+// can try each kind of sale.
+func demoMethods(first string) []string {
+	ids := []string{first}
+	for _, m := range payments.Methods() {
+		if !m.Scanned() && m.ID != first {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
 }
