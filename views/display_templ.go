@@ -374,7 +374,7 @@ func DisplayPage(v DisplayView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = displayBoth("till.sale.qr_hint", "display-hint").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = displayBoth("display.screen.scan_qr", "display-hint").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
