@@ -15,6 +15,9 @@ import (
 	"instore/db"
 	"instore/handlers"
 	"instore/omise"
+	"instore/omise/sim"
+	"instore/web"
+	"instore/web/webtest"
 )
 
 // enablePromptPay lets the till's store take PromptPay beside Alipay.
@@ -177,5 +180,85 @@ func TestTillPromptPayInRealBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s did not show paid within 6 s: %v", name, err)
 		}
+	}
+}
+
+// The rest of a PromptPay sale's life, as for Alipay: not paid, cancelled,
+// a cancel racing the payment, a partial refund, and a lost answer found
+// again by the sale's metadata (never charged twice).
+func TestTillPromptPayOutcomes(t *testing.T) {
+	env := newTillEnv(t)
+	enablePromptPay(t, env)
+	c := env.Login("cashier")
+	ctx := context.Background()
+
+	a := decodeJSON[handlers.TillAttemptJSON](t, env.sellQR(c, uuid.NewString(), "120"), http.StatusOK)
+	failed, err := env.Sim.MarkFailed(a.ChargeID, omise.FailurePaymentRejected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.svc.ApplyCharge(ctx, failed); err != nil {
+		t.Fatal(err)
+	}
+	got := decodeJSON[handlers.TillAttemptJSON](t, c.GetJSON("/till/charges/"+a.AttemptID), http.StatusOK)
+	if got.Status != "failed" || got.FailureCode != omise.FailurePaymentRejected || got.QRURL != "" {
+		t.Fatalf("not paid: %+v", got)
+	}
+
+	b := decodeJSON[handlers.TillAttemptJSON](t, env.sellQR(c, uuid.NewString(), "130"), http.StatusOK)
+	if _, err := env.Sim.MarkPaid(b.ChargeID); err != nil {
+		t.Fatal(err)
+	}
+	raced := decodeJSON[handlers.TillAttemptJSON](t, c.PostForm("/till/charges/"+b.AttemptID+"/cancel", nil, "Accept: application/json"), http.StatusOK)
+	if raced.Status != "successful" {
+		t.Fatalf("cancel racing the payment: %+v", raced)
+	}
+
+	d := decodeJSON[handlers.TillAttemptJSON](t, env.sellQR(c, uuid.NewString(), "140"), http.StatusOK)
+	cancelled := decodeJSON[handlers.TillAttemptJSON](t, c.PostForm("/till/charges/"+d.AttemptID+"/cancel", nil, "Accept: application/json"), http.StatusOK)
+	if cancelled.Status != "expired" {
+		t.Fatalf("cancel: %+v", cancelled)
+	}
+
+	// The paid one is refunded in part by the manager.
+	m := env.Login("manager")
+	res := m.PostForm("/charges/"+b.ChargeID+"/refunds", url.Values{"amount": {"30"}, "reason": {"requested_by_customer"},
+		"idempotency_key": {uuid.NewString()}, "confirm": {"yes"}})
+	res.Body.Close()
+	if res.StatusCode >= 400 {
+		t.Fatalf("refund: %d", res.StatusCode)
+	}
+	oc, err := env.svc.Omise.GetCharge(ctx, b.ChargeID)
+	if err != nil || oc.RefundedAmount != 3000 {
+		t.Fatalf("refunded at Omise: %+v %v", oc, err)
+	}
+}
+
+func TestTillPromptPayLostAnswerFoundByMetadata(t *testing.T) {
+	env := newTillEnv(t, webtest.Options{Deps: func(d *web.Deps) {
+		short, err := omise.New(omise.Config{BaseURL: d.Config.APIURL, PublicKey: d.Config.PublicKey,
+			SecretKey: d.Config.SecretKey, Timeout: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Payments.Omise = short
+	}})
+	enablePromptPay(t, env)
+	env.Sim.SetFaults(sim.Faults{TimeoutAfterCommitNext: 1})
+	c := env.Login("cashier")
+	id := uuid.NewString()
+	a := decodeJSON[handlers.TillAttemptJSON](t, env.sellQR(c, id, "150"), http.StatusOK)
+	if a.Status != "unknown" || a.QRURL != "" {
+		t.Fatalf("after a lost answer: %+v", a)
+	}
+	if err := env.svc.ResolveUnknownAttempts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := decodeJSON[handlers.TillAttemptJSON](t, c.GetJSON("/till/charges/"+id), http.StatusOK)
+	if got.Status != "pending" || got.ChargeID == "" || got.QRURL == "" || env.Sim.CountCharges() != 1 {
+		t.Fatalf("after resolution: %+v (charges %d)", got, env.Sim.CountCharges())
+	}
+	if qr := c.Get(got.QRURL); qr.StatusCode != http.StatusOK {
+		t.Fatalf("QR after resolution: %d", qr.StatusCode)
 	}
 }
