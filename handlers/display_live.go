@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,24 +30,16 @@ func (h *Display) Events(c echo.Context) error {
 	sub := h.Feed.Subscribe(LiveFilter{StoreID: t.StoreID, TerminalID: t.TerminalID})
 	defer sub.Close()
 
+	if !openEventStream(c) {
+		return nil
+	}
 	w := c.Response()
-	rc := http.NewResponseController(w.Writer)
-	// A stream lives for hours: the server's write timeout must not cut it.
-	_ = rc.SetWriteDeadline(time.Time{})
-	hdr := w.Header()
-	hdr.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
-	hdr.Set(echo.HeaderCacheControl, "no-cache, no-store")
-	hdr.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
 	send := func(s string) bool {
 		if _, err := w.Write([]byte(s)); err != nil {
 			return false
 		}
 		w.Flush()
 		return true
-	}
-	if !send("retry: 2000\n: connected\n\n") {
-		return nil
 	}
 	heartbeat := time.NewTicker(displayHeartbeat)
 	defer heartbeat.Stop()

@@ -70,7 +70,7 @@ func (h *Display) state(ctx context.Context, t *db.TillTerminal) (DisplayStateJS
 	amount := money.FormatTHB(att.Amount)
 	if db.AttemptOpen(att.Status) {
 		st := DisplayStateJSON{State: "waiting", Amount: amount}
-		if m, ok := payments.MethodBySourceType(att.SourceType); ok && !m.Scanned() && att.Status == db.AttemptPending && att.ChargeID != "" {
+		if payments.ShowsQR(att) {
 			// The sale's mark in the address makes each sale's image its
 			// own; it says nothing of the sale.
 			sum := sha256.Sum256([]byte(att.AttemptID))
@@ -108,9 +108,6 @@ func (h *Display) QR(c echo.Context) error {
 		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
 	} else if err != nil {
 		return err
-	}
-	if m, ok := payments.MethodBySourceType(att.SourceType); !ok || m.Scanned() {
-		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
 	}
 	return serveQR(c, qrs, att)
 }

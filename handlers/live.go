@@ -39,6 +39,25 @@ type Live struct {
 	Heartbeat time.Duration // default 15s
 }
 
+// openEventStream starts a Server-Sent Events answer: no write deadline (a
+// stream lives for hours), no caching or proxy buffering, the client's
+// reconnect delay. It reports whether the client is still there.
+func openEventStream(c echo.Context) bool {
+	w := c.Response()
+	_ = http.NewResponseController(w.Writer).SetWriteDeadline(time.Time{})
+	hdr := w.Header()
+	hdr.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
+	hdr.Set(echo.HeaderCacheControl, "no-cache, no-store")
+	hdr.Set("Connection", "keep-alive")
+	hdr.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte("retry: 2000\n: connected\n\n")); err != nil {
+		return false
+	}
+	w.Flush()
+	return true
+}
+
 // Stream sends every change the user may see that matches the query
 // (?store=, ?terminal=, ?charge=, ?attempt=) until the client leaves.
 func (h *Live) Stream(c echo.Context) error {
@@ -57,20 +76,10 @@ func (h *Live) Stream(c echo.Context) error {
 	sub := h.Feed.Subscribe(f)
 	defer sub.Close()
 
-	w := c.Response()
-	rc := http.NewResponseController(w.Writer)
-	// A stream lives for hours: the server's write timeout must not cut it.
-	_ = rc.SetWriteDeadline(time.Time{})
-	hdr := w.Header()
-	hdr.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
-	hdr.Set(echo.HeaderCacheControl, "no-cache, no-store")
-	hdr.Set("Connection", "keep-alive")
-	hdr.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write([]byte("retry: 2000\n: connected\n\n")); err != nil {
+	if !openEventStream(c) {
 		return nil
 	}
-	w.Flush()
+	w := c.Response()
 
 	hb := h.Heartbeat
 	if hb <= 0 {

@@ -58,11 +58,11 @@ func (h *Till) attemptJSON(a *db.Attempt) TillAttemptJSON {
 	if a.Status == db.AttemptPending {
 		j.ExpiresAt = h.Payments.TillDeadline(a).UTC().Format(time.RFC3339)
 	}
-	if m, ok := payments.MethodBySourceType(a.SourceType); ok {
+	if m, ok := payments.MethodOfAttempt(a); ok {
 		j.Method = m.ID
-		if !m.Scanned() && a.Status == db.AttemptPending && a.ChargeID != "" {
-			j.QRURL = tillQRURL(a.AttemptID)
-		}
+	}
+	if payments.ShowsQR(a) {
+		j.QRURL = tillQRURL(a.AttemptID)
 	}
 	return j
 }

@@ -20,7 +20,7 @@ type ChargeQRs interface {
 // script an SVG might carry never runs, and it is sent with its exact type,
 // nosniff and a policy of its own that allows nothing to load or run.
 func serveQR(c echo.Context, qrs ChargeQRs, att *db.Attempt) error {
-	if att.Status != db.AttemptPending || att.ChargeID == "" {
+	if !payments.ShowsQR(att) {
 		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
 	}
 	data, mediaType, err := qrs.ChargeQR(c.Request().Context(), att.ChargeID)

@@ -134,11 +134,11 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return v, err
 	}
-	if m, ok := payments.MethodBySourceType(att.SourceType); ok {
+	if m, ok := payments.MethodOfAttempt(att); ok {
 		v.Method = m.ID
-		if !m.Scanned() && att.Status == db.AttemptPending && att.ChargeID != "" {
-			v.QRURL = tillQRURL(att.AttemptID)
-		}
+	}
+	if payments.ShowsQR(att) {
+		v.QRURL = tillQRURL(att.AttemptID)
 	}
 	if att.Status == db.AttemptPending {
 		v.Deadline = h.Payments.TillDeadline(att)

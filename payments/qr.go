@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"instore/db"
 	"instore/omise"
 )
 
@@ -91,4 +92,16 @@ func sourceTypeOf(oc *omise.Charge) string {
 		return ""
 	}
 	return oc.Source.Type
+}
+
+// MethodOfAttempt is the method a till sale was made with.
+func MethodOfAttempt(a *db.Attempt) (*Method, bool) {
+	return MethodBySourceType(a.SourceType)
+}
+
+// ShowsQR reports whether a sale shows its customer a QR now: a QR method's
+// sale whose charge exists and still waits for the customer.
+func ShowsQR(a *db.Attempt) bool {
+	m, ok := MethodOfAttempt(a)
+	return ok && !m.Scanned() && a.Status == db.AttemptPending && a.ChargeID != ""
 }

@@ -274,10 +274,6 @@
     var qrButtons = form.querySelectorAll(".till-qr-method");
     var pendingMethod = "";
 
-    // showsQR: a sale of method (its id, "" = the default) shows a QR.
-    function showsQR(method) {
-      return method === "" || method === defaultMethod ? !scanDefault : true;
-    }
     var checkBox = document.getElementById("till-check");
     var checkText = document.getElementById("till-check-text");
     var checkAmount = document.getElementById("till-check-amount");
@@ -288,6 +284,11 @@
     var scannerDone = document.getElementById("till-scanner-check-done");
     var profileLine = document.getElementById("till-scanner-profile");
     var soundBox = document.getElementById("till-sound");
+
+    // showsQR: a sale of method (its id, "" = the default) shows a QR.
+    function showsQR(method) {
+      return method === "" || method === defaultMethod ? !scanDefault : true;
+    }
     var submitting = false;
 
     if (terminal) {
