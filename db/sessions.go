@@ -42,20 +42,23 @@ func (d *DB) CreateSession(ctx context.Context, id string, userID int64, ip, use
 // GetSession returns the session with id and its user, or ErrNotFound when
 // it was never created or has ended.
 func (d *DB) GetSession(ctx context.Context, id string) (*Session, error) {
-	row := d.R.QueryRowContext(ctx, `SELECT s.created_at, s.seen_at, u.id, u.username, u.role, COALESCE(u.store_id, ''),
-		u.disabled, u.session_epoch, u.created_at, u.updated_at
-		FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`, hashSessionID(id))
+	// The user's scope is read here, on every request, so a change to it
+	// (or to their group's stores) applies to the next request.
+	row := d.R.QueryRowContext(ctx, `SELECT s.created_at, s.seen_at, users.id, users.username, users.role, COALESCE(users.store_id, ''),
+		users.disabled, users.session_epoch, users.created_at, users.updated_at, `+userScopeColumns+`
+		FROM user_sessions s JOIN users ON users.id = s.user_id WHERE s.id_hash = ?`, hashSessionID(id))
 	var s Session
 	var u User
-	var created, seen, uc, uu string
-	err := row.Scan(&created, &seen, &u.ID, &u.Username, &u.Role, &u.StoreID, &u.Disabled, &u.SessionEpoch, &uc, &uu)
+	var created, seen, uc, uu, groupStores string
+	err := row.Scan(&created, &seen, &u.ID, &u.Username, &u.Role, &u.StoreID, &u.Disabled, &u.SessionEpoch, &uc, &uu,
+		&u.GroupID, &u.AllStores, &groupStores)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	u.CreatedAt, u.UpdatedAt = ParseTime(uc), ParseTime(uu)
+	u.CreatedAt, u.UpdatedAt, u.GroupStores = ParseTime(uc), ParseTime(uu), splitStores(groupStores)
 	s.User, s.CreatedAt, s.SeenAt = &u, ParseTime(created), ParseTime(seen)
 	return &s, nil
 }

@@ -40,13 +40,51 @@ var ErrExists = errors.New("db: already exists")
 // ErrStoreRequired is returned when a non-admin account is given no store.
 var ErrStoreRequired = errors.New("db: this role belongs to a store")
 
-// User is an account. Admins belong to no store (StoreID ""); every other
-// role belongs to exactly one.
+// ErrScopeInvalid is returned when an account would get more than one of
+// store, group and every store, or a cashier anything but one store.
+var ErrScopeInvalid = errors.New("db: a user has one store, one group or every store; a cashier one store")
+
+// UserScope is what a non-admin account may see: exactly one of a store,
+// a group or every store.
+type UserScope struct {
+	StoreID   string
+	GroupID   int64
+	AllStores bool
+}
+
+// check normalises the scope for role: admins get none; others exactly one.
+func (s UserScope) check(role Role) (UserScope, error) {
+	if role == RoleAdmin {
+		return UserScope{}, nil
+	}
+	n := 0
+	for _, set := range []bool{s.StoreID != "", s.GroupID != 0, s.AllStores} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return s, ErrStoreRequired
+	case n > 1 || (role == RoleCashier && s.StoreID == ""):
+		return s, ErrScopeInvalid
+	}
+	return s, nil
+}
+
+// User is an account. Admins belong to no store (StoreID ""): they see
+// every store. Every other role has a scope: one store (StoreID), one
+// group (GroupID) or every store (AllStores); a cashier always one store.
 type User struct {
-	ID           int64
-	Username     string
-	Role         Role
-	StoreID      string
+	ID        int64
+	Username  string
+	Role      Role
+	StoreID   string
+	GroupID   int64
+	AllStores bool
+	// GroupStores are the stores of the user's group as read with the user
+	// (each request reads the user again, so a change applies at once).
+	GroupStores  []string
 	Disabled     bool
 	SessionEpoch int64
 	CreatedAt    time.Time
@@ -119,22 +157,35 @@ func snapshot(v any) string {
 }
 
 func (u *User) snapshot() map[string]any {
-	return map[string]any{"role": u.Role, "store_id": u.StoreID, "disabled": u.Disabled}
+	m := map[string]any{"role": u.Role, "store_id": u.StoreID, "disabled": u.Disabled}
+	if u.GroupID != 0 {
+		m["group_id"] = u.GroupID
+	}
+	if u.AllStores {
+		m["all_stores"] = true
+	}
+	return m
 }
 
-const userColumns = `id, username, role, COALESCE(store_id, ''), disabled, session_epoch, created_at, updated_at`
+const userColumns = `id, username, role, COALESCE(store_id, ''), disabled, session_epoch, created_at, updated_at, ` + userScopeColumns
+
+// userScopeColumns read a user's group and every-store flag, and the
+// group's stores now (comma-separated), from a row of users.
+const userScopeColumns = `COALESCE(users.group_id, 0), users.all_stores,
+  COALESCE((SELECT group_concat(m.store_id) FROM store_group_members m WHERE m.group_id = users.group_id), '')`
 
 func scanUser(r rowScanner) (*User, error) {
 	var u User
-	var created, updated string
-	err := r.Scan(&u.ID, &u.Username, &u.Role, &u.StoreID, &u.Disabled, &u.SessionEpoch, &created, &updated)
+	var created, updated, groupStores string
+	err := r.Scan(&u.ID, &u.Username, &u.Role, &u.StoreID, &u.Disabled, &u.SessionEpoch, &created, &updated,
+		&u.GroupID, &u.AllStores, &groupStores)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	u.CreatedAt, u.UpdatedAt = ParseTime(created), ParseTime(updated)
+	u.CreatedAt, u.UpdatedAt, u.GroupStores = ParseTime(created), ParseTime(updated), splitStores(groupStores)
 	return &u, nil
 }
 
@@ -143,28 +194,29 @@ type NewUser struct {
 	Username     string
 	Role         Role
 	StoreID      string // ignored for admins
+	GroupID      int64  // instead of StoreID: the group's stores
+	AllStores    bool   // instead of StoreID: every store
 	PasswordHash string
 }
 
-const insertUserSQL = `INSERT INTO users (username, password_hash, role, store_id, created_at, updated_at)
-VALUES (?, ?, ?, NULLIF(?, ''), ?, ?) RETURNING ` + userColumns
+const insertUserSQL = `INSERT INTO users (username, password_hash, role, store_id, group_id, all_stores, created_at, updated_at)
+VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, 0), ?, ?, ?) RETURNING ` + userColumns
 
 // CreateUser adds an account and its audit row in one transaction. It
 // returns ErrExists for a taken username and ErrNotFound for an unknown store.
 func (d *DB) CreateUser(ctx context.Context, by Actor, nu NewUser) (*User, error) {
-	if nu.Role == RoleAdmin {
-		nu.StoreID = ""
-	} else if nu.StoreID == "" {
-		return nil, ErrStoreRequired
+	sc, err := UserScope{StoreID: nu.StoreID, GroupID: nu.GroupID, AllStores: nu.AllStores}.check(nu.Role)
+	if err != nil {
+		return nil, err
 	}
 	var u *User
-	err := d.Tx(ctx, func(tx *sql.Tx) error {
-		if err := storeMustExist(ctx, tx, nu.StoreID); err != nil {
+	err = d.Tx(ctx, func(tx *sql.Tx) error {
+		if err := scopeMustExist(ctx, tx, sc); err != nil {
 			return err
 		}
 		now := FormatTime(time.Now())
 		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, insertUserSQL, nu.Username, nu.PasswordHash, nu.Role, nu.StoreID, now, now))
+		u, err = scanUser(tx.QueryRowContext(ctx, insertUserSQL, nu.Username, nu.PasswordHash, nu.Role, sc.StoreID, sc.GroupID, sc.AllStores, now, now))
 		if uniqueViolation(err) {
 			return ErrExists
 		}
@@ -250,16 +302,41 @@ func (d *DB) changeUser(ctx context.Context, by Actor, id int64, action string, 
 // UpdateUserRole changes the role and store of user id. The user's sessions
 // end so the new role applies from their next login.
 func (d *DB) UpdateUserRole(ctx context.Context, by Actor, id int64, role Role, storeID string) (*User, error) {
-	if role == RoleAdmin {
-		storeID = ""
-	} else if storeID == "" {
-		return nil, ErrStoreRequired
+	return d.UpdateUserRoleScope(ctx, by, id, role, UserScope{StoreID: storeID})
+}
+
+// UpdateUserRoleScope changes the role and scope of user id (one store, one
+// group or every store); the user's sessions end.
+func (d *DB) UpdateUserRoleScope(ctx context.Context, by Actor, id int64, role Role, scope UserScope) (*User, error) {
+	sc, err := scope.check(role)
+	if err != nil {
+		return nil, err
 	}
-	if err := storeMustExist(ctx, d.R, storeID); err != nil {
+	if err := scopeMustExist(ctx, d.R, sc); err != nil {
 		return nil, err
 	}
 	return d.changeUser(ctx, by, id, "user.update", true,
-		`UPDATE users SET role = ?, store_id = NULLIF(?, ''), updated_at = ? WHERE id = ?`, role, storeID)
+		`UPDATE users SET role = ?, store_id = NULLIF(?, ''), group_id = NULLIF(?, 0), all_stores = ?, updated_at = ? WHERE id = ?`,
+		role, sc.StoreID, sc.GroupID, sc.AllStores)
+}
+
+// scopeMustExist returns ErrNotFound when the scope names a store or group
+// that does not exist.
+func scopeMustExist(ctx context.Context, q Querier, sc UserScope) error {
+	if err := storeMustExist(ctx, q, sc.StoreID); err != nil {
+		return err
+	}
+	if sc.GroupID == 0 {
+		return nil
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM store_groups WHERE id = ?`, sc.GroupID).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // SetUserDisabled disables (ending every session) or re-enables user id.
