@@ -33,7 +33,10 @@ const boardTerminalsSQL = `SELECT t.store_id, s.store_name, t.terminal_id, t.lab
   COALESCE(d.successful_count, 0), COALESCE(d.gross, 0), COALESCE(d.refunds, 0)
 FROM terminals t
 JOIN stores s ON s.store_id = t.store_id
-LEFT JOIN daily_totals d ON d.bkk_day = ? AND d.store_id = t.store_id AND d.terminal_id = t.terminal_id`
+LEFT JOIN (
+  SELECT store_id, terminal_id, SUM(successful_count) AS successful_count, SUM(gross) AS gross, SUM(refunds) AS refunds
+  FROM daily_totals WHERE bkk_day = ? GROUP BY store_id, terminal_id
+) d ON d.store_id = t.store_id AND d.terminal_id = t.terminal_id`
 
 const (
 	boardLastSQL    = `SELECT ` + chargeColumns + ` FROM charges WHERE store_id = ? AND terminal_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`

@@ -118,11 +118,11 @@ func TouchChargeSyncedTx(ctx context.Context, tx *sql.Tx, id string, at time.Tim
 	return err
 }
 
-const addDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded, fee_unknown_count,
-  fee_unknown_gross)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
+const addDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, source_type, pending_count,
+  successful_count, failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded,
+  fee_unknown_count, fee_unknown_gross)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (bkk_day, store_id, terminal_id, source_type) DO UPDATE SET
   pending_count = pending_count + excluded.pending_count,
   successful_count = successful_count + excluded.successful_count,
   failed_count = failed_count + excluded.failed_count,
@@ -134,9 +134,10 @@ ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
   fee_unknown_gross = fee_unknown_gross + excluded.fee_unknown_gross`
 
 // addChargeToDaily adds (sign=1) or removes (sign=-1) one charge's share of
-// its day's totals. Gross, fee, VAT and net count successful charges only,
-// fee, VAT and net only when the fee is known (the others are counted
-// apart); charges_refunded is the charge's refunded_amount on its day.
+// its day's totals under its method (source type). Gross, fee, VAT and net
+// count successful charges only, fee, VAT and net only when the fee is known
+// (the others are counted apart); charges_refunded is the charge's
+// refunded_amount on its day.
 func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) error {
 	var pending, ok, failed, expired, gross, fee, vat, net, unknown, unknownGross int64
 	switch c.Status {
@@ -154,15 +155,22 @@ func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) er
 	case "expired":
 		expired = 1
 	}
-	_, err := tx.ExecContext(ctx, addDailySQL, c.BkkDay, c.StoreID, c.TerminalID, sign*pending, sign*ok,
+	_, err := tx.ExecContext(ctx, addDailySQL, c.BkkDay, c.StoreID, c.TerminalID, c.SourceType, sign*pending, sign*ok,
 		sign*failed, sign*expired, sign*gross, sign*fee, sign*vat, sign*net, 0, 0, sign*c.RefundedAmount,
 		sign*unknown, sign*unknownGross)
 	return err
 }
 
-// addRefundToDaily adds a new refund to the totals of the day it was made.
-func addRefundToDaily(ctx context.Context, tx *sql.Tx, day, storeID, terminalID string, amount int64) error {
-	_, err := tx.ExecContext(ctx, addDailySQL, day, storeID, terminalID, 0, 0, 0, 0, 0, 0, 0, 0, 1, amount, 0, 0, 0)
+// addRefundToDaily adds a new refund to the totals of the day it was made,
+// under the method of the charge it refunds (read here, so callers need not
+// know it; a refund of a charge we do not hold counts under "").
+func addRefundToDaily(ctx context.Context, tx *sql.Tx, day, storeID, terminalID, chargeID string, amount int64) error {
+	var sourceType string
+	err := tx.QueryRowContext(ctx, `SELECT source_type FROM charges WHERE id = ?`, chargeID).Scan(&sourceType)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, addDailySQL, day, storeID, terminalID, sourceType, 0, 0, 0, 0, 0, 0, 0, 0, 1, amount, 0, 0, 0)
 	return err
 }
 

@@ -25,6 +25,9 @@ type ChargeFilter struct {
 	// too: Omise keeps them successful) and the refund states
 	// StatePartiallyRefunded and StateRefunded; several match any of them.
 	Statuses []string
+	// SourceTypes are Omise source types (a payment method is one; see
+	// payments.MethodBySourceType); several match any of them.
+	SourceTypes []string
 	// From and To bound created_at: From <= created_at < To (UTC instants,
 	// usually the edges of Bangkok days).
 	From, To time.Time
@@ -152,6 +155,9 @@ func (f ChargeFilter) where(withCursor bool) (string, []any, error) {
 	if f.TerminalID != "" {
 		add(whereTerminal, f.TerminalID)
 	}
+	if len(f.SourceTypes) > 0 {
+		add(`source_type IN (`+placeholders(len(f.SourceTypes))+`)`, anys(f.SourceTypes)...)
+	}
 	var statuses []any
 	var states []string
 	for _, s := range f.Statuses {
@@ -207,6 +213,18 @@ func (f ChargeFilter) where(withCursor bool) (string, []any, error) {
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// placeholders is n comma-separated "?".
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// anys turns strings into query arguments.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 const listChargesOrder = ` ORDER BY created_at DESC, id DESC LIMIT ?`
@@ -308,6 +326,10 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 	}
 	if f.TerminalID != "" {
 		conds, args = append(conds, `terminal_id = ?`), append(args, f.TerminalID)
+	}
+	if len(f.SourceTypes) > 0 {
+		conds = append(conds, `source_type IN (`+placeholders(len(f.SourceTypes))+`)`)
+		args = append(args, anys(f.SourceTypes)...)
 	}
 	where := ""
 	if len(conds) > 0 {

@@ -58,17 +58,17 @@ ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`, offset))
 
 // seedDailySQL adds the rows inserted after a rowid to the daily totals,
 // counted the way addChargeToDaily counts one charge.
-const seedDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded, fee_unknown_count,
-  fee_unknown_gross)
-SELECT bkk_day, store_id, terminal_id, SUM(status = 'pending'), SUM(status = 'successful'), SUM(status = 'failed'),
+const seedDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, source_type, pending_count,
+  successful_count, failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded,
+  fee_unknown_count, fee_unknown_gross)
+SELECT bkk_day, store_id, terminal_id, source_type, SUM(status = 'pending'), SUM(status = 'successful'), SUM(status = 'failed'),
   SUM(status = 'expired'), SUM(CASE WHEN status = 'successful' THEN amount ELSE 0 END),
   SUM(CASE WHEN status = 'successful' AND fee_known THEN fee ELSE 0 END),
   SUM(CASE WHEN status = 'successful' AND fee_known THEN fee_vat ELSE 0 END),
   SUM(CASE WHEN status = 'successful' AND fee_known THEN net ELSE 0 END), 0, 0, SUM(refunded_amount),
   SUM(status = 'successful' AND NOT fee_known), SUM(CASE WHEN status = 'successful' AND NOT fee_known THEN amount ELSE 0 END)
-FROM charges WHERE rowid > ? GROUP BY bkk_day, store_id, terminal_id
-ON CONFLICT (bkk_day, store_id, terminal_id) DO UPDATE SET
+FROM charges WHERE rowid > ? GROUP BY bkk_day, store_id, terminal_id, source_type
+ON CONFLICT (bkk_day, store_id, terminal_id, source_type) DO UPDATE SET
   pending_count = pending_count + excluded.pending_count,
   successful_count = successful_count + excluded.successful_count,
   failed_count = failed_count + excluded.failed_count,

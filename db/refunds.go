@@ -65,7 +65,7 @@ func PutRefundTx(ctx context.Context, tx *sql.Tx, f *Refund, storeID, terminalID
 	if err != nil {
 		return false, err
 	}
-	return true, addRefundToDaily(ctx, tx, f.BkkDay, storeID, terminalID, f.Amount)
+	return true, addRefundToDaily(ctx, tx, f.BkkDay, storeID, terminalID, f.ChargeID, f.Amount)
 }
 
 // ListRefunds returns a charge's refunds, oldest first.

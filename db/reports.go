@@ -17,16 +17,20 @@ type FinanceFilter struct {
 	TerminalID string
 }
 
-// DailyRow is one Bangkok business day × store × terminal of daily_totals.
+// DailyRow is one Bangkok business day × store × terminal of daily_totals
+// (its methods summed), or one day × method (see ListDailyMethodRows).
 // Gross, Fee, FeeVat and Net count successful charges only, and Fee, FeeVat
 // and Net only those whose fee Omise reported (FeeUnknownCount counts the
 // others, FeeUnknownGross is their amount, part of Gross); Refunds is what
 // was refunded on that day, whichever day the refunded charge was made.
 type DailyRow struct {
-	Day             string
-	StoreID         string
-	StoreName       string
-	TerminalID      string
+	Day        string
+	StoreID    string
+	StoreName  string
+	TerminalID string
+	// SourceType is the Omise source type of the row's charges on a row
+	// of ListDailyMethodRows; "" on the rows of ListDailyRows.
+	SourceType      string
 	PendingCount    int64
 	SuccessfulCount int64
 	FailedCount     int64
@@ -62,15 +66,18 @@ func (r *DailyRow) Add(o *DailyRow) {
 	r.FeeUnknownGross += o.FeeUnknownGross
 }
 
-// The rollup's primary key (bkk_day, store_id, terminal_id) serves the range
-// scan; rows whose every count is zero (a charge that went nowhere the
-// rollup counts) are left out.
-const dailyRowsSQL = `SELECT t.bkk_day, t.store_id, COALESCE(s.store_name, ''), t.terminal_id, t.pending_count,
-  t.successful_count, t.failed_count, t.expired_count, t.gross, t.fee, t.fee_vat, t.net, t.refund_count, t.refunds,
-  t.fee_unknown_count, t.fee_unknown_gross
+// The rollup's primary key (bkk_day, store_id, terminal_id, source_type)
+// serves the range scan and the grouping (its methods are adjacent); rows
+// whose every count is zero (a charge that went nowhere the rollup counts)
+// are left out.
+const dailyRowsSQL = `SELECT t.bkk_day, t.store_id, COALESCE(s.store_name, ''), t.terminal_id, SUM(t.pending_count),
+  SUM(t.successful_count), SUM(t.failed_count), SUM(t.expired_count), SUM(t.gross), SUM(t.fee), SUM(t.fee_vat),
+  SUM(t.net), SUM(t.refund_count), SUM(t.refunds), SUM(t.fee_unknown_count), SUM(t.fee_unknown_gross)
 FROM daily_totals t LEFT JOIN stores s ON s.store_id = t.store_id
 WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR t.terminal_id = ?)
-  AND (t.pending_count <> 0 OR t.successful_count <> 0 OR t.failed_count <> 0 OR t.expired_count <> 0 OR t.refund_count <> 0)
+GROUP BY t.bkk_day, t.store_id, t.terminal_id
+HAVING SUM(t.pending_count) <> 0 OR SUM(t.successful_count) <> 0 OR SUM(t.failed_count) <> 0
+  OR SUM(t.expired_count) <> 0 OR SUM(t.refund_count) <> 0
 ORDER BY t.bkk_day, t.store_id, t.terminal_id`
 
 // IterateDailyRows calls fn for each row of daily_totals in f, in day,
@@ -94,6 +101,40 @@ func (d *DB) IterateDailyRows(ctx context.Context, f FinanceFilter, fn func(*Dai
 		}
 	}
 	return rows.Err()
+}
+
+// dailyMethodRowsSQL sums the rollup per day and method over f's stores and
+// terminals; like dailyRowsSQL it leaves out rows that count nothing.
+const dailyMethodRowsSQL = `SELECT t.bkk_day, t.source_type, SUM(t.pending_count), SUM(t.successful_count),
+  SUM(t.failed_count), SUM(t.expired_count), SUM(t.gross), SUM(t.fee), SUM(t.fee_vat), SUM(t.net),
+  SUM(t.refund_count), SUM(t.refunds), SUM(t.fee_unknown_count), SUM(t.fee_unknown_gross)
+FROM daily_totals t
+WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR t.terminal_id = ?)
+GROUP BY t.bkk_day, t.source_type
+HAVING SUM(t.pending_count) <> 0 OR SUM(t.successful_count) <> 0 OR SUM(t.failed_count) <> 0
+  OR SUM(t.expired_count) <> 0 OR SUM(t.refund_count) <> 0
+ORDER BY t.bkk_day, t.source_type`
+
+// ListDailyMethodRows returns, per day in f and method (source type), the
+// rollup summed over f's stores and terminals: the rows of a day add up to
+// the day's rows of ListDailyRows. StoreID, StoreName and TerminalID are "".
+func (d *DB) ListDailyMethodRows(ctx context.Context, f FinanceFilter) ([]DailyRow, error) {
+	rows, err := d.R.QueryContext(ctx, dailyMethodRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DailyRow
+	for rows.Next() {
+		var r DailyRow
+		if err := rows.Scan(&r.Day, &r.SourceType, &r.PendingCount, &r.SuccessfulCount, &r.FailedCount,
+			&r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount, &r.Refunds, &r.FeeUnknownCount,
+			&r.FeeUnknownGross); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // ListDailyRows returns the rows of IterateDailyRows.
@@ -141,7 +182,7 @@ func (d *DB) ListReportTerminals(ctx context.Context, storeID string) ([]ReportT
 	return out, rows.Err()
 }
 
-// ZLine is one store × terminal × status of a business day, summed from the
+// ZLine is one store × terminal × status × method of a business day, summed from the
 // charges themselves (the Z-report needs sums of every status and sale
 // times, which the rollup does not keep). Fee, FeeVat and Net sum only the
 // charges whose fee is known; FeeUnknown counts the others.
@@ -150,6 +191,7 @@ type ZLine struct {
 	StoreName  string
 	TerminalID string
 	Status     string
+	SourceType string
 	Count      int64
 	Amount     int64
 	Fee        int64
@@ -162,16 +204,17 @@ type ZLine struct {
 }
 
 // Served by charges_day (bkk_day, store_id, terminal_id).
-const zLinesSQL = `SELECT c.store_id, COALESCE(s.store_name, ''), c.terminal_id, c.status, COUNT(*), SUM(c.amount),
+const zLinesSQL = `SELECT c.store_id, COALESCE(s.store_name, ''), c.terminal_id, c.status, c.source_type, COUNT(*), SUM(c.amount),
   SUM(CASE WHEN c.fee_known THEN c.fee ELSE 0 END), SUM(CASE WHEN c.fee_known THEN c.fee_vat ELSE 0 END),
   SUM(CASE WHEN c.fee_known THEN c.net ELSE 0 END), SUM(c.refunded_amount), SUM(NOT c.fee_known),
   MIN(c.created_at), MAX(c.created_at)
 FROM charges c LEFT JOIN stores s ON s.store_id = c.store_id
 WHERE c.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
-GROUP BY c.store_id, c.terminal_id, c.status
-ORDER BY c.store_id, c.terminal_id, c.status`
+GROUP BY c.store_id, c.terminal_id, c.status, c.source_type
+ORDER BY c.store_id, c.terminal_id, c.status, c.source_type`
 
-// ListZLines sums a day's charges by store, terminal and status. Only
+// ListZLines sums a day's charges by store, terminal, status and method
+// (source type). Only
 // f.FromDay is used as the day.
 func (d *DB) ListZLines(ctx context.Context, f FinanceFilter) ([]ZLine, error) {
 	rows, err := d.R.QueryContext(ctx, zLinesSQL, f.FromDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
@@ -183,7 +226,7 @@ func (d *DB) ListZLines(ctx context.Context, f FinanceFilter) ([]ZLine, error) {
 	for rows.Next() {
 		var l ZLine
 		var first, last string
-		if err := rows.Scan(&l.StoreID, &l.StoreName, &l.TerminalID, &l.Status, &l.Count, &l.Amount, &l.Fee,
+		if err := rows.Scan(&l.StoreID, &l.StoreName, &l.TerminalID, &l.Status, &l.SourceType, &l.Count, &l.Amount, &l.Fee,
 			&l.FeeVat, &l.Net, &l.Refunded, &l.FeeUnknown, &first, &last); err != nil {
 			return nil, err
 		}
@@ -199,6 +242,7 @@ type DayRefund struct {
 	Refund
 	StoreID       string
 	TerminalID    string
+	SourceType    string // of the refunded charge
 	ChargeDay     string
 	ChargeAmount  int64
 	ChargeCreated time.Time
@@ -207,7 +251,7 @@ type DayRefund struct {
 // Served by refunds_day (bkk_day) and the charges primary key.
 const dayRefundsSQL = `SELECT r.id, r.charge_id, r.amount, r.currency, r.status, r.voided, r.transaction_id, r.reason,
   r.note, r.created_by, r.metadata, r.created_at, r.bkk_day, r.updated_at,
-  c.store_id, c.terminal_id, c.bkk_day, c.amount, c.created_at
+  c.store_id, c.terminal_id, c.source_type, c.bkk_day, c.amount, c.created_at
 FROM refunds r JOIN charges c ON c.id = r.charge_id
 WHERE r.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
 ORDER BY r.created_at, r.id`
@@ -225,7 +269,7 @@ func (d *DB) ListDayRefunds(ctx context.Context, f FinanceFilter) ([]DayRefund, 
 		var created, updated, chargeCreated string
 		if err := rows.Scan(&x.ID, &x.ChargeID, &x.Amount, &x.Currency, &x.Status, &x.Voided, &x.TransactionID,
 			&x.Reason, &x.Note, &x.CreatedBy, &x.Metadata, &created, &x.BkkDay, &updated,
-			&x.StoreID, &x.TerminalID, &x.ChargeDay, &x.ChargeAmount, &chargeCreated); err != nil {
+			&x.StoreID, &x.TerminalID, &x.SourceType, &x.ChargeDay, &x.ChargeAmount, &chargeCreated); err != nil {
 			return nil, err
 		}
 		x.CreatedAt, x.UpdatedAt, x.ChargeCreated = ParseTime(created), ParseTime(updated), ParseTime(chargeCreated)
@@ -273,13 +317,13 @@ func (d *DB) RebuildDailyTotals(ctx context.Context) error {
 	})
 }
 
-const rebuildDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, pending_count, successful_count,
-  failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded, fee_unknown_count,
-  fee_unknown_gross)
-SELECT bkk_day, store_id, terminal_id, SUM(p), SUM(ok), SUM(f), SUM(e), SUM(g), SUM(fe), SUM(v), SUM(n), SUM(rc), SUM(r),
+const rebuildDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, source_type, pending_count,
+  successful_count, failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded,
+  fee_unknown_count, fee_unknown_gross)
+SELECT bkk_day, store_id, terminal_id, source_type, SUM(p), SUM(ok), SUM(f), SUM(e), SUM(g), SUM(fe), SUM(v), SUM(n), SUM(rc), SUM(r),
   SUM(cr), SUM(u), SUM(ug)
 FROM (
-  SELECT bkk_day, store_id, terminal_id,
+  SELECT bkk_day, store_id, terminal_id, source_type,
     status = 'pending' AS p, status = 'successful' AS ok, status = 'failed' AS f, status = 'expired' AS e,
     CASE WHEN status = 'successful' THEN amount ELSE 0 END AS g,
     CASE WHEN status = 'successful' AND fee_known THEN fee ELSE 0 END AS fe,
@@ -290,10 +334,10 @@ FROM (
     CASE WHEN status = 'successful' AND NOT fee_known THEN amount ELSE 0 END AS ug
   FROM charges
   UNION ALL
-  SELECT r.bkk_day, c.store_id, c.terminal_id, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount, 0, 0, 0
+  SELECT r.bkk_day, c.store_id, c.terminal_id, c.source_type, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount, 0, 0, 0
   FROM refunds r JOIN charges c ON c.id = r.charge_id
 )
-GROUP BY bkk_day, store_id, terminal_id`
+GROUP BY bkk_day, store_id, terminal_id, source_type`
 
 // ExportCharge is a charge as the CSV export reads it: only the exported
 // columns, times as their stored UTC text (no parsing per row), so a
