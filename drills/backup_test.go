@@ -11,6 +11,7 @@ import (
 
 	"instore/db"
 	"instore/omise"
+	"instore/omise/omisehttp"
 )
 
 // TestBackupWhileWriting: `instore backup PATH` copies the database while
@@ -29,7 +30,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	}
 	defer logf.Close()
 	ctx := context.Background()
-	client, err := omise.New(omise.Config{BaseURL: omiseURL, PublicKey: "pkey_test_demo", SecretKey: "skey_test_demo"})
+	client, err := omisehttp.New(omisehttp.Config{BaseURL: omiseURL, PublicKey: "pkey_test_demo", SecretKey: "skey_test_demo"})
 	if err != nil {
 		t.Fatal(err)
 	}

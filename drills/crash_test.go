@@ -16,6 +16,7 @@ import (
 
 	"instore/db"
 	"instore/omise"
+	"instore/omise/omisehttp"
 )
 
 // TestCrashUnderWebhookStorm: the real server, under a storm of signed
@@ -36,7 +37,7 @@ func TestCrashUnderWebhookStorm(t *testing.T) {
 	defer logf.Close()
 	env := serverEnv(dbPath, omiseURL)
 	ctx := context.Background()
-	client, err := omise.New(omise.Config{BaseURL: omiseURL, PublicKey: "pkey_test_demo", SecretKey: "skey_test_demo"})
+	client, err := omisehttp.New(omisehttp.Config{BaseURL: omiseURL, PublicKey: "pkey_test_demo", SecretKey: "skey_test_demo"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"instore/fakeclock"
 	"instore/metrics"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 	"instore/web"
@@ -34,7 +35,7 @@ type env struct {
 	ctx    context.Context
 	db     *db.DB
 	sim    *sim.Sim
-	client *omise.Client
+	client *omisehttp.Client
 	svc    *payments.Service
 	clock  *fakeclock.Clock // the service's; the simulator keeps real time
 	hook   *httptest.Server
@@ -75,7 +76,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if o.clientTimeout == 0 {
 		o.clientTimeout = 5 * time.Second
 	}
-	e.client, err = omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: o.clientTimeout})
+	e.client, err = omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: o.clientTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

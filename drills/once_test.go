@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/web/webtest"
 )
 
@@ -41,7 +42,7 @@ const (
 type onceEnv struct {
 	t      *testing.T
 	h      *webtest.Harness
-	omise  *omise.Client // straight to the simulator: the world outside
+	omise  *omisehttp.Client // straight to the simulator: the world outside
 	live   *liveRecorder
 	fences int
 }
@@ -49,7 +50,7 @@ type onceEnv struct {
 func newOnceEnv(t *testing.T) *onceEnv {
 	t.Helper()
 	h := webtest.New(t)
-	cl, err := omise.New(omise.Config{BaseURL: h.Config.APIURL, PublicKey: h.Config.PublicKey, SecretKey: h.Config.SecretKey})
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: h.Config.APIURL, PublicKey: h.Config.PublicKey, SecretKey: h.Config.SecretKey})
 	if err != nil {
 		t.Fatal(err)
 	}

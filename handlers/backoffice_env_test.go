@@ -19,6 +19,7 @@ import (
 	"instore/fakeclock"
 	"instore/metrics"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 	"instore/web"
@@ -31,7 +32,7 @@ type boEnv struct {
 	t      *testing.T
 	db     *db.DB
 	sim    *sim.Sim
-	client *omise.Client
+	client *omisehttp.Client
 	svc    *payments.Service
 	srv    *httptest.Server
 	clock  *fakeclock.Clock // the app's and the simulator's
@@ -52,7 +53,7 @@ func newBOEnv(t *testing.T) *boEnv {
 	e.sim = sim.New(sim.Options{Now: e.clock.Now})
 	simSrv := httptest.NewServer(e.sim)
 	t.Cleanup(func() { simSrv.Close(); e.sim.Close() })
-	e.client, err = omise.New(omise.Config{BaseURL: simSrv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
+	e.client, err = omisehttp.New(omisehttp.Config{BaseURL: simSrv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

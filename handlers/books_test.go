@@ -13,6 +13,7 @@ import (
 	"instore/i18n"
 	"instore/money"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 )
@@ -298,7 +299,7 @@ func TestFeeNotReportedInRecorded2017Shape(t *testing.T) {
 // svc19 is the payments service reading the same simulator in 2019-05-29.
 func (env *financeEnv) svc19() *payments.Service {
 	env.t.Helper()
-	cl, err := omise.New(omise.Config{BaseURL: env.simURL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: env.simURL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
 		Version: omise.Version2019, Timeout: 5 * time.Second})
 	if err != nil {
 		env.t.Fatal(err)

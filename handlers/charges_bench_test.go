@@ -20,6 +20,7 @@ import (
 	"instore/db"
 	"instore/money"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 	"instore/web"
@@ -133,7 +134,7 @@ func BenchmarkChargesPage1M(b *testing.B) {
 	defer s.Close()
 	simSrv := httptest.NewServer(s)
 	defer simSrv.Close()
-	cl, _ := omise.New(omise.Config{BaseURL: simSrv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey})
+	cl, _ := omisehttp.New(omisehttp.Config{BaseURL: simSrv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := &payments.Service{DB: d, Omise: cl, Log: log}
 	app, err := web.New(web.Deps{Config: config.Config{TillTimeout: 90 * time.Second}, DB: d, Log: log, Payments: svc, Broker: web.NewBroker(nil)})

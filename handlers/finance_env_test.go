@@ -14,6 +14,7 @@ import (
 	"instore/db"
 	"instore/fakeclock"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 )
@@ -26,7 +27,7 @@ type financeEnv struct {
 	db      *db.DB
 	sim     *sim.Sim
 	simURL  string
-	client  *omise.Client
+	client  *omisehttp.Client
 	svc     *payments.Service
 	rec     *payments.Reconciler
 	e       *echo.Echo
@@ -60,7 +61,7 @@ func newFinanceEnvWith(t *testing.T, start time.Time, so sim.Options, version st
 	s := sim.New(so)
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() { srv.Close(); s.Close() })
-	cl, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
 		Version: version, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"instore/db"
 	"instore/handlers"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/web"
 	"instore/web/webtest"
@@ -236,7 +237,7 @@ func TestTillPromptPayOutcomes(t *testing.T) {
 
 func TestTillPromptPayLostAnswerFoundByMetadata(t *testing.T) {
 	env := newTillEnv(t, webtest.Options{Deps: func(d *web.Deps) {
-		short, err := omise.New(omise.Config{BaseURL: d.Config.APIURL, PublicKey: d.Config.PublicKey,
+		short, err := omisehttp.New(omisehttp.Config{BaseURL: d.Config.APIURL, PublicKey: d.Config.PublicKey,
 			SecretKey: d.Config.SecretKey, Timeout: 300 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"instore/db"
 	"instore/handlers"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 	"instore/web"
@@ -325,10 +326,10 @@ func TestTillStoreBoundaries(t *testing.T) {
 }
 
 func TestTillUnknownOutcomeResolvedByMetadata(t *testing.T) {
-	var short *omise.Client
+	var short *omisehttp.Client
 	env := newTillEnv(t, webtest.Options{Deps: func(d *web.Deps) {
 		var err error
-		short, err = omise.New(omise.Config{BaseURL: d.Config.APIURL, PublicKey: d.Config.PublicKey,
+		short, err = omisehttp.New(omisehttp.Config{BaseURL: d.Config.APIURL, PublicKey: d.Config.PublicKey,
 			SecretKey: d.Config.SecretKey, Timeout: 300 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)

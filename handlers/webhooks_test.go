@@ -16,6 +16,7 @@ import (
 
 	"instore/db"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 )
@@ -24,7 +25,7 @@ type webhookEnv struct {
 	e      *echo.Echo
 	svc    *payments.Service
 	sim    *sim.Sim
-	client *omise.Client
+	client *omisehttp.Client
 	secret string
 }
 
@@ -39,7 +40,7 @@ func newWebhookEnv(t *testing.T) *webhookEnv {
 	s := sim.New(sim.Options{WebhooksOff: true})
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() { srv.Close(); s.Close() })
-	cl, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey})
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey})
 	if err != nil {
 		t.Fatal(err)
 	}

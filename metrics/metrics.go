@@ -66,7 +66,7 @@ func New() *M {
 	return m
 }
 
-// ObserveOmise records one Omise call; it matches omise.Config.Observe.
+// ObserveOmise records one Omise call; it matches omisehttp.Config.Observe.
 func (m *M) ObserveOmise(endpoint, result string, d time.Duration) {
 	m.OmiseCalls.WithLabelValues(endpoint, result).Inc()
 	m.OmiseDuration.WithLabelValues(endpoint).Observe(d.Seconds())

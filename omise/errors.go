@@ -1,9 +1,7 @@
 package omise
 
 import (
-	"encoding/json"
 	"errors"
-	"net/http"
 	"regexp"
 	"strconv"
 )
@@ -35,7 +33,8 @@ type CallError struct {
 	Sent bool
 	// Timeout reports that a deadline or network timeout ended the call.
 	Timeout bool
-	err     error
+	// Err is the cause; its text is redacted in Error.
+	Err error
 }
 
 // Error describes the failure and whether the outcome is unknown.
@@ -48,14 +47,14 @@ func (e *CallError) Error() string {
 	if e.Sent {
 		s += " (outcome unknown)"
 	}
-	if e.err != nil {
-		s += ": " + redact(e.err.Error())
+	if e.Err != nil {
+		s += ": " + redact(e.Err.Error())
 	}
 	return s
 }
 
 // Unwrap exposes the cause, so errors.Is(err, context.DeadlineExceeded) works.
-func (e *CallError) Unwrap() error { return e.err }
+func (e *CallError) Unwrap() error { return e.Err }
 
 // IsNotFound reports whether Omise said the object does not exist. It
 // needs Omise's own not_found code: a bare 404 from a misconfigured
@@ -85,10 +84,13 @@ func IsUncertain(err error) bool {
 	return false
 }
 
+// statusTooManyRequests is HTTP 429, Omise's rate-limit answer.
+const statusTooManyRequests = 429
+
 // IsRateLimited reports an HTTP 429 answer.
 func IsRateLimited(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.StatusCode == http.StatusTooManyRequests
+	return errors.As(err, &e) && e.StatusCode == statusTooManyRequests
 }
 
 // ErrorCode returns the Omise error code of err, or "" when err is not an
@@ -99,28 +101,6 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return ""
-}
-
-// decodeError turns a non-200 response into *Error.
-func decodeError(status int, body []byte) *Error {
-	var o struct {
-		Object   string `json:"object"`
-		Location string `json:"location"`
-		Code     string `json:"code"`
-		Message  string `json:"message"`
-	}
-	if json.Unmarshal(body, &o) == nil && o.Object == "error" && o.Code != "" {
-		return &Error{StatusCode: status, Code: o.Code, Message: o.Message, Location: o.Location}
-	}
-	msg := http.StatusText(status)
-	if msg == "" {
-		msg = "unexpected status"
-	}
-	return &Error{
-		StatusCode: status,
-		Code:       "http_" + strconv.Itoa(status),
-		Message:    "unexpected HTTP " + strconv.Itoa(status) + " (" + msg + ") from the Omise API",
-	}
 }
 
 var (

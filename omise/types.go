@@ -1,5 +1,8 @@
-// Package omise is a small typed client for the parts of the Omise API that an
-// Alipay In-Store till needs: sources, charges, refunds and events.
+// Package omise is the Omise API as data: the objects (sources, charges,
+// refunds, events, lists), their constants (source types, statuses, failure
+// codes), the error types, event decoding and the webhook signature. It
+// does no I/O, so the domain and the simulator can speak Omise without an
+// HTTP client; omise/omisehttp is the client that calls the API.
 package omise
 
 import (

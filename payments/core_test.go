@@ -12,6 +12,7 @@ import (
 
 	"instore/db"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 )
 
@@ -20,7 +21,7 @@ type coreEnv struct {
 	svc    *Service
 	sim    *sim.Sim
 	srv    *httptest.Server
-	client *omise.Client
+	client *omisehttp.Client
 	notes  *recordingNotifier
 }
 
@@ -52,7 +53,7 @@ func newCoreEnv(t *testing.T, opts sim.Options) *coreEnv {
 	s := sim.New(opts)
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() { srv.Close(); s.Close() })
-	cl, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

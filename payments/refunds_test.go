@@ -14,13 +14,14 @@ import (
 	"instore/db"
 	"instore/fakeclock"
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 )
 
 type refundEnv struct {
 	svc    *Service
 	sim    *sim.Sim
-	client *omise.Client
+	client *omisehttp.Client
 	clock  *fakeclock.Clock // the service's and the simulator's, so "364 days later" holds for both
 }
 
@@ -35,7 +36,7 @@ func newRefundEnv(t *testing.T) *refundEnv {
 	s := sim.New(sim.Options{Now: clock.Now})
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() { srv.Close(); s.Close() })
-	cl, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"instore/db"
-	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
 )
@@ -73,7 +73,7 @@ func newTillHarness(t *testing.T, sourceType string, clientTimeout time.Duration
 	if clientTimeout == 0 {
 		clientTimeout = 5 * time.Second
 	}
-	cl, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey,
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey,
 		SecretKey: sim.DefaultSecretKey, Timeout: clientTimeout})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/web/webtest"
 )
 
@@ -20,7 +21,7 @@ func TestLiveSeesChargeCompleteWithinASecond(t *testing.T) {
 	h := webtest.New(t)
 	ctx := context.Background()
 	mgr := h.Login("manager")
-	cl, err := omise.New(omise.Config{BaseURL: h.Config.APIURL, PublicKey: h.Config.PublicKey, SecretKey: h.Config.SecretKey})
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: h.Config.APIURL, PublicKey: h.Config.PublicKey, SecretKey: h.Config.SecretKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestLiveIsScopedToTheUsersStore(t *testing.T) {
 		}
 	}()
 	waitFor(t, func() bool { return liveSubscribers(h) == 1 })
-	cl, _ := omise.New(omise.Config{BaseURL: h.Config.APIURL, PublicKey: h.Config.PublicKey, SecretKey: h.Config.SecretKey})
+	cl, _ := omisehttp.New(omisehttp.Config{BaseURL: h.Config.APIURL, PublicKey: h.Config.PublicKey, SecretKey: h.Config.SecretKey})
 	oc, err := cl.CreateCharge(context.Background(), omise.CreateChargeParams{Amount: 5000, Currency: "THB",
 		InlineSource: &omise.CreateSourceParams{Type: omise.SourceBarcodeAlipay, Barcode: "2810000000000000777",
 			StoreID: "store_1234", StoreName: "Some Store", TerminalID: "POS-01"}})
@@ -135,7 +136,7 @@ func waitFor(t *testing.T, cond func() bool) {
 
 // deliverLatest posts the newest event of key for a charge to our webhook
 // endpoint, as Omise would.
-func deliverLatest(t *testing.T, h *webtest.Harness, cl *omise.Client, chargeID, key string) {
+func deliverLatest(t *testing.T, h *webtest.Harness, cl *omisehttp.Client, chargeID, key string) {
 	t.Helper()
 	list, err := cl.ListEvents(context.Background(), omise.ListParams{Limit: 100, Order: omise.OrderReverseChronological})
 	if err != nil {

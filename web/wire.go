@@ -10,7 +10,7 @@ import (
 	"instore/config"
 	"instore/db"
 	"instore/metrics"
-	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/payments"
 )
 
@@ -24,7 +24,7 @@ type Parts struct {
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
 	Sim     http.Handler     // mounted at /sim/omise; nil: none
-	// OmiseTimeout bounds each Omise call; zero: omise.DefaultTimeout.
+	// OmiseTimeout bounds each Omise call; zero: omisehttp.DefaultTimeout.
 	OmiseTimeout time.Duration
 	// BarcodeKey keys the stored hashes of scanned codes.
 	BarcodeKey []byte
@@ -52,7 +52,7 @@ func Wire(p Parts) (*Wired, error) {
 		p.Now = time.Now
 	}
 	cfg := p.Config
-	client, err := omise.New(omise.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
+	client, err := omisehttp.New(omisehttp.Config{BaseURL: cfg.APIURL, PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
 		Version: cfg.APIVersion, Timeout: p.OmiseTimeout, Observe: p.Metrics.ObserveOmise})
 	if err != nil {
 		return nil, fmt.Errorf("OMISE_API_URL: %w", err)

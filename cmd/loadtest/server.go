@@ -23,6 +23,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 )
 
 // Demo keys of the embedded simulator.
@@ -219,13 +220,13 @@ func (s *session) need(path string, header http.Header) error {
 type simulator struct {
 	base string // .../sim/omise
 	c    *http.Client
-	api  *omise.Client
+	api  *omisehttp.Client
 }
 
 func newSimulator(serverURL string, conns int) (*simulator, error) {
 	hc := &http.Client{Transport: newTransport(conns), Timeout: 30 * time.Second}
 	base := serverURL + "/sim/omise"
-	api, err := omise.New(omise.Config{BaseURL: base, PublicKey: simPublicKey, SecretKey: simSecretKey, HTTPClient: hc})
+	api, err := omisehttp.New(omisehttp.Config{BaseURL: base, PublicKey: simPublicKey, SecretKey: simSecretKey, HTTPClient: hc})
 	if err != nil {
 		return nil, err
 	}

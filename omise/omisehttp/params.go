@@ -1,18 +1,20 @@
-package omise
+package omisehttp
 
 import (
 	"errors"
 	"net/url"
 	"strconv"
 	"time"
+
+	"instore/omise"
 )
 
 // maxListLimit is the largest page Omise serves.
 const maxListLimit = 100
 
-// values encodes list parameters for the query string; zero values are left
+// listValues encodes list parameters for the query string; zero values are left
 // out so Omise applies its own defaults.
-func (p ListParams) values() url.Values {
+func listValues(p omise.ListParams) url.Values {
 	v := url.Values{}
 	if !p.From.IsZero() {
 		v.Set("from", p.From.UTC().Format(time.RFC3339))
@@ -37,7 +39,7 @@ func (p ListParams) values() url.Values {
 // fields are left out: which ones a source type takes is the caller's
 // choice (payments' method registry), since Omise may answer 400 for
 // parameters it does not document for a type.
-func sourceFields(v url.Values, prefix string, p CreateSourceParams) {
+func sourceFields(v url.Values, prefix string, p omise.CreateSourceParams) {
 	key := func(name string) string {
 		if prefix == "" {
 			return name
@@ -63,8 +65,8 @@ func metadataFields(v url.Values, md map[string]string) {
 	}
 }
 
-// form encodes POST /sources.
-func (p CreateSourceParams) form() url.Values {
+// sourceForm encodes POST /sources.
+func sourceForm(p omise.CreateSourceParams) url.Values {
 	v := url.Values{}
 	sourceFields(v, "", p)
 	v.Set("amount", strconv.FormatInt(p.Amount, 10))
@@ -74,10 +76,10 @@ func (p CreateSourceParams) form() url.Values {
 	return v
 }
 
-// form encodes POST /charges. Exactly one of SourceID and InlineSource must
+// chargeForm encodes POST /charges. Exactly one of SourceID and InlineSource must
 // be set, because Omise would otherwise pick one silently or reject the call
 // after we have already spent a round trip.
-func (p CreateChargeParams) form() (url.Values, error) {
+func chargeForm(p omise.CreateChargeParams) (url.Values, error) {
 	if (p.SourceID == "") == (p.InlineSource == nil) {
 		return nil, errors.New("omise: CreateCharge needs exactly one of SourceID and InlineSource")
 	}
@@ -98,8 +100,8 @@ func (p CreateChargeParams) form() (url.Values, error) {
 	return v, nil
 }
 
-// form encodes POST /charges/:id/refunds.
-func (p CreateRefundParams) form() url.Values {
+// refundForm encodes POST /charges/:id/refunds.
+func refundForm(p omise.CreateRefundParams) url.Values {
 	v := url.Values{}
 	v.Set("amount", strconv.FormatInt(p.Amount, 10))
 	if p.Void {

@@ -1,4 +1,4 @@
-package omise_test
+package omisehttp_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 )
 
 // TestBrokenPathAnswers covers answers that come from something between us
@@ -44,7 +45,7 @@ func TestBrokenPathAnswers(t *testing.T) {
 				_, _ = io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			c, err := omise.New(omise.Config{BaseURL: srv.URL, PublicKey: testPublicKey, SecretKey: testSecretKey})
+			c, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: testPublicKey, SecretKey: testSecretKey})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package omise
+package omisehttp
 
 import (
 	"encoding/json"
@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"instore/omise"
 )
 
 // fixturesDir holds recorded real API exchanges (../shared/fixtures from the
 // module root); the files stay outside the repository.
-const fixturesDir = "../../shared/fixtures"
+const fixturesDir = "../../../shared/fixtures"
 
 // recorded is one response found in a fixture file.
 type recorded struct {
@@ -105,42 +107,42 @@ func TestRecordedResponsesDecode(t *testing.T) {
 		var err error
 		switch kind {
 		case "charge":
-			var c Charge
-			if err = decodeObject(r.body, "charge", &c); err == nil {
+			var c omise.Charge
+			if err = omise.DecodeObject(r.body, "charge", &c); err == nil {
 				checkCharge(t, r.file, &c)
 			}
 		case "refund":
-			var f Refund
-			if err = decodeObject(r.body, "refund", &f); err == nil {
+			var f omise.Refund
+			if err = omise.DecodeObject(r.body, "refund", &f); err == nil {
 				checkRefund(t, r.file, &f)
 			}
 		case "event":
-			var e *Event
-			if e, err = DecodeEvent(r.body); err == nil && (e.Key == "" || e.CreatedAt.IsZero()) {
+			var e *omise.Event
+			if e, err = omise.DecodeEvent(r.body); err == nil && (e.Key == "" || e.CreatedAt.IsZero()) {
 				t.Errorf("%s: event missing key or created: %+v", r.file, e)
 			}
 		case "source":
-			var s Source
-			if err = decodeObject(r.body, "source", &s); err == nil && (s.ID == "" || s.Type == "") {
+			var s omise.Source
+			if err = omise.DecodeObject(r.body, "source", &s); err == nil && (s.ID == "" || s.Type == "") {
 				t.Errorf("%s: source missing id or type", r.file)
 			}
 		case "charge list":
-			var l List[Charge]
-			if err = decodeObject(r.body, "list", &l); err == nil {
+			var l omise.List[omise.Charge]
+			if err = omise.DecodeObject(r.body, "list", &l); err == nil {
 				for i := range l.Data {
 					checkCharge(t, r.file, &l.Data[i])
 				}
 			}
 		case "refund list":
-			var l List[Refund]
-			if err = decodeObject(r.body, "list", &l); err == nil {
+			var l omise.List[omise.Refund]
+			if err = omise.DecodeObject(r.body, "list", &l); err == nil {
 				for i := range l.Data {
 					checkRefund(t, r.file, &l.Data[i])
 				}
 			}
 		case "event list":
-			var l List[Event]
-			err = decodeObject(r.body, "list", &l)
+			var l omise.List[omise.Event]
+			err = omise.DecodeObject(r.body, "list", &l)
 			if err == nil && len(l.Data) == 0 {
 				t.Errorf("%s: empty event list", r.file)
 			}
@@ -160,7 +162,7 @@ func TestRecordedResponsesDecode(t *testing.T) {
 	t.Logf("decoded: %v", seen)
 }
 
-func checkCharge(t *testing.T, file string, c *Charge) {
+func checkCharge(t *testing.T, file string, c *omise.Charge) {
 	t.Helper()
 	if c.ID == "" || c.Amount <= 0 || c.Status == "" || c.CreatedAt.IsZero() || c.Currency != strings.ToUpper(c.Currency) {
 		t.Errorf("%s: charge fields: id=%q amount=%d status=%q created=%v currency=%q",
@@ -173,7 +175,7 @@ func checkCharge(t *testing.T, file string, c *Charge) {
 	}
 }
 
-func checkRefund(t *testing.T, file string, r *Refund) {
+func checkRefund(t *testing.T, file string, r *omise.Refund) {
 	t.Helper()
 	if r.ID == "" || r.Amount <= 0 || r.Charge == "" || r.CreatedAt.IsZero() || r.Currency != strings.ToUpper(r.Currency) {
 		t.Errorf("%s: refund fields: id=%q amount=%d charge=%q created=%v currency=%q",

@@ -1,4 +1,4 @@
-package omise
+package omisehttp
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"instore/omise"
 )
 
 // maxDocumentBytes bounds a downloaded document (a QR image is a few KB).
@@ -43,7 +45,7 @@ func (c *Client) DownloadDocument(ctx context.Context, downloadURI string) ([]by
 	req.Header.Set("User-Agent", c.userAgent)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, "", &CallError{Endpoint: endpoint, Sent: true, Timeout: isTimeout(ctx, err), err: err}
+		return nil, "", &omise.CallError{Endpoint: endpoint, Sent: true, Timeout: isTimeout(ctx, err), Err: err}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocumentBytes+1))
@@ -52,14 +54,14 @@ func (c *Client) DownloadDocument(ctx context.Context, downloadURI string) ([]by
 		return nil, "", decodeError(resp.StatusCode, body)
 	}
 	if err != nil {
-		return nil, "", &CallError{Endpoint: endpoint, Sent: true, Timeout: isTimeout(ctx, err), err: err}
+		return nil, "", &omise.CallError{Endpoint: endpoint, Sent: true, Timeout: isTimeout(ctx, err), Err: err}
 	}
 	if len(body) > maxDocumentBytes {
-		return nil, "", &CallError{Endpoint: endpoint, Sent: true, err: errors.New("document exceeds 1 MiB")}
+		return nil, "", &omise.CallError{Endpoint: endpoint, Sent: true, Err: errors.New("document exceeds 1 MiB")}
 	}
 	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil || !documentTypes[mt] {
-		return nil, "", &CallError{Endpoint: endpoint, Sent: true, err: errors.New("document is not a QR image")}
+		return nil, "", &omise.CallError{Endpoint: endpoint, Sent: true, Err: errors.New("document is not a QR image")}
 	}
 	result = "ok"
 	return body, mt, nil

@@ -1,4 +1,4 @@
-package omise_test
+package omisehttp_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 )
 
@@ -27,7 +28,7 @@ func emvField(t *testing.T, payload, tag string) string {
 }
 
 func TestPromptPayChargeCarriesAQRDocument(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 	src, err := h.client.CreateSource(ctx, omise.CreateSourceParams{Type: omise.SourcePromptPay, Amount: 15000, Currency: "THB"})
 	if err != nil {

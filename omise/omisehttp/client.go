@@ -1,4 +1,7 @@
-package omise
+// Package omisehttp calls the Omise API over HTTPS: one Client with the
+// keys, the Omise-Version header, timeouts and no retries, answering with
+// the objects and errors of package omise.
+package omisehttp
 
 import (
 	"errors"
@@ -9,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"instore/omise"
 )
 
 // DefaultBaseURL is the Omise API host for sources, charges, refunds and events.
@@ -86,7 +91,7 @@ func New(cfg Config) (*Client, error) {
 		observe:   cfg.Observe,
 	}
 	if c.version == "" {
-		c.version = DefaultVersion
+		c.version = omise.DefaultVersion
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -147,5 +152,5 @@ func newHTTPClient() *http.Client {
 // String describes the client without its keys, so a Client that ends up
 // in a log line leaks nothing.
 func (c *Client) String() string {
-	return fmt.Sprintf("omise.Client{base=%s version=%s}", c.base, c.version)
+	return fmt.Sprintf("omisehttp.Client{base=%s version=%s}", c.base, c.version)
 }

@@ -1,4 +1,4 @@
-package omise
+package omisehttp
 
 import (
 	"context"
@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"instore/omise"
 )
 
 // request describes one API call.
@@ -63,7 +66,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	// A context that is already done never reaches the transport's trace
 	// hooks; say so plainly instead of reporting an unknown outcome.
 	if err := ctx.Err(); err != nil {
-		ce := &CallError{Endpoint: r.endpoint, Timeout: isTimeout(ctx, err), err: err}
+		ce := &omise.CallError{Endpoint: r.endpoint, Timeout: isTimeout(ctx, err), Err: err}
 		if ce.Timeout {
 			result = "timeout"
 		}
@@ -71,7 +74,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		ce := &CallError{Endpoint: r.endpoint, Sent: connected.Load() || !asked.Load(), Timeout: isTimeout(ctx, err), err: err}
+		ce := &omise.CallError{Endpoint: r.endpoint, Sent: connected.Load() || !asked.Load(), Timeout: isTimeout(ctx, err), Err: err}
 		if ce.Timeout {
 			result = "timeout"
 		}
@@ -89,14 +92,14 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return decodeError(resp.StatusCode, body)
 	}
 	if readErr != nil {
-		ce := &CallError{Endpoint: r.endpoint, Sent: true, Timeout: isTimeout(ctx, readErr), err: readErr}
+		ce := &omise.CallError{Endpoint: r.endpoint, Sent: true, Timeout: isTimeout(ctx, readErr), Err: readErr}
 		if ce.Timeout {
 			result = "timeout"
 		}
 		return ce
 	}
-	if err := decodeObject(body, r.object, out); err != nil {
-		return &CallError{Endpoint: r.endpoint, Sent: true, err: err}
+	if err := omise.DecodeObject(body, r.object, out); err != nil {
+		return &omise.CallError{Endpoint: r.endpoint, Sent: true, Err: err}
 	}
 	result = "ok"
 	return nil
@@ -130,40 +133,6 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	return req, nil
 }
 
-// decodeObject decodes a 200 body into out and checks that it is the object
-// we asked for; anything else (an HTML page from a proxy, an error object
-// with status 200) means we cannot tell what happened.
-func decodeObject(body []byte, want string, out any) error {
-	if err := json.Unmarshal(body, out); err != nil {
-		return errors.New("cannot decode " + want + ": " + typeErrorText(err))
-	}
-	if got := objectOf(out); got != want {
-		return errors.New("response object is " + quoteShort(got) + ", want " + want)
-	}
-	return nil
-}
-
-// objectOf returns the "object" field of a decoded response.
-func objectOf(v any) string {
-	switch v := v.(type) {
-	case *Source:
-		return v.Object
-	case *Charge:
-		return v.Object
-	case *Refund:
-		return v.Object
-	case *Event:
-		return v.Object
-	case *List[Charge]:
-		return v.Object
-	case *List[Refund]:
-		return v.Object
-	case *List[Event]:
-		return v.Object
-	}
-	return ""
-}
-
 // isTimeout tells a deadline (ours or the caller's) or a network timeout
 // from other transport failures.
 func isTimeout(ctx context.Context, err error) bool {
@@ -186,21 +155,24 @@ func statusResult(status int) string {
 	}
 }
 
-// quoteShort quotes s, cut to a length that cannot smuggle a body into an error.
-func quoteShort(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "..."
+// decodeError turns a non-200 response into *Error.
+func decodeError(status int, body []byte) *omise.Error {
+	var o struct {
+		Object   string `json:"object"`
+		Location string `json:"location"`
+		Code     string `json:"code"`
+		Message  string `json:"message"`
 	}
-	return `"` + s + `"`
-}
-
-// typeErrorText describes a JSON decode failure without quoting the input:
-// json.UnmarshalTypeError names only the field and Go type, other errors
-// could carry a fragment of the body.
-func typeErrorText(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return "field " + te.Field + " has the wrong type"
+	if json.Unmarshal(body, &o) == nil && o.Object == "error" && o.Code != "" {
+		return &omise.Error{StatusCode: status, Code: o.Code, Message: o.Message, Location: o.Location}
 	}
-	return "malformed JSON"
+	msg := http.StatusText(status)
+	if msg == "" {
+		msg = "unexpected status"
+	}
+	return &omise.Error{
+		StatusCode: status,
+		Code:       "http_" + strconv.Itoa(status),
+		Message:    "unexpected HTTP " + strconv.Itoa(status) + " (" + msg + ") from the Omise API",
+	}
 }

@@ -1,4 +1,4 @@
-package omise_test
+package omisehttp_test
 
 import (
 	"fmt"
@@ -8,26 +8,27 @@ import (
 	"testing"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 )
 
 func TestNewValidates(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     omise.Config
+		cfg     omisehttp.Config
 		mention string
 	}{
-		{"no secret key", omise.Config{PublicKey: testPublicKey}, "SecretKey"},
-		{"public key as secret key", omise.Config{SecretKey: testPublicKey, PublicKey: testPublicKey}, "SecretKey"},
-		{"no public key", omise.Config{SecretKey: testSecretKey}, "PublicKey"},
-		{"secret key as public key", omise.Config{SecretKey: testSecretKey, PublicKey: testSecretKey}, "PublicKey"},
-		{"relative base URL", omise.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "api.omise.co"}, "BaseURL"},
-		{"ftp base URL", omise.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "ftp://api.omise.co"}, "BaseURL"},
-		{"credentials in base URL", omise.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "https://u:p@api.omise.co"}, "BaseURL"},
-		{"query in base URL", omise.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "https://api.omise.co/?x=1"}, "BaseURL"},
+		{"no secret key", omisehttp.Config{PublicKey: testPublicKey}, "SecretKey"},
+		{"public key as secret key", omisehttp.Config{SecretKey: testPublicKey, PublicKey: testPublicKey}, "SecretKey"},
+		{"no public key", omisehttp.Config{SecretKey: testSecretKey}, "PublicKey"},
+		{"secret key as public key", omisehttp.Config{SecretKey: testSecretKey, PublicKey: testSecretKey}, "PublicKey"},
+		{"relative base URL", omisehttp.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "api.omise.co"}, "BaseURL"},
+		{"ftp base URL", omisehttp.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "ftp://api.omise.co"}, "BaseURL"},
+		{"credentials in base URL", omisehttp.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "https://u:p@api.omise.co"}, "BaseURL"},
+		{"query in base URL", omisehttp.Config{SecretKey: testSecretKey, PublicKey: testPublicKey, BaseURL: "https://api.omise.co/?x=1"}, "BaseURL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := omise.New(tt.cfg)
+			c, err := omisehttp.New(tt.cfg)
 			if err == nil {
 				t.Fatalf("want error, got %v", c)
 			}
@@ -37,7 +38,7 @@ func TestNewValidates(t *testing.T) {
 			noKeys(t, "New error", err.Error())
 		})
 	}
-	c, err := omise.New(omise.Config{SecretKey: testSecretKey, PublicKey: testPublicKey})
+	c, err := omisehttp.New(omisehttp.Config{SecretKey: testSecretKey, PublicKey: testPublicKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestRequestHeaders(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 	src, err := h.client.CreateSource(ctx, omise.CreateSourceParams{Type: omise.SourceAlipayPlusUPM, Amount: 2000, Currency: "THB", Barcode: "251001020123456789012345"})
 	if err != nil {
@@ -91,7 +92,7 @@ func TestRequestHeaders(t *testing.T) {
 		t.Errorf("GET carried a body or query: %+v", reqs[2])
 	}
 
-	custom := h.newClient(t, omise.Config{UserAgent: "load-test/2", Version: "2019-05-29"})
+	custom := h.newClient(t, omisehttp.Config{UserAgent: "load-test/2", Version: "2019-05-29"})
 	if _, err := custom.GetCharge(ctx, ch.ID); err != nil {
 		t.Fatal(err)
 	}

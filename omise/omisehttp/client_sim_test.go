@@ -1,4 +1,4 @@
-package omise_test
+package omisehttp_test
 
 import (
 	"fmt"
@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 )
 
 func TestCreateSourceThenCharge(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 
 	src, err := h.client.CreateSource(ctx, omise.CreateSourceParams{
@@ -68,7 +69,7 @@ func TestInlineSourceTypes(t *testing.T) {
 			map[string]string{"source[type]": "alipayplus_upm", "source[barcode]": "251001020123456789012345"},
 			[]string{"source[store_id]", "source[store_name]", "source[terminal_id]"}},
 	}
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ch, err := h.client.CreateCharge(testCtx(t), omise.CreateChargeParams{
@@ -99,7 +100,7 @@ func TestInlineSourceTypes(t *testing.T) {
 }
 
 func TestGetChargeFollowsTheSimulator(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 	paid := h.mustCharge(t, 5000, "att-paid")
 	failed := h.mustCharge(t, 5000, "att-failed")
@@ -130,7 +131,7 @@ func TestGetChargeFollowsTheSimulator(t *testing.T) {
 }
 
 func TestListChargesPaginationAndOrder(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 	start := time.Now().Add(-time.Minute)
 	var ids []string
@@ -196,7 +197,7 @@ func chargeIDs(cs []omise.Charge) []string {
 }
 
 func TestExpireCharge(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 	ch := h.mustCharge(t, 2500, "att-expire")
 
@@ -223,7 +224,7 @@ func TestExpireCharge(t *testing.T) {
 }
 
 func TestRefunds(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 	ch := h.mustPaid(t, 10000, "att-refund")
 	other := h.mustPaid(t, 3000, "att-other")
@@ -282,7 +283,7 @@ func TestRefunds(t *testing.T) {
 }
 
 func TestEvents(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
 	ch := h.mustPaid(t, 4000, "att-events")
 
@@ -318,7 +319,7 @@ func TestEvents(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	_, err := h.client.GetCharge(testCtx(t), "chrg_test_doesnotexist00")
 	var e *omise.Error
 	if !omise.IsNotFound(err) || !asError(err, &e) || e.StatusCode != 404 || e.Code != "not_found" || e.Message == "" {
@@ -339,7 +340,7 @@ func TestNotFound(t *testing.T) {
 func TestBothAPIVersionsDecode(t *testing.T) {
 	for _, version := range []string{"2017-11-02", "2019-05-29"} {
 		t.Run(version, func(t *testing.T) {
-			h := newHarness(t, omise.Config{Version: version})
+			h := newHarness(t, omisehttp.Config{Version: version})
 			ctx := testCtx(t)
 			ch := h.mustPaid(t, 10000, "att-"+version)
 			if _, err := h.client.CreateRefund(ctx, ch.ID, omise.CreateRefundParams{Amount: 1000}); err != nil {

@@ -1,4 +1,4 @@
-package omise_test
+package omisehttp_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 )
 
@@ -88,13 +89,13 @@ type harness struct {
 	sim     *sim.Sim
 	srv     *httptest.Server
 	rec     *recorder
-	client  *omise.Client
+	client  *omisehttp.Client
 	baseURL string
 }
 
 // newHarness starts a simulator with webhooks off and a client with cfg's
 // non-zero fields applied on top of working defaults.
-func newHarness(t *testing.T, cfg omise.Config) *harness {
+func newHarness(t *testing.T, cfg omisehttp.Config) *harness {
 	t.Helper()
 	s := sim.New(sim.Options{PublicKey: testPublicKey, SecretKey: testSecretKey, WebhooksOff: true})
 	rec := &recorder{next: s}
@@ -111,7 +112,7 @@ func newHarness(t *testing.T, cfg omise.Config) *harness {
 }
 
 // newClient returns another client for the same simulator.
-func (h *harness) newClient(t *testing.T, cfg omise.Config) *omise.Client {
+func (h *harness) newClient(t *testing.T, cfg omisehttp.Config) *omisehttp.Client {
 	t.Helper()
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = h.baseURL + "/" // a trailing slash must not break paths
@@ -127,7 +128,7 @@ func (h *harness) newClient(t *testing.T, cfg omise.Config) *omise.Client {
 		cfg.HTTPClient = &http.Client{Transport: &http.Transport{}}
 		t.Cleanup(cfg.HTTPClient.CloseIdleConnections)
 	}
-	c, err := omise.New(cfg)
+	c, err := omisehttp.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package omise_test
+package omisehttp_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"instore/omise"
+	"instore/omise/omisehttp"
 	"instore/omise/sim"
 )
 
@@ -16,9 +17,9 @@ import (
 func asError(err error, target **omise.Error) bool { return errors.As(err, target) }
 
 func TestWrongKey(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx := testCtx(t)
-	bad := h.newClient(t, omise.Config{SecretKey: "skey_test_wrong", PublicKey: "pkey_test_wrong"})
+	bad := h.newClient(t, omisehttp.Config{SecretKey: "skey_test_wrong", PublicKey: "pkey_test_wrong"})
 
 	_, err := bad.CreateCharge(ctx, barcodeCharge(2000, "att-wrong"))
 	var e *omise.Error
@@ -40,7 +41,7 @@ func TestWrongKey(t *testing.T) {
 }
 
 func TestServerErrorIsUncertainAndNotRetried(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	h.sim.SetFaults(sim.Faults{FailNext5xx: 1})
 	_, err := h.client.CreateCharge(testCtx(t), barcodeCharge(2000, "att-5xx"))
 	var e *omise.Error
@@ -58,7 +59,7 @@ func TestServerErrorIsUncertainAndNotRetried(t *testing.T) {
 }
 
 func TestRateLimitIsCertain(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	h.sim.SetFaults(sim.Faults{FailNext429: 1})
 	_, err := h.client.CreateCharge(testCtx(t), barcodeCharge(2000, "att-429"))
 	if !omise.IsRateLimited(err) {
@@ -76,8 +77,8 @@ func TestRateLimitIsCertain(t *testing.T) {
 }
 
 func TestTimeoutAfterCommitIsUncertainAndFindable(t *testing.T) {
-	h := newHarness(t, omise.Config{})
-	short := h.newClient(t, omise.Config{Timeout: 300 * time.Millisecond})
+	h := newHarness(t, omisehttp.Config{})
+	short := h.newClient(t, omisehttp.Config{Timeout: 300 * time.Millisecond})
 	h.sim.SetFaults(sim.Faults{TimeoutAfterCommitNext: 1})
 
 	_, err := short.CreateCharge(testCtx(t), barcodeCharge(7700, "att-lost"))
@@ -119,7 +120,7 @@ func TestTimeoutAfterCommitIsUncertainAndFindable(t *testing.T) {
 }
 
 func TestCallerDeadlineWins(t *testing.T) {
-	h := newHarness(t, omise.Config{Timeout: time.Minute})
+	h := newHarness(t, omisehttp.Config{Timeout: time.Minute})
 	h.sim.SetFaults(sim.Faults{Latency: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
 	defer cancel()
@@ -138,7 +139,7 @@ func TestConnectionRefusedIsCertain(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	c, err := omise.New(omise.Config{BaseURL: "http://" + addr, PublicKey: testPublicKey, SecretKey: testSecretKey,
+	c, err := omisehttp.New(omisehttp.Config{BaseURL: "http://" + addr, PublicKey: testPublicKey, SecretKey: testSecretKey,
 		HTTPClient: &http.Client{Transport: &http.Transport{}}})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +164,7 @@ func TestObserve(t *testing.T) {
 		}
 		got = append(got, obs{endpoint, result})
 	}
-	h := newHarness(t, omise.Config{Observe: record, Timeout: 300 * time.Millisecond})
+	h := newHarness(t, omisehttp.Config{Observe: record, Timeout: 300 * time.Millisecond})
 	ctx := testCtx(t)
 
 	ch := h.mustPaid(t, 2000, "att-obs")
@@ -206,7 +207,7 @@ func TestObserve(t *testing.T) {
 }
 
 func TestCancelledContextSendsNothing(t *testing.T) {
-	h := newHarness(t, omise.Config{})
+	h := newHarness(t, omisehttp.Config{})
 	ctx, cancel := context.WithCancel(testCtx(t))
 	cancel()
 	_, err := h.client.CreateCharge(ctx, barcodeCharge(2000, "att-cancelled"))
@@ -228,7 +229,7 @@ func (opaqueTransport) RoundTrip(*http.Request) (*http.Response, error) {
 }
 
 func TestOpaqueTransportFailureIsUncertain(t *testing.T) {
-	c, err := omise.New(omise.Config{PublicKey: testPublicKey, SecretKey: testSecretKey,
+	c, err := omisehttp.New(omisehttp.Config{PublicKey: testPublicKey, SecretKey: testSecretKey,
 		HTTPClient: &http.Client{Transport: opaqueTransport{}}})
 	if err != nil {
 		t.Fatal(err)
