@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	_ "modernc.org/sqlite" // the driver db opens the database file with
+
 	"instore/config"
 	"instore/db"
 	"instore/metrics"

@@ -21,7 +21,7 @@ func VacuumInto(ctx context.Context, srcPath, dest string) error {
 	if _, err := os.Stat(srcPath); err != nil {
 		return fmt.Errorf("backup: database %s: %w", srcPath, err)
 	}
-	src, err := sql.Open("sqlite", "file:"+srcPath+"?_pragma=busy_timeout(10000)")
+	src, err := sql.Open(driverName, bareDSN(srcPath))
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func IntegrityCheck(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}
-	conn, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	conn, err := sql.Open(driverName, bareDSN(path))
 	if err != nil {
 		return err
 	}

@@ -12,15 +12,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
+
+// driverName is the database/sql driver Open uses: modernc.org/sqlite. The
+// binary links it (main.go), and so does every test package that opens a
+// database, rather than this package: the domain builds on db's queries and
+// must not carry the driver's net/url along with them.
+const driverName = "sqlite"
 
 // ErrNotFound is returned when a row asked for by key does not exist.
 var ErrNotFound = errors.New("db: not found")
@@ -41,28 +44,43 @@ type DB struct {
 	stopped chan struct{}
 }
 
-// dsn builds the connection string. busy_timeout comes first so that every
-// later pragma already waits instead of failing on a busy file.
+// dsn builds the connection string: a SQLite URI for path, then the
+// driver's parameters. busy_timeout comes first so that every later pragma
+// already waits instead of failing on a busy file.
 func dsn(path string, readOnly bool) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	// FULL: a commit that moved money state survives a power cut, not
-	// just a crash of this process. Group commit (Tx) keeps it cheap.
-	q.Add("_pragma", "synchronous(FULL)")
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Set("_txlock", "immediate")
+	params := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=foreign_keys(1)",
+		// FULL: a commit that moved money state survives a power cut, not
+		// just a crash of this process. Group commit (Tx) keeps it cheap.
+		"_pragma=synchronous(FULL)",
 	}
-	return "file:" + path + "?" + q.Encode()
+	if readOnly {
+		params = append(params, "_pragma=query_only(1)")
+	} else {
+		params = append(params, "_txlock=immediate")
+	}
+	return "file:" + uriPath(path) + "?" + strings.Join(params, "&")
+}
+
+// bareDSN opens path with the busy timeout alone: no journal switch, so a
+// backup or an integrity check changes nothing in the file it reads.
+func bareDSN(path string) string {
+	return "file:" + uriPath(path) + "?_pragma=busy_timeout(10000)"
+}
+
+// uriPath escapes the characters a SQLite URI gives meaning to ('%' starts
+// an escape, '?' the parameters, '#' a fragment), so any file name opens
+// the file it names; SQLite decodes them again.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 }
 
 // Open opens (creating if needed) the database at path and applies every
 // pending migration.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, err := sql.Open(driverName, dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
 	}
@@ -79,7 +97,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
+	r, err := sql.Open(driverName, dsn(path, true))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open reader: %w", err)

@@ -72,6 +72,21 @@ func (m *M) ObserveOmise(endpoint, result string, d time.Duration) {
 	m.OmiseDuration.WithLabelValues(endpoint).Observe(d.Seconds())
 }
 
+// SyncPassed counts one syncer pass by result ("ok" or "error"); a nil M
+// records nothing.
+func (m *M) SyncPassed(result string) {
+	if m != nil {
+		m.SyncRuns.WithLabelValues(result).Inc()
+	}
+}
+
+// SyncBehind sets how long ago the syncer last finished a pass.
+func (m *M) SyncBehind(d time.Duration) {
+	if m != nil {
+		m.SyncLag.Set(d.Seconds())
+	}
+}
+
 // Handler serves the registry in the Prometheus text format.
 func (m *M) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})

@@ -11,11 +11,11 @@ import (
 	"golang.org/x/time/rate"
 
 	"instore/db"
-	"instore/metrics"
 	"instore/omise"
 )
 
-// Omise is the part of the Omise API the domain uses; *omise.Client has it.
+// Omise is the part of the Omise API the domain uses; *omisehttp.Client
+// has it, and the wiring (web.Wire) hands one in.
 type Omise interface {
 	CreateSource(ctx context.Context, p omise.CreateSourceParams) (*omise.Source, error)
 	CreateCharge(ctx context.Context, p omise.CreateChargeParams) (*omise.Charge, error)
@@ -41,6 +41,14 @@ type Change struct {
 	At         time.Time
 }
 
+// SyncMetrics records the syncer's passes; *metrics.M has it.
+type SyncMetrics interface {
+	// SyncPassed counts one pass by result ("ok" or "error").
+	SyncPassed(result string)
+	// SyncBehind sets how long ago the last pass finished.
+	SyncBehind(d time.Duration)
+}
+
 // Notifier receives committed changes (the live feed's broker).
 type Notifier interface {
 	Publish(Change)
@@ -50,8 +58,8 @@ type Notifier interface {
 type Service struct {
 	DB      *db.DB
 	Omise   Omise
-	Notify  Notifier // may be nil
-	Metrics *metrics.M
+	Notify  Notifier    // may be nil
+	Metrics SyncMetrics // may be nil
 	Log     *slog.Logger
 	// Now is the clock; tests inject one.
 	Now func() time.Time

@@ -78,7 +78,7 @@ func (y *Syncer) Run(ctx context.Context) {
 			if err != nil {
 				result = "error"
 			}
-			y.Svc.Metrics.SyncRuns.WithLabelValues(result).Inc()
+			y.Svc.Metrics.SyncPassed(result)
 		}
 	}
 }
@@ -102,7 +102,7 @@ func (y *Syncer) reportLag() {
 	last := y.lastPass
 	y.mu.Unlock()
 	if !last.IsZero() {
-		y.Svc.Metrics.SyncLag.Set(time.Since(last).Seconds())
+		y.Svc.Metrics.SyncBehind(time.Since(last))
 	}
 }
 
@@ -124,7 +124,7 @@ func (y *Syncer) Pass(ctx context.Context) error {
 	y.lastPass = time.Now()
 	y.mu.Unlock()
 	if y.Svc.Metrics != nil {
-		y.Svc.Metrics.SyncLag.Set(0)
+		y.Svc.Metrics.SyncBehind(0)
 	}
 	return errors.Join(errs...)
 }

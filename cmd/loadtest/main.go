@@ -31,6 +31,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	_ "modernc.org/sqlite" // the driver the seeding and the bare baselines open files with
 )
 
 // tool is one invocation's settings and state.

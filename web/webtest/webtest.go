@@ -19,6 +19,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/crypto/bcrypt"
+	_ "modernc.org/sqlite" // the driver db opens the test database with
 
 	"instore/config"
 	"instore/db"

@@ -1,0 +1,3 @@
+package db
+
+import _ "modernc.org/sqlite" // the binary links the driver; the tests link it here
