@@ -48,9 +48,16 @@ const (
 // store), ordered by store then terminal, with today's totals for day
 // (a Bangkok YYYY-MM-DD).
 func (d *DB) Board(ctx context.Context, storeID, day string) ([]*BoardTile, error) {
+	return d.BoardIn(ctx, storeID, nil, day)
+}
+
+// BoardIn is Board limited to a scope's stores (nil: every store).
+func (d *DB) BoardIn(ctx context.Context, storeID string, stores []string, day string) ([]*BoardTile, error) {
 	q, args := boardTerminalsSQL+` ORDER BY t.store_id, t.terminal_id`, []any{day}
 	if storeID != "" {
 		q, args = boardTerminalsSQL+` WHERE t.store_id = ? ORDER BY t.terminal_id`, []any{day, storeID}
+	} else if c, a := storesIn("t.store_id", stores); c != "" {
+		q, args = boardTerminalsSQL+` WHERE `+c+` ORDER BY t.store_id, t.terminal_id`, append([]any{day}, a...)
 	}
 	rows, err := d.R.QueryContext(ctx, q, args...)
 	if err != nil {

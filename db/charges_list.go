@@ -19,7 +19,10 @@ const (
 // GET /api/charges. Zero fields match everything. Build it with
 // payments.ChargeFilterOf, which also applies the user's store scope.
 type ChargeFilter struct {
-	StoreID    string
+	StoreID string
+	// Stores limits the charges to the user's scope: nil is every store,
+	// an empty set none.
+	Stores     []string
 	TerminalID string
 	// Statuses are Omise statuses (successful matches refunded charges
 	// too: Omise keeps them successful) and the refund states
@@ -151,6 +154,9 @@ func (f ChargeFilter) where(withCursor bool) (string, []any, error) {
 	}
 	if f.StoreID != "" {
 		add(whereStore, f.StoreID)
+	}
+	if c, a := storesIn("store_id", f.Stores); c != "" {
+		add(c, a...)
 	}
 	if f.TerminalID != "" {
 		add(whereTerminal, f.TerminalID)
@@ -323,6 +329,9 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 	}
 	if f.StoreID != "" {
 		conds, args = append(conds, `store_id = ?`), append(args, f.StoreID)
+	}
+	if c, a := storesIn("store_id", f.Stores); c != "" {
+		conds, args = append(conds, c), append(args, a...)
 	}
 	if f.TerminalID != "" {
 		conds, args = append(conds, `terminal_id = ?`), append(args, f.TerminalID)

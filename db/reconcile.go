@@ -33,12 +33,14 @@ const (
 var ErrReconcileRunning = errors.New("db: a reconciliation of this range is running")
 
 // ReconcileRun is one comparison with Omise over a Bangkok date range, of
-// one store or (StoreID "") of every store.
+// one store, of a group's stores (StoreID "", Stores as the group had them
+// when the run started) or (StoreID "" and no Stores) of every store.
 type ReconcileRun struct {
 	ID          int64
 	FromDay     string
 	ToDay       string
 	StoreID     string
+	Stores      []string
 	Status      string
 	UserID      int64
 	Username    string
@@ -72,14 +74,15 @@ type ReconcileItem struct {
 }
 
 const runColumns = `id, from_day, to_day, status, COALESCE(user_id, 0), username, started_at, finished_at, days_total,
-days_done, omise_seen, local_seen, differences, error, resynced_at, resynced_by, store_id`
+days_done, omise_seen, local_seen, differences, error, resynced_at, resynced_by, store_id, stores`
 
 func scanRun(r rowScanner) (*ReconcileRun, error) {
 	var x ReconcileRun
-	var started string
+	var started, stores string
 	var finished, resynced sql.NullString
 	err := r.Scan(&x.ID, &x.FromDay, &x.ToDay, &x.Status, &x.UserID, &x.Username, &started, &finished, &x.DaysTotal,
-		&x.DaysDone, &x.OmiseSeen, &x.LocalSeen, &x.Differences, &x.Error, &resynced, &x.ResyncedBy, &x.StoreID)
+		&x.DaysDone, &x.OmiseSeen, &x.LocalSeen, &x.Differences, &x.Error, &resynced, &x.ResyncedBy, &x.StoreID, &stores)
+	x.Stores = splitStores(stores)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -97,16 +100,16 @@ func (d *DB) CreateReconcileRun(ctx context.Context, r *ReconcileRun) (int64, er
 	var id int64
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT id FROM reconcile_runs WHERE from_day = ? AND to_day = ? AND store_id = ?
-			AND status = 'running'`, r.FromDay, r.ToDay, r.StoreID).Scan(&id)
+			AND stores = ? AND status = 'running'`, r.FromDay, r.ToDay, r.StoreID, JoinStores(r.Stores)).Scan(&id)
 		if err == nil {
 			return ErrReconcileRunning
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO reconcile_runs (from_day, to_day, store_id, status, user_id, username,
-			started_at, days_total) VALUES (?, ?, ?, 'running', NULLIF(?, 0), ?, ?, ?)`, r.FromDay, r.ToDay, r.StoreID, r.UserID,
-			r.Username, FormatTime(r.StartedAt), r.DaysTotal)
+		res, err := tx.ExecContext(ctx, `INSERT INTO reconcile_runs (from_day, to_day, store_id, stores, status, user_id, username,
+			started_at, days_total) VALUES (?, ?, ?, ?, 'running', NULLIF(?, 0), ?, ?, ?)`, r.FromDay, r.ToDay, r.StoreID,
+			JoinStores(r.Stores), r.UserID, r.Username, FormatTime(r.StartedAt), r.DaysTotal)
 		if err != nil {
 			return err
 		}
@@ -166,6 +169,26 @@ func (d *DB) ListReconcileRuns(ctx context.Context, storeID string, limit int) (
 		q, args = `SELECT `+runColumns+` FROM reconcile_runs WHERE store_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
 			[]any{storeID, limit}
 	}
+	return d.listRuns(ctx, q, args...)
+}
+
+// ListReconcileRunsIn returns the newest runs that may concern a scope's
+// stores (nil: every run): runs of one of the stores and runs of groups;
+// whether a group run lies inside the scope is for the caller to decide
+// (payments.RunVisible).
+func (d *DB) ListReconcileRunsIn(ctx context.Context, stores []string, limit int) ([]*ReconcileRun, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	if stores == nil {
+		return d.ListReconcileRuns(ctx, AllStores, limit)
+	}
+	c, args := storesIn("store_id", stores)
+	return d.listRuns(ctx, `SELECT `+runColumns+` FROM reconcile_runs WHERE `+c+` OR (store_id = '' AND stores <> '')
+		ORDER BY started_at DESC, id DESC LIMIT ?`, append(args, limit)...)
+}
+
+func (d *DB) listRuns(ctx context.Context, q string, args ...any) ([]*ReconcileRun, error) {
 	rows, err := d.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -299,10 +322,19 @@ func (d *DB) RefundIDsByCharges(ctx context.Context, chargeIDs []string) (map[st
 // business day, of one store unless storeID is "", oldest first (served by
 // charges_day).
 func (d *DB) IterateChargesOnDay(ctx context.Context, day, storeID string, fn func(*Charge) error) error {
+	return d.IterateChargesOnDayIn(ctx, day, storeID, nil, fn)
+}
+
+// IterateChargesOnDayIn is IterateChargesOnDay limited to a set of stores
+// as well (nil: no limit).
+func (d *DB) IterateChargesOnDayIn(ctx context.Context, day, storeID string, stores []string, fn func(*Charge) error) error {
 	q, args := `SELECT `+chargeColumns+` FROM charges WHERE bkk_day = ? ORDER BY created_at, id`, []any{day}
 	if storeID != "" {
 		q, args = `SELECT `+chargeColumns+` FROM charges WHERE bkk_day = ? AND store_id = ? ORDER BY created_at, id`,
 			[]any{day, storeID}
+	} else if c, a := storesIn("store_id", stores); c != "" {
+		q, args = `SELECT `+chargeColumns+` FROM charges WHERE bkk_day = ? AND `+c+` ORDER BY created_at, id`,
+			append([]any{day}, a...)
 	}
 	rows, err := d.R.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -29,7 +29,7 @@ type ExportRefund struct {
 const refundExportSQL = `SELECT r.id, r.charge_id, r.created_at, r.bkk_day, c.store_id, c.terminal_id, r.amount,
   r.currency, r.status, r.voided, r.reason, r.note, r.created_by, r.transaction_id, c.bkk_day, c.amount
 FROM refunds r JOIN charges c ON c.id = r.charge_id
-WHERE r.bkk_day >= ? AND r.bkk_day <= ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
+WHERE r.bkk_day >= ? AND r.bkk_day <= ? AND (? = '' OR c.store_id = ?) AND (? = '' OR instr(?, ',' || c.store_id || ',') > 0) AND (? = '' OR c.terminal_id = ?)
   AND (r.created_at > ? OR (r.created_at = ? AND r.id > ?))
 ORDER BY r.created_at, r.id LIMIT ?`
 
@@ -41,7 +41,7 @@ func (d *DB) IterateExportRefunds(ctx context.Context, f FinanceFilter, fn func(
 	var r ExportRefund
 	var afterAt, afterID string
 	for {
-		rows, err := d.R.QueryContext(ctx, refundExportSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.TerminalID,
+		rows, err := d.R.QueryContext(ctx, refundExportSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID,
 			f.TerminalID, afterAt, afterAt, afterID, exportBatch)
 		if err != nil {
 			return err

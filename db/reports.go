@@ -9,13 +9,17 @@ import (
 // FinanceFilter narrows the finance reports. Days are Bangkok business days
 // as YYYY-MM-DD, both inclusive; an empty StoreID or TerminalID matches every
 // store or terminal. Who may see which store is decided by the caller, which
-// sets StoreID for anyone who is not an admin.
+// sets Stores (nil: every store) to the user's scope.
 type FinanceFilter struct {
 	FromDay    string
 	ToDay      string
 	StoreID    string
+	Stores     []string
 	TerminalID string
 }
+
+// storeSet is Stores as one query argument (see storeSetArg).
+func (f FinanceFilter) storeSet() string { return storeSetArg(f.Stores) }
 
 // DailyRow is one Bangkok business day × store × terminal of daily_totals
 // (its methods summed), or one day × method (see ListDailyMethodRows).
@@ -74,7 +78,7 @@ const dailyRowsSQL = `SELECT t.bkk_day, t.store_id, COALESCE(s.store_name, ''), 
   SUM(t.successful_count), SUM(t.failed_count), SUM(t.expired_count), SUM(t.gross), SUM(t.fee), SUM(t.fee_vat),
   SUM(t.net), SUM(t.refund_count), SUM(t.refunds), SUM(t.fee_unknown_count), SUM(t.fee_unknown_gross)
 FROM daily_totals t LEFT JOIN stores s ON s.store_id = t.store_id
-WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR t.terminal_id = ?)
+WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR instr(?, ',' || t.store_id || ',') > 0) AND (? = '' OR t.terminal_id = ?)
 GROUP BY t.bkk_day, t.store_id, t.terminal_id
 HAVING SUM(t.pending_count) <> 0 OR SUM(t.successful_count) <> 0 OR SUM(t.failed_count) <> 0
   OR SUM(t.expired_count) <> 0 OR SUM(t.refund_count) <> 0
@@ -83,7 +87,7 @@ ORDER BY t.bkk_day, t.store_id, t.terminal_id`
 // IterateDailyRows calls fn for each row of daily_totals in f, in day,
 // store, terminal order, without holding them all in memory.
 func (d *DB) IterateDailyRows(ctx context.Context, f FinanceFilter, fn func(*DailyRow) error) error {
-	rows, err := d.R.QueryContext(ctx, dailyRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	rows, err := d.R.QueryContext(ctx, dailyRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
 	if err != nil {
 		return err
 	}
@@ -109,7 +113,7 @@ const dailyMethodRowsSQL = `SELECT t.bkk_day, t.source_type, SUM(t.pending_count
   SUM(t.failed_count), SUM(t.expired_count), SUM(t.gross), SUM(t.fee), SUM(t.fee_vat), SUM(t.net),
   SUM(t.refund_count), SUM(t.refunds), SUM(t.fee_unknown_count), SUM(t.fee_unknown_gross)
 FROM daily_totals t
-WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR t.terminal_id = ?)
+WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR instr(?, ',' || t.store_id || ',') > 0) AND (? = '' OR t.terminal_id = ?)
 GROUP BY t.bkk_day, t.source_type
 HAVING SUM(t.pending_count) <> 0 OR SUM(t.successful_count) <> 0 OR SUM(t.failed_count) <> 0
   OR SUM(t.expired_count) <> 0 OR SUM(t.refund_count) <> 0
@@ -119,7 +123,7 @@ ORDER BY t.bkk_day, t.source_type`
 // rollup summed over f's stores and terminals: the rows of a day add up to
 // the day's rows of ListDailyRows. StoreID, StoreName and TerminalID are "".
 func (d *DB) ListDailyMethodRows(ctx context.Context, f FinanceFilter) ([]DailyRow, error) {
-	rows, err := d.R.QueryContext(ctx, dailyMethodRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	rows, err := d.R.QueryContext(ctx, dailyMethodRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
 	if err != nil {
 		return nil, err
 	}
@@ -160,13 +164,18 @@ const reportTerminalsSQL = `SELECT k.store_id, COALESCE(s.store_name, ''), k.ter
   SELECT store_id, terminal_id FROM terminals
   UNION SELECT DISTINCT store_id, terminal_id FROM daily_totals
 ) k LEFT JOIN stores s ON s.store_id = k.store_id
-WHERE (? = '' OR k.store_id = ?)
+WHERE (? = '' OR k.store_id = ?) AND (? = '' OR instr(?, ',' || k.store_id || ',') > 0)
 ORDER BY k.store_id, k.terminal_id`
 
 // ListReportTerminals returns every store × terminal known to the reports,
-// limited to storeID unless it is empty.
-func (d *DB) ListReportTerminals(ctx context.Context, storeID string) ([]ReportTerminal, error) {
-	rows, err := d.R.QueryContext(ctx, reportTerminalsSQL, storeID, storeID)
+// limited to storeID unless it is empty, and to the stores of a scope
+// (nil: every store).
+func (d *DB) ListReportTerminals(ctx context.Context, storeID string, stores ...[]string) ([]ReportTerminal, error) {
+	var set string
+	if len(stores) > 0 {
+		set = storeSetArg(stores[0])
+	}
+	rows, err := d.R.QueryContext(ctx, reportTerminalsSQL, storeID, storeID, set, set)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +218,7 @@ const zLinesSQL = `SELECT c.store_id, COALESCE(s.store_name, ''), c.terminal_id,
   SUM(CASE WHEN c.fee_known THEN c.net ELSE 0 END), SUM(c.refunded_amount), SUM(NOT c.fee_known),
   MIN(c.created_at), MAX(c.created_at)
 FROM charges c LEFT JOIN stores s ON s.store_id = c.store_id
-WHERE c.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
+WHERE c.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR instr(?, ',' || c.store_id || ',') > 0) AND (? = '' OR c.terminal_id = ?)
 GROUP BY c.store_id, c.terminal_id, c.status, c.source_type
 ORDER BY c.store_id, c.terminal_id, c.status, c.source_type`
 
@@ -217,7 +226,7 @@ ORDER BY c.store_id, c.terminal_id, c.status, c.source_type`
 // (source type). Only
 // f.FromDay is used as the day.
 func (d *DB) ListZLines(ctx context.Context, f FinanceFilter) ([]ZLine, error) {
-	rows, err := d.R.QueryContext(ctx, zLinesSQL, f.FromDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	rows, err := d.R.QueryContext(ctx, zLinesSQL, f.FromDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
 	if err != nil {
 		return nil, err
 	}
@@ -253,12 +262,12 @@ const dayRefundsSQL = `SELECT r.id, r.charge_id, r.amount, r.currency, r.status,
   r.note, r.created_by, r.metadata, r.created_at, r.bkk_day, r.updated_at,
   c.store_id, c.terminal_id, c.source_type, c.bkk_day, c.amount, c.created_at
 FROM refunds r JOIN charges c ON c.id = r.charge_id
-WHERE r.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR c.terminal_id = ?)
+WHERE r.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR instr(?, ',' || c.store_id || ',') > 0) AND (? = '' OR c.terminal_id = ?)
 ORDER BY r.created_at, r.id`
 
 // ListDayRefunds returns the refunds made on f.FromDay, oldest first.
 func (d *DB) ListDayRefunds(ctx context.Context, f FinanceFilter) ([]DayRefund, error) {
-	rows, err := d.R.QueryContext(ctx, dayRefundsSQL, f.FromDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+	rows, err := d.R.QueryContext(ctx, dayRefundsSQL, f.FromDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
 	if err != nil {
 		return nil, err
 	}
@@ -282,8 +291,8 @@ func (d *DB) ListDayRefunds(ctx context.Context, f FinanceFilter) ([]DayRefund, 
 // pending, oldest first.
 func (d *DB) ListDayPending(ctx context.Context, f FinanceFilter) ([]*Charge, error) {
 	return financeQueryCharges(ctx, d.R, `SELECT `+chargeColumns+` FROM charges
-		WHERE bkk_day = ? AND status = 'pending' AND (? = '' OR store_id = ?) AND (? = '' OR terminal_id = ?)
-		ORDER BY created_at, id`, f.FromDay, f.StoreID, f.StoreID, f.TerminalID, f.TerminalID)
+		WHERE bkk_day = ? AND status = 'pending' AND (? = '' OR store_id = ?) AND (? = '' OR instr(?, ',' || store_id || ',') > 0) AND (? = '' OR terminal_id = ?)
+		ORDER BY created_at, id`, f.FromDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
 }
 
 // financeQueryCharges runs a SELECT of chargeColumns and scans every row.

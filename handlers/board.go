@@ -15,7 +15,8 @@ import (
 
 // Board serves the live board: GET /board and, for its live script, one
 // terminal's tile at GET /board/tiles/:store/:terminal. Managers see their
-// store, admins every store (or ?store=).
+// store, a group's users its stores, admins and head office every store
+// (or ?store=, one of their scope).
 type Board struct {
 	DB *db.DB
 	// TillTimeout is how long a sale may stay open before its tile is
@@ -37,20 +38,21 @@ func (h *Board) Page(c echo.Context) error {
 	if !ok {
 		return echo.ErrUnauthorized
 	}
-	store := u.StoreID
-	if u.Role == db.RoleAdmin {
-		store = ""
-		if q := c.QueryParam("store"); q != "" && db.ValidStoreID(q) {
-			store = q
+	scope := payments.ScopeOf(u)
+	store := scope.Single()
+	if q := c.QueryParam("store"); scope.Picks() && q != "" && db.ValidStoreID(q) {
+		if !scope.Has(q) {
+			return echo.ErrNotFound
 		}
+		store = q
 	}
 	now := h.now()
-	tiles, err := h.DB.Board(c.Request().Context(), store, payments.BusinessDay(now))
+	tiles, err := h.DB.BoardIn(c.Request().Context(), store, scope.Limit(), payments.BusinessDay(now))
 	if err != nil {
 		return err
 	}
 	v := views.BoardView{LiveURL: "/live"}
-	if store != "" && u.Role == db.RoleAdmin {
+	if store != "" && scope.Picks() {
 		v.LiveURL = "/live?store=" + url.QueryEscape(store)
 	}
 	for _, t := range tiles {

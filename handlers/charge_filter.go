@@ -27,7 +27,7 @@ func chargeFilter(q url.Values, scope payments.ChargeScope) (db.ChargeFilter, ma
 // from and to are the Bangkok dates as typed.
 func filterQuery(f db.ChargeFilter, scope payments.ChargeScope) url.Values {
 	q := url.Values{}
-	if f.StoreID != "" && scope.AllStores {
+	if f.StoreID != "" && scope.Picks() {
 		q.Set("store", f.StoreID)
 	}
 	if f.TerminalID != "" {

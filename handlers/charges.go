@@ -35,9 +35,9 @@ func (h *Charges) List(c echo.Context) error {
 	v := views.ChargesView{
 		Filter: views.ChargeFilterForm{Store: f.StoreID, Terminal: q.Get("terminal"), Statuses: q["status"],
 			From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Q: q.Get("q")},
-		StoreFixed: !scope.AllStores, Statuses: payments.ChargeStatuses(), Errors: biErrors(errs), CanExport: true,
+		StoreFixed: !scope.Picks(), Statuses: payments.ChargeStatuses(), Errors: biErrors(errs), CanExport: true,
 	}
-	if err := h.options(c, u, f.StoreID, &v); err != nil {
+	if err := h.options(c, scope, f.StoreID, &v); err != nil {
 		return err
 	}
 	status := http.StatusOK
@@ -110,17 +110,13 @@ func (h *Charges) visibleCharge(c echo.Context) (*db.User, *db.Charge, error) {
 	return u, ch, err
 }
 
-// options fills the store and terminal choices of the filter form.
-func (h *Charges) options(c echo.Context, u *db.User, storeID string, v *views.ChargesView) error {
+// options fills the store and terminal choices of the filter form, from
+// the stores of the user's scope.
+func (h *Charges) options(c echo.Context, scope payments.ChargeScope, storeID string, v *views.ChargesView) error {
 	ctx := c.Request().Context()
-	if u.Role == db.RoleAdmin {
-		stores, err := h.DB.ListStores(ctx)
-		if err != nil {
-			return err
-		}
-		for _, s := range stores {
-			v.Stores = append(v.Stores, views.Option{Value: s.StoreID, Label: s.StoreName + " (" + s.StoreID + ")"})
-		}
+	var err error
+	if v.Stores, err = storeOptions(ctx, h.DB, scope); err != nil {
+		return err
 	}
 	terms, err := h.DB.ListTerminals(ctx, storeID)
 	if err != nil {
@@ -128,6 +124,9 @@ func (h *Charges) options(c echo.Context, u *db.User, storeID string, v *views.C
 	}
 	seen := map[string]bool{}
 	for _, t := range terms {
+		if !scope.Has(t.StoreID) {
+			continue
+		}
 		if !seen[t.TerminalID] {
 			seen[t.TerminalID] = true
 			v.Terminals = append(v.Terminals, views.Option{Value: t.TerminalID, Label: t.TerminalID})
@@ -140,7 +139,7 @@ func (h *Charges) options(c echo.Context, u *db.User, storeID string, v *views.C
 // (the feed applies the user's own scope by itself).
 func liveURL(scope payments.ChargeScope, f db.ChargeFilter) string {
 	q := url.Values{}
-	if f.StoreID != "" && scope.AllStores {
+	if f.StoreID != "" && scope.Picks() {
 		q.Set("store", f.StoreID)
 	}
 	if f.TerminalID != "" {

@@ -6,11 +6,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"instore/db"
+	"instore/payments"
 )
 
 // LiveFilter says which changes a live subscriber receives. Empty fields
-// match everything; Stores nil means every store (admins).
+// match everything; Stores nil means every store (a scope of every store),
+// an empty map none.
 type LiveFilter struct {
 	Stores     map[string]bool
 	StoreID    string
@@ -69,9 +70,14 @@ func (h *Live) Stream(c echo.Context) error {
 		StoreID: c.QueryParam("store"), TerminalID: c.QueryParam("terminal"),
 		ChargeID: c.QueryParam("charge"), AttemptID: c.QueryParam("attempt"),
 	}
-	if u.Role != db.RoleAdmin {
-		// Everyone but an admin sees only their own store.
-		f.Stores = map[string]bool{u.StoreID: true}
+	// The user's scope as it is when the stream opens: a group's store
+	// removed later is left out from the next connection on (the client
+	// reconnects at least every time the broker drops it).
+	if limit := payments.ScopeOf(u).Limit(); limit != nil {
+		f.Stores = make(map[string]bool, len(limit))
+		for _, s := range limit {
+			f.Stores[s] = true
+		}
 	}
 	sub := h.Feed.Subscribe(f)
 	defer sub.Close()

@@ -41,16 +41,14 @@ func (h *Reconcile) Index(c echo.Context) error {
 	return h.index(c, http.StatusOK, today[:8]+"01", today, "", nil)
 }
 
-// runScope is which runs u may see and start: one store, or for admins
-// db.AllStores. A user bound to no store gets an error.
-func runScope(u *db.User) (string, error) {
-	if u.Role == db.RoleAdmin {
-		return db.AllStores, nil
+// runScope is which stores' runs u may see and start: their scope. A user
+// bound to no store (or to a group without stores) gets an error.
+func runScope(u *db.User) (payments.ChargeScope, error) {
+	scope := payments.ScopeOf(u)
+	if !scope.AllStores && len(scope.Stores) == 0 {
+		return scope, Refuse(payments.Forbidden, "no_store", "finance.err.no_store")
 	}
-	if u.StoreID == "" {
-		return "", Refuse(payments.Forbidden, "no_store", "finance.err.no_store")
-	}
-	return u.StoreID, nil
+	return scope, nil
 }
 
 func (h *Reconcile) index(c echo.Context, status int, from, to, store string, errs map[string]string) error {
@@ -63,24 +61,20 @@ func (h *Reconcile) index(c echo.Context, status int, from, to, store string, er
 		return err
 	}
 	ctx := c.Request().Context()
-	runs, err := h.DB.ListReconcileRuns(ctx, scope, 50)
+	runs, err := h.DB.ListReconcileRunsIn(ctx, scope.Limit(), 50)
 	if err != nil {
 		return err
 	}
-	v := views.ReconcileView{FromDay: from, ToDay: to, StoreID: store, StoreFixed: scope != db.AllStores, Errors: errs}
+	v := views.ReconcileView{FromDay: from, ToDay: to, StoreID: store, StoreFixed: !scope.Picks(), Errors: errs}
 	if v.StoreFixed {
-		v.StoreID = scope
-	} else {
-		stores, err := h.DB.ListStores(ctx)
-		if err != nil {
-			return err
-		}
-		for _, s := range stores {
-			v.Stores = append(v.Stores, views.Option{Value: s.StoreID, Label: s.StoreName + " (" + s.StoreID + ")"})
-		}
+		v.StoreID = scope.Single()
+	} else if v.Stores, err = storeOptions(ctx, h.DB, scope); err != nil {
+		return err
 	}
 	for _, r := range runs {
-		v.Runs = append(v.Runs, runView(r))
+		if payments.RunVisible(u, r) {
+			v.Runs = append(v.Runs, runView(r))
+		}
 	}
 	return Render(c, status, views.ReconcilePage(v))
 }
@@ -98,15 +92,19 @@ func (h *Reconcile) Start(c echo.Context) error {
 		return err
 	}
 	from, to, store := c.FormValue("from"), c.FormValue("to"), c.FormValue("store")
-	switch {
-	case scope != db.AllStores && store != "" && store != scope:
-		return h.index(c, http.StatusUnprocessableEntity, from, to, store, map[string]string{"store": "finance.err.store"})
-	case scope != db.AllStores:
-		store = scope
-	case store != "" && !db.ValidStoreID(store):
-		return h.index(c, http.StatusUnprocessableEntity, from, to, "", map[string]string{"store": "finance.err.store"})
+	if scope.CheckStore(store) != "" {
+		shown := store
+		if !db.ValidStoreID(store) {
+			shown = ""
+		}
+		return h.index(c, http.StatusUnprocessableEntity, from, to, shown, map[string]string{"store": "finance.err.store"})
 	}
-	run, err := h.Reconciler.Start(c.Request().Context(), payActor(c), store, from, to)
+	if one := scope.Single(); one != "" {
+		store = one
+	}
+	// No store chosen: every store of the scope (a group's stores as they
+	// are now; nil for every store).
+	run, err := h.Reconciler.StartIn(c.Request().Context(), payActor(c), store, scope.Limit(), from, to)
 	switch {
 	case errors.Is(err, db.ErrReconcileRunning):
 		Flash(c, "ok", "finance.reconcile.already_running")
@@ -152,7 +150,7 @@ func (h *Reconcile) loadRun(c echo.Context, u *db.User) (*db.ReconcileRun, error
 		return nil, Refuse(payments.NotFound, "not_found", "finance.err.run_not_found")
 	}
 	run, err := h.DB.GetReconcileRun(c.Request().Context(), id)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && u.Role != db.RoleAdmin && run.StoreID != u.StoreID) {
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !payments.RunVisible(u, run)) {
 		return nil, Refuse(payments.NotFound, "not_found", "finance.err.run_not_found")
 	}
 	return run, err
@@ -216,11 +214,7 @@ func (h *Reconcile) Resync(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	scope := ""
-	if u.Role != db.RoleAdmin {
-		scope = u.StoreID
-	}
-	_, err = h.Payments.ResyncRun(c.Request().Context(), payActor(c), run.ID, scope)
+	_, err = h.Payments.ResyncRunIn(c.Request().Context(), payActor(c), run.ID, payments.ScopeOf(u))
 	if errors.Is(err, db.ErrReconcileRunning) {
 		Flash(c, "error", "finance.reconcile.resync_running")
 		return Redirect(c, runView(run).Href())

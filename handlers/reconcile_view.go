@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"instore/db"
@@ -15,6 +16,10 @@ func runView(r *db.ReconcileRun) views.ReconcileRunView {
 		StartedAt: r.StartedAt, DaysTotal: r.DaysTotal, DaysDone: r.DaysDone, OmiseSeen: r.OmiseSeen,
 		LocalSeen: r.LocalSeen, Differences: r.Differences, Error: r.Error, ResyncedBy: r.ResyncedBy}
 	v.FinishedAt, v.ResyncedAt = timeOrZero(r.FinishedAt), timeOrZero(r.ResyncedAt)
+	if r.StoreID == "" && len(r.Stores) > 0 {
+		// A group's run names the stores it covered.
+		v.StoreID = strings.Join(r.Stores, ", ")
+	}
 	return v
 }
 

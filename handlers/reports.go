@@ -58,17 +58,12 @@ func (h *Reports) dailyFilter(c echo.Context, u *db.User) (db.FinanceFilter, str
 // filterOptions lists the stores and terminals u may pick from.
 func (h *Reports) filterOptions(c echo.Context, u *db.User, storeID string) ([]views.Option, []views.Option, error) {
 	ctx := c.Request().Context()
-	var stores []views.Option
-	if u.Role == db.RoleAdmin {
-		list, err := h.DB.ListStores(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, s := range list {
-			stores = append(stores, views.Option{Value: s.StoreID, Label: s.StoreName + " (" + s.StoreID + ")"})
-		}
+	scope := payments.ScopeOf(u)
+	stores, err := storeOptions(ctx, h.DB, scope)
+	if err != nil {
+		return nil, nil, err
 	}
-	terms, err := h.DB.ListReportTerminals(ctx, storeID)
+	terms, err := h.DB.ListReportTerminals(ctx, storeID, scope.Limit())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,7 +87,7 @@ func (h *Reports) Daily(c echo.Context) error {
 	}
 	f, month, errs := h.dailyFilter(c, u)
 	v := views.DailyReportView{Month: month, StoreID: f.StoreID, TerminalID: f.TerminalID,
-		StoreFixed: u.Role != db.RoleAdmin, Errors: errs}
+		StoreFixed: !payments.ScopeOf(u).Picks(), Errors: errs}
 	if len(errs) > 0 {
 		if WantsJSON(c) {
 			return JSONError(c, http.StatusUnprocessableEntity, "invalid_filter", firstError(errs), nil)

@@ -7,22 +7,23 @@ import (
 	"instore/payments"
 )
 
-// scopeFilter reads store and terminal, limited to what u may see. Errors
+// scopeFilter reads store and terminal, limited to what u may see (the
+// stores of their scope; a one-store user always gets their store). Errors
 // map a field to an i18n message id.
 func scopeFilter(c echo.Context, u *db.User, errs map[string]string) db.FinanceFilter {
 	var f db.FinanceFilter
 	f.StoreID, f.TerminalID = c.QueryParam("store"), c.QueryParam("terminal")
-	if u.Role != db.RoleAdmin {
-		switch {
-		case u.StoreID == "":
-			errs["store"] = "finance.err.no_store"
-		case f.StoreID != "" && f.StoreID != u.StoreID:
-			errs["store"] = "finance.err.store"
-		}
-		f.StoreID = u.StoreID
-	} else if f.StoreID != "" && !db.ValidStoreID(f.StoreID) {
+	scope := payments.ScopeOf(u)
+	switch scope.CheckStore(f.StoreID) {
+	case "filter_store_unlinked":
+		errs["store"] = "finance.err.no_store"
+	case "filter_store_other":
 		errs["store"] = "finance.err.store"
 	}
+	if one := scope.Single(); one != "" {
+		f.StoreID = one
+	}
+	f.Stores = scope.Limit()
 	if f.TerminalID != "" && !db.ValidTerminalID(f.TerminalID) {
 		errs["terminal"] = "finance.err.terminal"
 	}

@@ -10,22 +10,81 @@ import (
 	"instore/omise"
 )
 
-// ChargeScope is which stores' charges a user may see.
+// ChargeScope is which stores' data a user may see: every store, or the
+// stores listed. It is computed from the user as read for the request, so
+// a change of scope or of a group's stores applies to the next request.
 type ChargeScope struct {
 	AllStores bool
-	StoreID   string
+	// Stores are the stores seen when not AllStores, sorted; none for a
+	// user bound to nothing (or to a group without stores).
+	Stores []string
 }
 
-// ScopeOf is the scope of a user: admins see every store, everyone else
-// only their own; nil or disabled users see nothing.
+// ScopeOf is the scope of a user: admins and head-office users see every
+// store, a group's user the group's stores, anyone else their one store;
+// nil or disabled users see nothing. A cashier is always one store's.
 func ScopeOf(u *db.User) ChargeScope {
 	switch {
 	case u == nil || u.Disabled:
 		return ChargeScope{}
 	case u.Role == db.RoleAdmin:
 		return ChargeScope{AllStores: true}
+	case u.Role == db.RoleCashier || u.StoreID != "":
+		if u.StoreID == "" {
+			return ChargeScope{}
+		}
+		return ChargeScope{Stores: []string{u.StoreID}}
+	case u.AllStores:
+		return ChargeScope{AllStores: true}
+	case u.GroupID != 0:
+		return ChargeScope{Stores: slices.Clone(u.GroupStores)}
 	}
-	return ChargeScope{StoreID: u.StoreID}
+	return ChargeScope{}
+}
+
+// Has reports whether the scope includes store.
+func (s ChargeScope) Has(store string) bool {
+	return s.AllStores || (store != "" && slices.Contains(s.Stores, store))
+}
+
+// Limit is the scope as a query limit: nil for every store, else the
+// stores (an empty, non-nil slice matches nothing).
+func (s ChargeScope) Limit() []string {
+	if s.AllStores {
+		return nil
+	}
+	if s.Stores == nil {
+		return []string{}
+	}
+	return s.Stores
+}
+
+// Single is the scope's store when it is exactly one fixed store (a
+// store's user: pickers and links need no store), else "".
+func (s ChargeScope) Single() string {
+	if !s.AllStores && len(s.Stores) == 1 {
+		return s.Stores[0]
+	}
+	return ""
+}
+
+// Picks reports whether a person may choose among stores (every store or
+// a group of several); a one-store scope has its store fixed.
+func (s ChargeScope) Picks() bool { return s.AllStores || len(s.Stores) > 1 }
+
+// CheckStore checks a store asked for in a filter against the scope: ""
+// (every store of the scope) or one of it. It returns the refusal code, or
+// "" when the store may be asked for.
+func (s ChargeScope) CheckStore(store string) string {
+	switch {
+	case !s.AllStores && len(s.Stores) == 0:
+		return "filter_store_unlinked"
+	case store != "" && !db.ValidStoreID(store):
+		return "filter_store_other"
+	case store != "" && !s.Has(store):
+		return "filter_store_other"
+	}
+	return ""
 }
 
 // chargeStatuses are the statuses a filter may name: Omise's, then the
@@ -69,24 +128,23 @@ const (
 )
 
 // ChargeFilterOf checks a typed filter and turns it into a query. The
-// user's scope is applied here: a non-admin gets their own store whatever
-// they ask for, and asking for another is refused. Refusals are keyed by
-// the field at fault; with any, the filter must not be used.
+// user's scope is applied here: the query is limited to the scope's stores,
+// a one-store user gets their store whatever they ask for, and asking for a
+// store outside the scope is refused. Refusals are keyed by the field at
+// fault; with any, the filter must not be used.
 func ChargeFilterOf(in ChargeFilterInput, scope ChargeScope) (db.ChargeFilter, map[string]*Refusal) {
 	var f db.ChargeFilter
 	errs := map[string]*Refusal{}
 	bad := func(field, code string, args map[string]any) { errs[field] = refuse(Invalid, code, field, args) }
 
 	f.StoreID = strings.TrimSpace(in.Store)
-	if !scope.AllStores {
-		switch {
-		case scope.StoreID == "":
-			bad("store", "filter_store_unlinked", nil)
-		case f.StoreID != "" && f.StoreID != scope.StoreID:
-			bad("store", "filter_store_other", nil)
-		}
-		f.StoreID = scope.StoreID
+	if code := scope.CheckStore(f.StoreID); code != "" {
+		bad("store", code, nil)
 	}
+	if one := scope.Single(); one != "" {
+		f.StoreID = one
+	}
+	f.Stores = scope.Limit()
 	f.TerminalID = strings.TrimSpace(in.Terminal)
 	for _, st := range in.Statuses {
 		st = strings.TrimSpace(st)

@@ -32,13 +32,12 @@ func Unrefunded(c *db.Charge) int64 {
 	return c.Amount - c.RefundedAmount
 }
 
-// CanAccessStore reports whether u may see or act on storeID's data: admins
-// on every store, everyone else on their own store only.
+// CanAccessStore reports whether u may see or act on storeID's data: the
+// one rule of store access (what their role allows them to do is the
+// route's rule). Admins and head-office users see every store, a group's
+// user the group's stores as they are now, anyone else their own store.
 func CanAccessStore(u *db.User, storeID string) bool {
-	if u == nil || u.Disabled {
-		return false
-	}
-	return u.Role == db.RoleAdmin || (u.StoreID != "" && u.StoreID == storeID)
+	return ScopeOf(u).Has(storeID)
 }
 
 // Actions is what may be done to a charge now, by the same rules Refund

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -42,7 +43,16 @@ func NewReconciler(base context.Context, s *Service) *Reconciler {
 // is returned with db.ErrReconcileRunning. Range errors are ErrBadDay,
 // ErrRangeOrder, ErrRangeTooLong and ErrRangeInFuture.
 func (r *Reconciler) Start(ctx context.Context, a Actor, storeID, fromDay, toDay string) (*db.ReconcileRun, error) {
+	return r.StartIn(ctx, a, storeID, nil, fromDay, toDay)
+}
+
+// StartIn is Start of a run over a set of stores (a group's, as they are
+// now) when storeID is "" and stores is not nil; nil is every store.
+func (r *Reconciler) StartIn(ctx context.Context, a Actor, storeID string, stores []string, fromDay, toDay string) (*db.ReconcileRun, error) {
 	s := r.svc
+	if storeID != "" {
+		stores = nil
+	}
 	days, err := DaysInRange(fromDay, toDay, MaxReconcileDays)
 	if err != nil {
 		return nil, err
@@ -50,7 +60,7 @@ func (r *Reconciler) Start(ctx context.Context, a Actor, storeID, fromDay, toDay
 	if days[0] > BusinessDay(s.now()) {
 		return nil, ErrRangeInFuture
 	}
-	run := &db.ReconcileRun{FromDay: fromDay, ToDay: toDay, StoreID: storeID, UserID: a.UserID, Username: a.Username,
+	run := &db.ReconcileRun{FromDay: fromDay, ToDay: toDay, StoreID: storeID, Stores: stores, UserID: a.UserID, Username: a.Username,
 		StartedAt: s.now(), DaysTotal: len(days)}
 	id, err := s.DB.CreateReconcileRun(ctx, run)
 	if errors.Is(err, db.ErrReconcileRunning) {
@@ -63,7 +73,7 @@ func (r *Reconciler) Start(ctx context.Context, a Actor, storeID, fromDay, toDay
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, a, "reconcile.start", "run:"+strconv.FormatInt(id, 10), "ok", nil, nil, fromDay+".."+toDay+" "+or(storeID, "all stores"))
+	s.audit(ctx, a, "reconcile.start", "run:"+strconv.FormatInt(id, 10), "ok", nil, nil, fromDay+".."+toDay+" "+runStoresText(run))
 	// The goroutine owns its own copy: the caller may read the returned
 	// run while the work updates its counters.
 	work := *run
@@ -156,7 +166,7 @@ func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day st
 			seen[oc.ID] = struct{}{}
 			charges = append(charges, oc)
 		}
-		items, n, err := s.compareOmisePage(ctx, run.StoreID, charges, sums)
+		items, n, err := s.compareOmisePage(ctx, run, charges, sums)
 		if err != nil {
 			return err
 		}
@@ -173,7 +183,7 @@ func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day st
 		}
 	}
 	var missing []db.ReconcileItem
-	err = s.DB.IterateChargesOnDay(ctx, day, run.StoreID, func(c *db.Charge) error {
+	err = s.DB.IterateChargesOnDayIn(ctx, day, run.StoreID, runLimit(run), func(c *db.Charge) error {
 		run.LocalSeen++
 		sums.add(c.StoreID, c, false)
 		if _, ok := seen[c.ID]; !ok {
@@ -201,10 +211,58 @@ func (s *Service) recordItems(ctx context.Context, run *db.ReconcileRun, day str
 	return nil
 }
 
+// runLimit is the stores a run covers as a query limit: nil for a run of
+// one store (its StoreID limits it) or of every store.
+func runLimit(run *db.ReconcileRun) []string {
+	if run.StoreID != "" || len(run.Stores) == 0 {
+		return nil
+	}
+	return run.Stores
+}
+
+// runCovers reports whether store's charges belong to run.
+func runCovers(run *db.ReconcileRun, store string) bool {
+	switch {
+	case run.StoreID != "":
+		return store == run.StoreID
+	case len(run.Stores) > 0:
+		return slices.Contains(run.Stores, store)
+	}
+	return true
+}
+
+// runStoresText names a run's stores for its audit row.
+func runStoresText(run *db.ReconcileRun) string {
+	switch {
+	case run.StoreID != "":
+		return run.StoreID
+	case len(run.Stores) > 0:
+		return "stores " + db.JoinStores(run.Stores)
+	}
+	return "all stores"
+}
+
+// RunVisible reports whether u may see run: every store it covers must be
+// in u's scope (a run of every store only to users who see every store).
+func RunVisible(u *db.User, run *db.ReconcileRun) bool {
+	switch {
+	case run.StoreID != "":
+		return CanAccessStore(u, run.StoreID)
+	case len(run.Stores) > 0:
+		for _, st := range run.Stores {
+			if !CanAccessStore(u, st) {
+				return false
+			}
+		}
+		return true
+	}
+	return ScopeOf(u).AllStores
+}
+
 // compareOmisePage compares one page of Omise charges with our rows, adds
-// Omise's side of each to sums, and reports how many were of storeID (all
-// when "").
-func (s *Service) compareOmisePage(ctx context.Context, storeID string, charges []*omise.Charge, sums daySums) ([]db.ReconcileItem, int, error) {
+// Omise's side of each to sums, and reports how many were of the run's
+// stores.
+func (s *Service) compareOmisePage(ctx context.Context, run *db.ReconcileRun, charges []*omise.Charge, sums daySums) ([]db.ReconcileItem, int, error) {
 	ids := make([]string, len(charges))
 	for i, oc := range charges {
 		ids[i] = oc.ID
@@ -226,7 +284,7 @@ func (s *Service) compareOmisePage(ctx context.Context, storeID string, charges 
 		if c != nil {
 			store = c.StoreID
 		}
-		if storeID != "" && store != storeID {
+		if !runCovers(run, store) {
 			continue
 		}
 		n++
@@ -345,6 +403,15 @@ type ResyncSummary struct {
 // charges (a run covers the whole Omise account; a store's finance user
 // re-syncs only their own).
 func (s *Service) ResyncRun(ctx context.Context, a Actor, runID int64, storeID string) (*ResyncSummary, error) {
+	scope := ChargeScope{AllStores: true}
+	if storeID != "" {
+		scope = ChargeScope{Stores: []string{storeID}}
+	}
+	return s.ResyncRunIn(ctx, a, runID, scope)
+}
+
+// ResyncRunIn is ResyncRun limited to the charges of a scope's stores.
+func (s *Service) ResyncRunIn(ctx context.Context, a Actor, runID int64, scope ChargeScope) (*ResyncSummary, error) {
 	run, err := s.DB.GetReconcileRun(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -360,7 +427,7 @@ func (s *Service) ResyncRun(ctx context.Context, a Actor, runID int64, storeID s
 	todo := map[string]bool{}
 	for _, it := range items {
 		if it.ResyncResult == ResyncFixed || it.ResyncResult == ResyncUnchanged || todo[it.ChargeID] ||
-			(storeID != "" && it.StoreID != storeID) {
+			!scope.Has(it.StoreID) {
 			continue
 		}
 		todo[it.ChargeID] = true

@@ -83,7 +83,7 @@ func TestTillAndFilterWordsInCatalog(t *testing.T) {
 		refusalAmountUnconfirmed(), refusalAmountRange(), refusalBarcodeLength(16, 24, 3),
 		refusalBarcodePrefix([]string{"25", "30"}), refusalTerminalBusy()}
 	_, errs := ChargeFilterOf(ChargeFilterInput{Store: "other", Statuses: []string{"nope"}, From: "x", To: "y",
-		Min: "z", Max: "w", Q: strings.Repeat("q", maxSearchLen+1), Cursor: "%%", Limit: "0"}, ChargeScope{StoreID: "mine"})
+		Min: "z", Max: "w", Q: strings.Repeat("q", maxSearchLen+1), Cursor: "%%", Limit: "0"}, ChargeScope{Stores: []string{"mine"}})
 	if len(errs) < 8 {
 		t.Fatalf("filter refusals: %v", errs)
 	}
