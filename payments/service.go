@@ -73,6 +73,7 @@ type Service struct {
 
 	locks keyedMutex
 	qr    qrCache
+	reads chargeReads
 }
 
 func (s *Service) now() time.Time {
