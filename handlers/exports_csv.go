@@ -10,7 +10,6 @@ import (
 
 	"instore/db"
 	"instore/money"
-	"instore/omise"
 	"instore/payments"
 )
 
@@ -154,7 +153,7 @@ func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn 
 		rec[19] = csvText(c.Currency)
 		// Fee, VAT and net only where money moved and Omise said what they
 		// were; a failed, expired or pending charge has none to add up.
-		moved := c.Status == string(omise.StatusSuccessful)
+		moved := payments.PaidStatus(c.Status)
 		if moved && c.FeeKnown {
 			rec[10], rec[11], rec[12] = csvBaht(c.Fee), csvBaht(c.FeeVat), csvBaht(c.Net)
 			rec[15], rec[16], rec[17] = csvInt(c.Fee), csvInt(c.FeeVat), csvInt(c.Net)

@@ -13,16 +13,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/metrics"
-	"instore/omise"
 	"instore/payments"
 )
 
 // maxWebhookBody bounds what we read from a webhook delivery.
 const maxWebhookBody = 1 << 20
 
-// WebhookReceiver is the domain as the webhook endpoint needs it.
+// WebhookReceiver is the domain as the webhook endpoint needs it: it checks
+// the signature, decodes the event and applies it.
 type WebhookReceiver interface {
-	ReceiveWebhook(ctx context.Context, raw []byte, ev *omise.Event, signature string) (payments.WebhookOutcome, error)
+	AcceptWebhook(ctx context.Context, secret string, d payments.Delivery, now time.Time) (payments.WebhookOutcome, error)
 }
 
 // Webhooks serves POST /webhooks/omise. It sits outside sessions and CSRF:
@@ -61,42 +61,36 @@ func (h *Webhooks) Receive(c echo.Context) error {
 		h.count("too_large")
 		return c.JSON(http.StatusRequestEntityTooLarge, map[string]string{"error": "body larger than 1 MiB"})
 	}
-	signature := "unsigned"
-	if h.Secret != "" {
-		now := time.Now()
-		if h.Now != nil {
-			now = h.Now()
-		}
-		err := omise.VerifySignature(h.Secret, req.Header.Get("Omise-Signature"), req.Header.Get("Omise-Signature-Timestamp"), raw, now)
-		if err != nil {
-			h.count("bad_signature")
-			h.logger().Warn("webhook refused: signature", "reason", err.Error(), "ip", c.RealIP())
-			return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid signature"})
-		}
-		signature = "valid"
+	now := time.Now()
+	if h.Now != nil {
+		now = h.Now()
 	}
-	ev, err := omise.DecodeEvent(raw)
-	if err != nil || !payments.PlausibleEvent(ev) {
+	d := payments.Delivery{Body: raw, Signature: req.Header.Get(payments.SignatureHeader),
+		Timestamp: req.Header.Get(payments.SignatureTimestampHeader)}
+	out, err := h.Payments.AcceptWebhook(req.Context(), h.Secret, d, now)
+	switch {
+	case errors.Is(err, payments.ErrWebhookSignature):
+		h.count("bad_signature")
+		h.logger().Warn("webhook refused: signature", "reason", err.Error(), "ip", c.RealIP())
+		return c.JSON(http.StatusUnauthorized, map[string]string{"error": "invalid signature"})
+	case errors.Is(err, payments.ErrNotAnEvent):
 		h.count("bad_request")
 		return c.JSON(http.StatusBadRequest, map[string]string{"error": "not an Omise event"})
-	}
-	out, err := h.Payments.ReceiveWebhook(req.Context(), raw, ev, signature)
-	if errors.Is(err, payments.ErrWebhookBudget) {
+	case errors.Is(err, payments.ErrWebhookBudget):
 		h.count("deferred")
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(payments.UnsignedRetryAfter().Seconds())))
-		return c.JSON(http.StatusTooManyRequests, map[string]string{"event": ev.ID, "result": "retry",
+		return c.JSON(http.StatusTooManyRequests, map[string]string{"event": out.EventID, "result": "retry",
 			"error": "too many unsigned deliveries; set the webhook secret, or deliver again later"})
-	}
-	if err != nil {
+	case err != nil:
 		h.count("unavailable")
 		if out.Retryable || errors.Is(err, payments.ErrOmiseUnavailable) {
-			h.logger().Warn("webhook stored; omise unavailable, asking for a retry", "event", ev.ID)
-			return c.JSON(http.StatusServiceUnavailable, map[string]string{"event": ev.ID, "result": "retry"})
+			h.logger().Warn("webhook stored; omise unavailable, asking for a retry", "event", out.EventID)
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"event": out.EventID, "result": "retry"})
 		}
 		return err
 	}
 	h.count(out.Result)
-	return c.JSON(http.StatusOK, map[string]any{"event": ev.ID, "result": out.Result, "changed": out.Changed})
+	return c.JSON(http.StatusOK, map[string]any{"event": out.EventID, "result": out.Result, "changed": out.Changed})
 }
 
 func (h *Webhooks) logger() *slog.Logger {

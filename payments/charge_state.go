@@ -16,7 +16,7 @@ const (
 // that a successful charge refunded in part or in full is
 // partially_refunded or refunded.
 func DisplayState(status string, amount, refunded int64) string {
-	if status != string(omise.StatusSuccessful) || refunded <= 0 {
+	if !PaidStatus(status) || refunded <= 0 {
 		return status
 	}
 	if refunded >= amount {
@@ -25,6 +25,10 @@ func DisplayState(status string, amount, refunded int64) string {
 	return StatePartiallyRefunded
 }
 
+// PaidStatus reports whether a charge in this Omise status moved money:
+// only a successful one did (a refund keeps it successful).
+func PaidStatus(status string) bool { return status == string(omise.StatusSuccessful) }
+
 // ChargeState is DisplayState of a stored charge.
 func ChargeState(c *db.Charge) string { return DisplayState(c.Status, c.Amount, c.RefundedAmount) }
 
@@ -32,7 +36,7 @@ func ChargeState(c *db.Charge) string { return DisplayState(c.Status, c.Amount, 
 // (RefundWindow after it was paid, or created when Omise gave no paid_at),
 // or "" when it was never successful.
 func LastRefundDay(c *db.Charge) string {
-	if c.Status != string(omise.StatusSuccessful) {
+	if !PaidStatus(c.Status) {
 		return ""
 	}
 	paid := c.CreatedAt
