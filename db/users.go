@@ -7,9 +7,12 @@ import (
 	"errors"
 	"regexp"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"instore/freetext"
 )
 
 // Role is what a user may do. The set is closed: the schema checks it too.
@@ -76,12 +79,15 @@ func (s UserScope) check(role Role) (UserScope, error) {
 // every store. Every other role has a scope: one store (StoreID), one
 // group (GroupID) or every store (AllStores); a cashier always one store.
 type User struct {
-	ID        int64
-	Username  string
-	Role      Role
-	StoreID   string
-	GroupID   int64
-	AllStores bool
+	ID       int64
+	Username string
+	// DisplayName is what people call the user, in Thai or English; ""
+	// when none was given (pages then show the username).
+	DisplayName string
+	Role        Role
+	StoreID     string
+	GroupID     int64
+	AllStores   bool
 	// GroupStores are the stores of the user's group as read with the user
 	// (each request reads the user again, so a change applies at once).
 	GroupStores  []string
@@ -108,6 +114,26 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9_.-]{3,32}$`)
 
 // ValidUsername: 3–32 of lowercase a–z, digits, '_', '.', '-'.
 func ValidUsername(s string) bool { return usernameRE.MatchString(s) }
+
+// MaxDisplayNameChars is the longest display name, in characters (Thai
+// vowel and tone marks count as characters).
+const MaxDisplayNameChars = 60
+
+// CleanDisplayName trims a typed display name and drops the invisible
+// characters text pasted from Thai web pages carries; ok is false when what
+// is left is longer than MaxDisplayNameChars or holds a control character.
+func CleanDisplayName(s string) (string, bool) {
+	s = freetext.Clean(s)
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxDisplayNameChars {
+		return s, false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return s, false
+		}
+	}
+	return s, true
+}
 
 // Password length limits: at least 10 characters, and at most 72 bytes
 // because bcrypt ignores (and x/crypto refuses) anything longer.
@@ -158,6 +184,9 @@ func snapshot(v any) string {
 
 func (u *User) snapshot() map[string]any {
 	m := map[string]any{"role": u.Role, "store_id": u.StoreID, "disabled": u.Disabled}
+	if u.DisplayName != "" {
+		m["display_name"] = u.DisplayName
+	}
 	if u.GroupID != 0 {
 		m["group_id"] = u.GroupID
 	}
@@ -167,7 +196,8 @@ func (u *User) snapshot() map[string]any {
 	return m
 }
 
-const userColumns = `id, username, role, COALESCE(store_id, ''), disabled, session_epoch, created_at, updated_at, ` + userScopeColumns
+const userColumns = `id, username, role, COALESCE(store_id, ''), disabled, session_epoch, created_at, updated_at, ` + userScopeColumns +
+	`, users.display_name`
 
 // userScopeColumns read a user's group and every-store flag, and the
 // group's stores now (comma-separated), from a row of users.
@@ -178,7 +208,7 @@ func scanUser(r rowScanner) (*User, error) {
 	var u User
 	var created, updated, groupStores string
 	err := r.Scan(&u.ID, &u.Username, &u.Role, &u.StoreID, &u.Disabled, &u.SessionEpoch, &created, &updated,
-		&u.GroupID, &u.AllStores, &groupStores)
+		&u.GroupID, &u.AllStores, &groupStores, &u.DisplayName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -192,6 +222,7 @@ func scanUser(r rowScanner) (*User, error) {
 // NewUser is what creating an account takes. PasswordHash comes from HashPassword.
 type NewUser struct {
 	Username     string
+	DisplayName  string // from CleanDisplayName; "" for none
 	Role         Role
 	StoreID      string // ignored for admins
 	GroupID      int64  // instead of StoreID: the group's stores
@@ -199,8 +230,8 @@ type NewUser struct {
 	PasswordHash string
 }
 
-const insertUserSQL = `INSERT INTO users (username, password_hash, role, store_id, group_id, all_stores, created_at, updated_at)
-VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, 0), ?, ?, ?) RETURNING ` + userColumns
+const insertUserSQL = `INSERT INTO users (username, password_hash, role, store_id, group_id, all_stores, created_at, updated_at, display_name)
+VALUES (?, ?, ?, NULLIF(?, ''), NULLIF(?, 0), ?, ?, ?, ?) RETURNING ` + userColumns
 
 // CreateUser adds an account and its audit row in one transaction. It
 // returns ErrExists for a taken username and ErrNotFound for an unknown store.
@@ -216,7 +247,7 @@ func (d *DB) CreateUser(ctx context.Context, by Actor, nu NewUser) (*User, error
 		}
 		now := FormatTime(time.Now())
 		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, insertUserSQL, nu.Username, nu.PasswordHash, nu.Role, sc.StoreID, sc.GroupID, sc.AllStores, now, now))
+		u, err = scanUser(tx.QueryRowContext(ctx, insertUserSQL, nu.Username, nu.PasswordHash, nu.Role, sc.StoreID, sc.GroupID, sc.AllStores, now, now, nu.DisplayName))
 		if uniqueViolation(err) {
 			return ErrExists
 		}
@@ -347,6 +378,12 @@ func (d *DB) SetUserDisabled(ctx context.Context, by Actor, id int64, disabled b
 	}
 	return d.changeUser(ctx, by, id, action, disabled,
 		`UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, disabled)
+}
+
+// SetUserDisplayName changes what user id is called (name from
+// CleanDisplayName; "" removes it). Sessions stay: nothing they may do changes.
+func (d *DB) SetUserDisplayName(ctx context.Context, by Actor, id int64, name string) (*User, error) {
+	return d.changeUser(ctx, by, id, "user.name", false, `UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?`, name)
 }
 
 // SetUserPassword stores a new hash and bumps the session epoch, so every
