@@ -19,13 +19,21 @@ import (
 
 var usage = `usage:
   instore                                   start the server (settings from the environment; see README)
-  instore user add --username NAME --role cashier|manager|finance|admin [--store STORE_ID]
-                                            create a user; the password (at least 10 characters) is read from stdin
+  instore user add --username NAME --role cashier|manager|finance|admin [--store STORE_ID | --group NAME | --all-stores]
+                                            [--name "DISPLAY NAME"]
+                                            create a user; the password (at least 10 characters) is read from stdin;
+                                            --name is what people call them, Thai or English (up to 60 characters);
+                                            a manager or finance user sees one store, a group's stores or all stores
   instore user passwd NAME                  set a user's password from stdin; ends all their sessions
   instore terminal add --store-id S --store-name N --terminal-id T [--label L] [--methods M,...] [--confirm-above BAHT]
                                             add a terminal, creating or renaming the store as needed;
                                             methods (default INSTORE_SOURCE_TYPE): ` + strings.Join(payments.MethodIDs(), ", ") + `
                                             (--source-type M is --methods with one method)
+  instore group add --name NAME --stores S1,S2,...
+                                            a named group of stores (a region) to scope users to
+  instore group set-stores --name NAME [--stores S1,S2,...] [--rename NEW]
+                                            change a group's stores (its users see them from their next request)
+  instore group list | group remove --name NAME
   instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs`
 
 // errUsage marks bad command-line arguments.
@@ -44,7 +52,8 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
-	case cmd == "user add", cmd == "user passwd", cmd == "terminal add":
+	case cmd == "user add", cmd == "user passwd", cmd == "terminal add",
+		cmd == "group add", cmd == "group list", cmd == "group set-stores", cmd == "group remove":
 	case args[0] == "backup":
 		cfg, err := config.Parse(getenv)
 		if err != nil {
@@ -71,6 +80,8 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		return cliUserAdd(ctx, d, args[2:], stdin, stdout)
 	case "user passwd":
 		return cliUserPasswd(ctx, d, args[2:], stdin, stdout)
+	case "group add", "group list", "group set-stores", "group remove":
+		return cliGroup(ctx, d, args[1], args[2:], stdout)
 	default:
 		return cliTerminalAdd(ctx, d, cfg, args[2:], stdout)
 	}
@@ -92,8 +103,15 @@ func cliUserAdd(ctx context.Context, d *db.DB, args []string, stdin io.Reader, s
 	username := fs.String("username", "", "")
 	role := fs.String("role", "", "")
 	store := fs.String("store", "", "")
+	group := fs.String("group", "", "")
+	allStores := fs.Bool("all-stores", false, "")
+	displayName := fs.String("name", "", "")
 	if err := fs.Parse(args); err != nil {
 		return usageError(stdout, "user add: %v", err)
+	}
+	shown, ok := db.CleanDisplayName(*displayName)
+	if !ok {
+		return invalid("--name", "display_name.too_long")
 	}
 	if fs.NArg() > 0 || *username == "" || *role == "" {
 		return usageError(stdout, "user add needs --username and --role")
@@ -104,8 +122,23 @@ func cliUserAdd(ctx context.Context, d *db.DB, args []string, stdin io.Reader, s
 		return invalid("--username", "err.username.format")
 	case !r.Valid():
 		return invalid("--role", "err.role.invalid")
-	case r != db.RoleAdmin && *store == "":
+	case r != db.RoleAdmin && *store == "" && *group == "" && !*allStores:
 		return invalid("--store", "err.store.required")
+	case r == db.RoleCashier && (*group != "" || *allStores):
+		return invalid("--group", "groups.err.cashier")
+	case r != db.RoleAdmin && countSet(*store != "", *group != "", *allStores) > 1:
+		return usageError(stdout, "user add takes one of --store, --group and --all-stores")
+	}
+	var groupID int64
+	if *group != "" && db.Role(*role) != db.RoleAdmin {
+		g, err := d.GetStoreGroupByName(ctx, *group)
+		if errors.Is(err, db.ErrNotFound) {
+			return invalid("--group", "groups.err.unknown")
+		}
+		if err != nil {
+			return err
+		}
+		groupID = g.ID
 	}
 	pw, err := readPassword(stdin, stdout)
 	if err != nil {
@@ -115,7 +148,8 @@ func cliUserAdd(ctx context.Context, d *db.DB, args []string, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	u, err := d.CreateUser(ctx, db.CLI, db.NewUser{Username: name, Role: db.Role(*role), StoreID: *store, PasswordHash: hash})
+	u, err := d.CreateUser(ctx, db.CLI, db.NewUser{Username: name, DisplayName: shown, Role: db.Role(*role), StoreID: *store, GroupID: groupID,
+		AllStores: *allStores, PasswordHash: hash})
 	switch {
 	case errors.Is(err, db.ErrExists):
 		return invalid("--username", "err.username.taken")
