@@ -37,8 +37,16 @@ func (h *Admin) Audit(c echo.Context) error {
 		rows = rows[:auditPageSize]
 		v.BeforeID = rows[len(rows)-1].ID
 	}
+	// A person is named as people know them now; the username the row
+	// stored stays beside it (it is what the filter takes).
+	names := map[string]string{}
+	if users, err := h.DB.ListUsers(c.Request().Context()); err == nil {
+		for _, u := range users {
+			names[u.Username] = u.DisplayName
+		}
+	}
 	for _, r := range rows {
-		v.Rows = append(v.Rows, views.AuditRow{ID: r.ID, At: r.At, Username: r.Username, Role: r.Role, Action: r.Action,
+		v.Rows = append(v.Rows, views.AuditRow{ID: r.ID, At: r.At, Username: r.Username, DisplayName: names[r.Username], Role: r.Role, Action: r.Action,
 			Target: r.Target, IP: r.IP, Result: r.Result, Before: r.Before, After: r.After, Detail: r.Detail})
 	}
 	return Render(c, http.StatusOK, views.AdminAuditPage(v))

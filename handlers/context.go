@@ -31,7 +31,7 @@ func SetCurrentUser(c echo.Context, u *db.User) {
 	c.Set(userKey, u)
 	r := c.Request()
 	c.SetRequest(r.WithContext(reqctx.WithViewer(r.Context(), reqctx.Viewer{
-		ID: u.ID, Username: u.Username, Role: string(u.Role), StoreID: u.StoreID,
+		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), StoreID: u.StoreID,
 	})))
 }
 

@@ -244,12 +244,23 @@ func walkPage(t *testing.T, c *boClient, lang, user, path string, msgs []walkMes
 	if lang == "en" {
 		other = "th"
 	}
-	left := leftovers(walkText(doc, other), lang, msgs)
+	text := walkText(doc, other)
+	left := leftovers(text, lang, msgs)
 	for _, l := range left {
 		t.Errorf("%s %s (%s): %s text left: %s", user, path, lang, other, l)
 	}
+	for _, loc := range walkRawCode.FindAllStringIndex(text, -1) {
+		left = append(left, "")
+		t.Errorf("%s %s (%s): a code shown as stored, not in words: %q", user, path, lang, around(text, loc[0], loc[1]-loc[0]))
+	}
 	return len(left)
 }
+
+// walkRawCode matches the codes a page must say in words: Omise failure
+// codes, webhook event types and audit actions (a copyable id marked
+// translate="no" is not read as text).
+var walkRawCode = regexp.MustCompile(`\b(payment_cancelled|failed_processing|insufficient_balance|payment_rejected|invalid_barcode|method_not_enabled|` +
+	`(charge|refund|user|store|terminal|display|webhook|reconcile)\.(create|complete|expire|sync|update|disable|enable|password|unlock|pair|pair_code|revoke|reprocess|resync|start))\b`)
 
 // around is the page text near a find, so a failure says where it is.
 func around(text string, at, n int) string {

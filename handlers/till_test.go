@@ -393,7 +393,7 @@ func TestTillFailureAndReceipt(t *testing.T) {
 	msg := doc.Find(`[data-testid="till-message"]`).Text()
 	if doc.Find(`[data-testid="till-sale"]`).AttrOr("data-status", "") != "failed" ||
 		!strings.Contains(msg, "top up") || !strings.Contains(msg, "เติมเงิน") ||
-		doc.Find(`[data-testid="till-failure-code"]`).Text() != omise.FailureInsufficientBalance {
+		doc.Find(`[data-testid="till-failure-code"]`).AttrOr("data-code", "") != omise.FailureInsufficientBalance {
 		t.Fatalf("failure page: %q", msg)
 	}
 	if doc.Find(`noscript`).Length() != 0 || doc.Find(`[data-testid="till-new-sale"]`).Length() != 1 {

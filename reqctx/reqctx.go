@@ -23,8 +23,18 @@ const (
 type Viewer struct {
 	ID       int64
 	Username string
-	Role     string // cashier, manager, finance or admin
-	StoreID  string // "" for admins
+	// DisplayName is what people call the user ("" when none is set).
+	DisplayName string
+	Role        string // cashier, manager, finance or admin
+	StoreID     string // "" for admins
+}
+
+// Name is how pages name the viewer: the display name, else the username.
+func (v Viewer) Name() string {
+	if v.DisplayName != "" {
+		return v.DisplayName
+	}
+	return v.Username
 }
 
 // WithViewer returns ctx carrying v.
