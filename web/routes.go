@@ -43,6 +43,7 @@ func (a *App) routes(r *router) {
 	r.POST("/admin/users", admin.CreateUser, adminOnly)
 	r.POST("/admin/users/:id", admin.UpdateUser, adminOnly)
 	r.POST("/admin/users/:id/status", admin.SetUserStatus, adminOnly)
+	r.POST("/admin/users/:id/name", admin.SetUserName, adminOnly)
 	r.POST("/admin/users/:id/password", admin.ResetPassword, adminOnly)
 	r.POST("/admin/users/:id/unlock", admin.UnlockUser, adminOnly)
 	r.POST("/admin/logins/:key/unlock", admin.UnlockAddress, adminOnly)
