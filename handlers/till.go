@@ -195,18 +195,15 @@ func (h *Till) Create(c echo.Context) error {
 		req.AmountConfirmed = formField(c, "amount_confirmed")
 	}
 	att, err := h.Payments.Checkout(ctx, paymentsActor(c), req)
-	var ie *payments.InputError
-	if errors.As(err, &ie) && amountMsg != nil && (ie.Fields["amount"] == nil || ie.Fields["amount"].Code != payments.CodeAmountUnconfirmed) {
+	var r *payments.Refusal
+	if errors.As(err, &r) && r.Fields != nil && amountMsg != nil && (r.Fields["amount"] == nil || r.Fields["amount"].Code != payments.CodeAmountUnconfirmed) {
 		// ParseTillAmount knows why the text is not an amount; Checkout only
 		// saw zero.
-		ie.Fields["amount"] = amountMsg
+		r.Fields["amount"] = amountMsg
 	}
-	var be *payments.BusyError
 	switch {
-	case errors.As(err, &ie):
-		return h.refuse(c, u, ie.Fields, nil, "")
-	case errors.As(err, &be):
-		return h.refuse(c, u, nil, be.Refusal, be.AttemptID)
+	case errors.As(err, &r):
+		return h.refuse(c, u, r)
 	case err != nil:
 		return err
 	}
@@ -237,31 +234,28 @@ func formField(c echo.Context, name string) *string {
 }
 
 // refuse answers a sale the rules refused: nothing was charged, and the
-// form keeps the attempt id and amount so the retry is the same sale.
-func (h *Till) refuse(c echo.Context, u *db.User, fields map[string]*payments.Refusal, alert *payments.Refusal, busyID string) error {
-	status := refusalStatus[payments.Invalid]
-	if alert != nil {
-		status = RefusalStatus(alert)
-	}
+// form keeps the attempt id and amount so the retry is the same sale. A
+// refusal by field marks the fields; any other is the form's alert.
+func (h *Till) refuse(c echo.Context, u *db.User, r *payments.Refusal) error {
 	if WantsJSON(c) {
-		return c.JSON(status, tillRefusalJSON(c, fields, alert, busyID))
+		return c.JSON(RefusalStatus(r), tillRefusalJSON(c, r))
 	}
 	f := views.TillForm{
 		AttemptID: c.FormValue("attempt_id"), TerminalID: c.FormValue("terminal_id"), Amount: c.FormValue("amount"),
-		Errors: map[string]views.BiText{}, BusyAttemptID: busyID,
+		Errors: map[string]views.BiText{}, BusyAttemptID: r.Ref,
 	}
 	if !payments.ValidAttemptID(f.AttemptID) {
 		f.AttemptID = uuid.NewString()
 	}
-	for k, m := range fields {
+	for k, m := range r.Fields {
 		f.Errors[k] = RefusalText(m)
 	}
-	if alert != nil {
-		t := RefusalText(alert)
+	if r.Fields == nil {
+		t := RefusalText(r)
 		f.Alert = &t
 	}
 	if err := h.fillForm(c, u, &f); err != nil {
 		return err
 	}
-	return Render(c, status, views.TillPage(f))
+	return Render(c, RefusalStatus(r), views.TillPage(f))
 }

@@ -85,12 +85,12 @@ type TillRefusalJSON struct {
 	AttemptID string                   `json:"attempt_id,omitempty"`
 }
 
-func tillRefusalJSON(c echo.Context, fields map[string]*payments.Refusal, alert *payments.Refusal, busyID string) TillRefusalJSON {
-	out := TillRefusalJSON{AttemptID: busyID}
-	if alert != nil {
-		out.Error = RefusalDetail(c, alert)
+func tillRefusalJSON(c echo.Context, r *payments.Refusal) TillRefusalJSON {
+	out := TillRefusalJSON{AttemptID: r.Ref}
+	if r.Fields == nil {
+		out.Error = RefusalDetail(c, r)
 		return out
 	}
-	out.Error, out.Fields = fieldRefusals(c, "invalid_input", "till.form_errors", fields)
+	out.Error, out.Fields = fieldRefusals(c, r.Code, r.MessageID(), r.Fields)
 	return out
 }

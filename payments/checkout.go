@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -49,35 +48,6 @@ type CheckoutRequest struct {
 	AmountConfirmed *string
 }
 
-// InputError means the sale was refused before anything was recorded or
-// sent to Omise. Fields maps form fields (amount, barcode, terminal_id,
-// attempt_id) to what is wrong with them.
-type InputError struct {
-	Fields map[string]*Refusal
-}
-
-// Error lists the fields and codes, never the input itself.
-func (e *InputError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k, m := range e.Fields {
-		keys = append(keys, k+"="+m.Code)
-	}
-	sort.Strings(keys)
-	return "payments: till input refused: " + strings.Join(keys, ", ")
-}
-
-// BusyError means the terminal already has an open sale; the cashier must
-// let it finish or cancel it first.
-type BusyError struct {
-	AttemptID string // the open attempt
-	Refusal   *Refusal
-}
-
-// Error names the open attempt.
-func (e *BusyError) Error() string {
-	return "payments: terminal busy with attempt " + e.AttemptID
-}
-
 // ErrAttemptStillOpen means an attempt cannot be cancelled yet: its charge
 // is still being created or looked up at Omise.
 var ErrAttemptStillOpen = errors.New("payments: attempt has no charge to cancel yet")
@@ -104,8 +74,9 @@ func (s *Service) barcodeHash(code string) string {
 // stores the result. The same AttemptID returns the same attempt and never
 // calls Omise again, also while the first call is in flight. A payment code
 // used in the last BarcodeReuseWindow is refused, and a terminal takes one
-// open sale at a time. Errors: *InputError and *BusyError are for the
-// cashier; anything else is internal. A returned attempt may be creating,
+// open sale at a time. Errors: a *Refusal is for the cashier (a form
+// refused field by field, or a busy terminal naming its open sale in Ref);
+// anything else is internal. A returned attempt may be creating,
 // pending, unknown (Omise's answer was lost: never retried blindly, the
 // syncer resolves it), rejected or already final.
 func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*db.Attempt, error) {
@@ -133,7 +104,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 		var ok bool
 		if method, ok = StoreMethod(term.Methods, req.Method); !ok {
 			if req.Method != "" {
-				return nil, &InputError{Fields: map[string]*Refusal{"method": refusalMethodNotOffered()}}
+				return nil, refuseFields(map[string]*Refusal{"method": refusalMethodNotOffered()})
 			}
 			// Stores are written with known methods only; this is a
 			// database from a build with methods this one lacks.
@@ -154,7 +125,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 		}
 	}
 	if len(fields) > 0 {
-		return nil, &InputError{Fields: fields}
+		return nil, refuseFields(fields)
 	}
 	if _, mapped := NormaliseBarcode(req.Barcode); mapped && code != "" {
 		s.log().Info("till: payment code arrived in Thai layout and was mapped to digits",
@@ -176,7 +147,7 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 	}
 	if existing != nil {
 		if existing.StoreID != req.StoreID || existing.TerminalID != req.TerminalID {
-			return nil, &InputError{Fields: map[string]*Refusal{"attempt_id": refusalAttemptConflict()}}
+			return nil, refuseFields(map[string]*Refusal{"attempt_id": refusalAttemptConflict()})
 		}
 		return s.awaitAttempt(ctx, existing)
 	}
@@ -206,11 +177,13 @@ func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attem
 			return err
 		}
 		if used {
-			return &InputError{Fields: map[string]*Refusal{"barcode": refusalBarcodeReused()}}
+			return refuseFields(map[string]*Refusal{"barcode": refusalBarcodeReused()})
 		}
 		open, err := db.OpenAttemptForTerminalQ(ctx, tx, att.StoreID, att.TerminalID)
 		if err == nil {
-			return &BusyError{AttemptID: open.AttemptID, Refusal: refusalTerminalBusy()}
+			busy := refusalTerminalBusy()
+			busy.Ref = open.AttemptID
+			return busy
 		}
 		if !errors.Is(err, db.ErrNotFound) {
 			return err

@@ -47,7 +47,7 @@ func TestCheckoutAmountConfirmed(t *testing.T) {
 		req := h.req(uuid.NewString(), tillTerminal, tillCode, 5000)
 		req.AmountConfirmed = confirmed
 		_, err := h.svc.Checkout(h.ctx, tillCashier, req)
-		var ie *payments.InputError
+		var ie *payments.Refusal
 		if !errors.As(err, &ie) || ie.Fields["amount"].Code != payments.CodeAmountUnconfirmed || len(ie.Fields) != 1 {
 			t.Fatalf("confirmed %q: %v", *confirmed, err)
 		}

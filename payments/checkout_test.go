@@ -132,7 +132,7 @@ func TestCheckoutRefusesReusedCode(t *testing.T) {
 	before := h.omiseRequests()
 	// Same code on another terminal, also typed in the Thai layout.
 	_, err = h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal2, "/คๅจๅ/-ภถุึคตจๅ/-ภ", 5000))
-	var ie *payments.InputError
+	var ie *payments.Refusal
 	if !errors.As(err, &ie) || ie.Fields["barcode"].Code != "barcode_reused" {
 		t.Fatalf("err = %v, want barcode_reused", err)
 	}
@@ -169,9 +169,9 @@ func TestCheckoutBadInputNeverReachesOmise(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := h.svc.Checkout(h.ctx, tillCashier, tt.req)
-			var ie *payments.InputError
+			var ie *payments.Refusal
 			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v, want *InputError", err)
+				t.Fatalf("err = %v, want a refusal by field", err)
 			}
 			if m := words(ie.Fields[tt.field]); m == nil || m.Code != tt.code || m.TH == "" || m.EN == "" {
 				t.Fatalf("fields = %+v, want %s=%s", ie.Fields, tt.field, tt.code)
@@ -193,9 +193,9 @@ func TestCheckoutOneOpenAttemptPerTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, "281099999999999999", 5000))
-	var be *payments.BusyError
-	if !errors.As(err, &be) || be.AttemptID != first.AttemptID || words(be.Refusal).TH == "" || words(be.Refusal).EN == "" {
-		t.Fatalf("err = %v, want BusyError for %s", err, first.AttemptID)
+	var be *payments.Refusal
+	if !errors.As(err, &be) || be.Code != "terminal_busy" || be.Ref != first.AttemptID || words(be).TH == "" || words(be).EN == "" {
+		t.Fatalf("err = %v, want terminal_busy naming %s", err, first.AttemptID)
 	}
 	// Another terminal is free.
 	if _, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal2, "281099999999999999", 5000)); err != nil {
@@ -220,7 +220,7 @@ func TestCheckoutSameAttemptOtherTerminalConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := h.svc.Checkout(h.ctx, tillCashier, h.req(id, tillTerminal2, tillCode, 5000))
-	var ie *payments.InputError
+	var ie *payments.Refusal
 	if !errors.As(err, &ie) || ie.Fields["attempt_id"].Code != "attempt_conflict" {
 		t.Fatalf("err = %v", err)
 	}

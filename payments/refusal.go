@@ -1,6 +1,9 @@
 package payments
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // Kind says what sort of "no" a refusal is, so callers can react without
 // reading codes: the web layer turns it into an HTTP status, tests and the
@@ -31,7 +34,8 @@ const (
 // and tests, the form field at fault ("" for the whole request), the kind,
 // and the values that fill the message's placeholders. The words are not
 // here: they are in the i18n catalogs under MessageID, in Thai and English.
-// A refusal never carries internal error text.
+// A form refused in several fields at once is one refusal whose Fields
+// hold each field's own. A refusal never carries internal error text.
 type Refusal struct {
 	Code  string
 	Field string
@@ -42,6 +46,13 @@ type Refusal struct {
 	// Msg is the catalog id when it is not "refusal." + Code (several codes
 	// share one sentence, or one code reads differently by context).
 	Msg string
+	// Fields, when the form was refused field by field, maps each field
+	// to its own refusal; this refusal is then the summary.
+	Fields map[string]*Refusal
+	// Ref is the id of what stands in the way, when the person can act on
+	// it: the open sale that keeps a terminal busy, for the cashier to open
+	// or cancel.
+	Ref string
 }
 
 // Phrase is a catalog id used as a placeholder value: the catalog shows it
@@ -59,7 +70,7 @@ func (r *Refusal) MessageID() string {
 	return "refusal." + r.Code
 }
 
-// Error names the code and field, never the person's input.
+// Error names the codes and fields, never the person's input.
 func (r *Refusal) Error() string {
 	var b strings.Builder
 	b.WriteString("payments: refused: ")
@@ -67,7 +78,24 @@ func (r *Refusal) Error() string {
 	if r.Field != "" {
 		b.WriteString(" (" + r.Field + ")")
 	}
+	if len(r.Fields) > 0 {
+		keys := make([]string, 0, len(r.Fields))
+		for k, f := range r.Fields {
+			keys = append(keys, k+"="+f.Code)
+		}
+		sort.Strings(keys)
+		b.WriteString(": " + strings.Join(keys, ", "))
+	}
 	return b.String()
+}
+
+// CodeInvalidInput is the code of a form refused field by field.
+const CodeInvalidInput = "invalid_input"
+
+// refuseFields is a till sale form refused field by field: the summary
+// sentence asks to correct the marked fields, each field says its own.
+func refuseFields(fields map[string]*Refusal) *Refusal {
+	return &Refusal{Code: CodeInvalidInput, Kind: Invalid, Msg: "till.form_errors", Fields: fields}
 }
 
 // refuse builds a refusal whose sentence is "refusal." + code.
