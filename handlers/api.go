@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/i18n"
 	"instore/payments"
 )
 
@@ -33,11 +34,22 @@ type ChargeJSON struct {
 	TerminalID     string  `json:"terminal_id"`
 	AttemptID      string  `json:"attempt_id,omitempty"`
 	SourceType     string  `json:"source_type"`
-	BarcodeMasked  string  `json:"barcode_masked"`
-	CreatedAt      string  `json:"created_at"`
-	UpdatedAt      string  `json:"updated_at"`
-	PaidAt         *string `json:"paid_at"`
-	ExpiredAt      *string `json:"expired_at"`
+	// Method is the payment method's id ("promptpay") and MethodName its
+	// short name in Thai and English; both empty for a source type no
+	// method of this build makes.
+	Method        string         `json:"method"`
+	MethodName    MethodNameJSON `json:"method_name"`
+	BarcodeMasked string         `json:"barcode_masked"`
+	CreatedAt     string         `json:"created_at"`
+	UpdatedAt     string         `json:"updated_at"`
+	PaidAt        *string        `json:"paid_at"`
+	ExpiredAt     *string        `json:"expired_at"`
+}
+
+// MethodNameJSON is a payment method's short name in both languages.
+type MethodNameJSON struct {
+	TH string `json:"th"`
+	EN string `json:"en"`
 }
 
 // NewChargeJSON maps a stored charge to its JSON form (times in UTC RFC 3339).
@@ -62,6 +74,10 @@ func NewChargeJSON(c *db.Charge) ChargeJSON {
 		FailureMessage: str(c.FailureMessage), StoreID: c.StoreID, TerminalID: c.TerminalID, AttemptID: c.AttemptID,
 		SourceType: c.SourceType, BarcodeMasked: c.BarcodeMasked, CreatedAt: ts(c.CreatedAt), UpdatedAt: ts(c.UpdatedAt),
 		PaidAt: opt(c.PaidAt), ExpiredAt: opt(c.ExpiredAt),
+	}
+	if m, ok := payments.MethodBySourceType(c.SourceType); ok {
+		out.Method = m.ID
+		out.MethodName = MethodNameJSON{TH: i18n.TLang(i18n.TH, m.NameID()), EN: i18n.TLang(i18n.EN, m.NameID())}
 	}
 	if payments.ShowsFee(c) {
 		fee, vat, net := c.Fee, c.FeeVat, c.Net
@@ -112,7 +128,7 @@ type totalsJSON struct {
 }
 
 // ListCharges serves GET /api/charges with the same filters as /charges
-// (store, terminal, status, from, to, min, max, q, cursor, limit), newest
+// (store, terminal, status, method, from, to, min, max, q, cursor, limit), newest
 // first; pass next_cursor back as cursor for the next page; totals=1 adds
 // the count and sums for the whole filter.
 func (h *API) ListCharges(c echo.Context) error {

@@ -112,6 +112,7 @@ func tileView(t *db.BoardTile, now time.Time, timeout time.Duration) views.Board
 	if l := t.Last; l != nil {
 		v.LastChargeID, v.LastStatus, v.LastFailure, v.LastAmount, v.LastAt = l.ID, l.Status, l.FailureCode, l.Amount, l.CreatedAt
 		v.LastState = payments.ChargeState(l)
+		v.LastMethodNameID, v.LastSourceType = payments.MethodNameID(l.SourceType), l.SourceType
 	}
 	return v
 }

@@ -12,12 +12,12 @@ import (
 )
 
 // chargeFilter reads the charge list's query parameters (store, terminal,
-// status (repeatable), from, to, min, max, q, cursor, limit) and lets
+// status and method (repeatable), from, to, min, max, q, cursor, limit) and lets
 // payments check and scope them.
 func chargeFilter(q url.Values, scope payments.ChargeScope) (db.ChargeFilter, map[string]*payments.Refusal) {
 	return payments.ChargeFilterOf(payments.ChargeFilterInput{
 		Store: q.Get("store"), Terminal: q.Get("terminal"), Statuses: q["status"],
-		From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Q: q.Get("q"),
+		Methods: q["method"], From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Q: q.Get("q"),
 		Cursor: q.Get("cursor"), Limit: q.Get("limit"),
 	}, scope)
 }
@@ -35,6 +35,11 @@ func filterQuery(f db.ChargeFilter, scope payments.ChargeScope) url.Values {
 	}
 	for _, s := range f.Statuses {
 		q.Add("status", s)
+	}
+	for _, st := range f.SourceTypes {
+		if m, ok := payments.MethodBySourceType(st); ok {
+			q.Add("method", m.ID)
+		}
 	}
 	if !f.From.IsZero() {
 		q.Set("from", payments.BusinessDay(f.From))

@@ -34,8 +34,8 @@ func (h *Charges) List(c echo.Context) error {
 	f, errs := chargeFilter(q, scope)
 	v := views.ChargesView{
 		Filter: views.ChargeFilterForm{Store: f.StoreID, Terminal: q.Get("terminal"), Statuses: q["status"],
-			From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Q: q.Get("q")},
-		StoreFixed: !scope.Picks(), Statuses: payments.ChargeStatuses(), Errors: biErrors(errs), CanExport: true,
+			Methods: q["method"], From: q.Get("from"), To: q.Get("to"), Min: q.Get("min"), Max: q.Get("max"), Q: q.Get("q")},
+		StoreFixed: !scope.Picks(), Methods: methodOptions(), Statuses: payments.ChargeStatuses(), Errors: biErrors(errs), CanExport: true,
 	}
 	if err := h.options(c, scope, f.StoreID, &v); err != nil {
 		return err
@@ -151,9 +151,20 @@ func liveURL(scope payments.ChargeScope, f db.ChargeFilter) string {
 	return "/live?" + q.Encode()
 }
 
+// methodOptions are the payment methods the charge filter offers, every
+// method of the registry (a store may have taken one it no longer does).
+func methodOptions() []views.Option {
+	var out []views.Option
+	for _, m := range payments.Methods() {
+		out = append(out, views.Option{Value: m.ID, Label: m.NameID()})
+	}
+	return out
+}
+
 func chargeRow(ch *db.Charge, matches bool) views.ChargeRow {
 	return views.ChargeRow{ID: ch.ID, StoreID: ch.StoreID, TerminalID: ch.TerminalID, Status: ch.Status,
 		State:       payments.ChargeState(ch),
 		FailureCode: ch.FailureCode, Amount: ch.Amount, Refunded: ch.RefundedAmount, BarcodeMasked: ch.BarcodeMasked,
+		MethodNameID: payments.MethodNameID(ch.SourceType), SourceType: ch.SourceType,
 		CreatedAt: ch.CreatedAt, Matches: matches}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"instore/db"
+	"instore/i18n"
 	"instore/payments"
 )
 
@@ -24,8 +25,8 @@ func (h *Reports) DailyCSV(c echo.Context) error {
 	name := "daily_" + f.FromDay + "_" + f.ToDay + filenameScope(f.StoreID, f.TerminalID) + ".csv"
 	startCSV(c, name)
 	ctx := c.Request().Context()
-	return WriteDailyCSV(c.Response(), func(fn func(*db.DailyRow) error) error {
-		return h.DB.IterateDailyRows(ctx, f, fn)
+	return WriteDailyCSV(c.Response(), csvMethodName(c), func(fn func(*db.DailyRow) error) error {
+		return h.DB.IterateDailyRowsByMethod(ctx, f, fn)
 	})
 }
 
@@ -62,9 +63,22 @@ func (h *Reports) ChargesCSV(c echo.Context) error {
 		to = payments.BusinessDay(f.To.Add(-1))
 	}
 	startCSV(c, "charges_"+from+"_"+to+filenameScope(f.StoreID, f.TerminalID)+".csv")
-	return WriteChargesCSV(c.Response(), names, func(fn func(*db.ExportCharge) error) error {
+	return WriteChargesCSV(c.Response(), names, csvMethodName(c), func(fn func(*db.ExportCharge) error) error {
 		return h.DB.IterateExportCharges(ctx, f, fn)
 	})
+}
+
+// csvMethodName names a charge's payment method, from its source type, in
+// the language of the request, for a CSV's method column (a source type no
+// method of this build makes is written as it is).
+func csvMethodName(c echo.Context) func(sourceType string) string {
+	ctx := c.Request().Context()
+	return func(sourceType string) string {
+		if id := payments.MethodNameID(sourceType); id != "" {
+			return i18n.T(ctx, id)
+		}
+		return sourceType
+	}
 }
 
 // startCSV writes the headers of a CSV download. Once the first row is out,

@@ -28,6 +28,7 @@ var DailyCSVHeader = []string{
 	"gross", "fee", "fee_vat", "net", "refunds", "net_after_refunds",
 	"gross_satang", "fee_satang", "fee_vat_satang", "net_satang", "refunds_satang", "net_after_refunds_satang",
 	"currency", "fee_unknown_count", "fee_unknown_gross", "fee_unknown_gross_satang",
+	"source_type", "method",
 }
 
 // ChargesCSVHeader is the stable header of /charges.csv. Fee, VAT and net
@@ -39,7 +40,7 @@ var ChargesCSVHeader = []string{
 	"status", "failure_code", "amount", "fee", "fee_vat", "net", "refunded",
 	"amount_satang", "fee_satang", "fee_vat_satang", "net_satang", "refunded_satang", "currency",
 	"paid_at_utc", "paid_at_bangkok", "source_type", "barcode_masked", "attempt_id", "cashier", "transaction_id",
-	"state", "fee_reported", "failure_message",
+	"state", "fee_reported", "failure_message", "method",
 }
 
 // csvText neutralises a text cell the OWASP way: a cell a spreadsheet would
@@ -105,8 +106,10 @@ func (s *csvStream) sync() error {
 }
 
 // WriteDailyCSV streams daily rollup rows as CSV (BOM, header, one line
-// per day × store × terminal) to w. iterate feeds the rows one at a time.
-func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error) error {
+// per day × store × terminal × payment method) to w. iterate feeds the rows
+// one at a time; methodName names a row's method (its source type) for
+// the method column.
+func WriteDailyCSV(w io.Writer, methodName func(sourceType string) string, iterate func(fn func(*db.DailyRow) error) error) error {
 	s := newCSVStream(w)
 	if err := s.write(DailyCSVHeader); err != nil {
 		return err
@@ -129,6 +132,7 @@ func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error)
 		}
 		rec[21] = "THB"
 		rec[22], rec[23], rec[24] = csvInt(r.FeeUnknownCount), csvBaht(r.FeeUnknownGross), csvInt(r.FeeUnknownGross)
+		rec[25], rec[26] = csvText(r.SourceType), csvText(methodName(r.SourceType))
 		return s.write(rec)
 	})
 	if err != nil {
@@ -138,8 +142,10 @@ func WriteDailyCSV(w io.Writer, iterate func(fn func(*db.DailyRow) error) error)
 }
 
 // WriteChargesCSV streams charges as CSV (BOM, header, one line per
-// charge) to w; storeNames maps store ids to names for the store_name column.
-func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn func(*db.ExportCharge) error) error) error {
+// charge) to w; storeNames maps store ids to names for the store_name
+// column, methodName names a charge's method (its source type).
+func WriteChargesCSV(w io.Writer, storeNames map[string]string, methodName func(sourceType string) string,
+	iterate func(fn func(*db.ExportCharge) error) error) error {
 	s := newCSVStream(w)
 	if err := s.write(ChargesCSVHeader); err != nil {
 		return err
@@ -173,6 +179,7 @@ func WriteChargesCSV(w io.Writer, storeNames map[string]string, iterate func(fn 
 			rec[28] = "no"
 		}
 		rec[29] = csvText(c.FailureMessage)
+		rec[30] = csvText(methodName(c.SourceType))
 		return s.write(rec)
 	})
 	if err != nil {

@@ -109,6 +109,12 @@ func (h *Reports) Daily(c echo.Context) error {
 		v.Rows[i] = dailyLine(&rep.Rows[i])
 	}
 	v.Totals = dailyLine(&rep.Totals)
+	v.Methods = make([]views.DailyLine, len(rep.Methods))
+	for i := range rep.Methods {
+		m := &rep.Methods[i]
+		v.Methods[i] = dailyLine(&m.DailyRow)
+		v.Methods[i].SourceType, v.Methods[i].MethodNameID = m.SourceType, m.NameID
+	}
 	v.MaxGross = rep.MaxGross
 	v.Bars = make([]views.ChartBar, len(rep.Days))
 	for i, d := range rep.Days {

@@ -8,10 +8,14 @@ import (
 // dailyRowJSON is one row of GET /reports/daily as JSON. Amounts are
 // integer satang, like every amount in the JSON API.
 type dailyRowJSON struct {
-	Date            string `json:"date,omitempty"`
-	StoreID         string `json:"store_id,omitempty"`
-	StoreName       string `json:"store_name,omitempty"`
-	TerminalID      string `json:"terminal_id,omitempty"`
+	Date       string `json:"date,omitempty"`
+	StoreID    string `json:"store_id,omitempty"`
+	StoreName  string `json:"store_name,omitempty"`
+	TerminalID string `json:"terminal_id,omitempty"`
+	// SourceType and Method (its method's id) are set on the lines of
+	// methods only.
+	SourceType      string `json:"source_type,omitempty"`
+	Method          string `json:"method,omitempty"`
 	SuccessfulCount int64  `json:"successful_count"`
 	FailedCount     int64  `json:"failed_count"`
 	ExpiredCount    int64  `json:"expired_count"`
@@ -35,6 +39,8 @@ type dailyReportJSON struct {
 	Currency string         `json:"currency"`
 	Rows     []dailyRowJSON `json:"rows"`
 	Totals   dailyRowJSON   `json:"totals"`
+	// Methods split the totals by payment method; they add up to them.
+	Methods []dailyRowJSON `json:"methods"`
 }
 
 func dailyRowToJSON(r *db.DailyRow) dailyRowJSON {
@@ -50,6 +56,15 @@ func dailyJSON(rep *payments.DailyReport) dailyReportJSON {
 		Rows: make([]dailyRowJSON, len(rep.Rows)), Totals: dailyRowToJSON(&rep.Totals)}
 	for i := range rep.Rows {
 		out.Rows[i] = dailyRowToJSON(&rep.Rows[i])
+	}
+	out.Methods = make([]dailyRowJSON, len(rep.Methods))
+	for i := range rep.Methods {
+		m := &rep.Methods[i]
+		out.Methods[i] = dailyRowToJSON(&m.DailyRow)
+		out.Methods[i].SourceType = m.SourceType
+		if x, ok := payments.MethodBySourceType(m.SourceType); ok {
+			out.Methods[i].Method = x.ID
+		}
 	}
 	return out
 }

@@ -64,6 +64,10 @@ func zFigures(t *payments.ZTotals) views.ZFigures {
 	for _, s := range t.Statuses {
 		f.Statuses = append(f.Statuses, views.ZStatusLine{Status: s.Status, Count: s.Count, Amount: s.Amount})
 	}
+	for _, m := range t.Methods {
+		f.Methods = append(f.Methods, views.ZMethodLine{SourceType: m.SourceType, NameID: m.NameID, Count: m.Count,
+			Amount: m.Amount, RefundCount: m.RefundCount, Refunds: m.Refunds})
+	}
 	if t.FirstSale != nil {
 		f.FirstSale = *t.FirstSale
 	}

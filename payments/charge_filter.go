@@ -105,6 +105,7 @@ func ChargeStatuses() []string { return append([]string(nil), chargeStatuses...)
 //	Statuses             pending|successful|failed|expired|reversed, or
 //	                     partially_refunded|refunded (successful includes
 //	                     refunded charges, as Omise keeps them)
+//	Methods              payment method ids (see Methods)
 //	From, To             Bangkok dates YYYY-MM-DD, both inclusive
 //	Min, Max             baht ("1,250.50"), both inclusive
 //	Q                    charge id, attempt id, or last 4 digits of the code
@@ -113,6 +114,7 @@ func ChargeStatuses() []string { return append([]string(nil), chargeStatuses...)
 type ChargeFilterInput struct {
 	Store, Terminal string
 	Statuses        []string
+	Methods         []string
 	From, To        string
 	Min, Max        string
 	Q               string
@@ -157,6 +159,20 @@ func ChargeFilterOf(in ChargeFilterInput, scope ChargeScope) (db.ChargeFilter, m
 		}
 		if !slices.Contains(f.Statuses, st) {
 			f.Statuses = append(f.Statuses, st)
+		}
+	}
+	for _, id := range in.Methods {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		m, ok := MethodByID(id)
+		if !ok {
+			bad("method", "filter_method", nil)
+			continue
+		}
+		if !slices.Contains(f.SourceTypes, m.SourceType) {
+			f.SourceTypes = append(f.SourceTypes, m.SourceType)
 		}
 	}
 	if v := strings.TrimSpace(in.From); v != "" {

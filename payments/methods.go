@@ -63,6 +63,21 @@ type Method struct {
 // LabelID is the catalog id of the method's name as people read it.
 func (m *Method) LabelID() string { return "source." + m.ID }
 
+// NameID is the catalog id of the method's short name ("Alipay",
+// "PromptPay"), for lists, reports and CSVs where a person reads which
+// method a charge was paid by.
+func (m *Method) NameID() string { return "method." + m.ID }
+
+// MethodNameID is the catalog id of the short name of the method whose
+// charges Omise makes with sourceType, or "" when no method of this build
+// makes them (the source type is then shown as it is).
+func MethodNameID(sourceType string) string {
+	if m, ok := MethodBySourceType(sourceType); ok {
+		return m.NameID()
+	}
+	return ""
+}
+
 // Scanned reports whether the till scans the customer's code for m.
 func (m *Method) Scanned() bool { return m.Capture == CaptureScan }
 

@@ -26,6 +26,9 @@ func TestMethodsRegistry(t *testing.T) {
 			if i18n.TLang(lang, m.LabelID()) == m.LabelID() {
 				t.Errorf("%s: no %s name (%s)", m.ID, lang, m.LabelID())
 			}
+			if i18n.TLang(lang, m.NameID()) == m.NameID() {
+				t.Errorf("%s: no %s short name (%s)", m.ID, lang, m.NameID())
+			}
 		}
 		switch m.Capture {
 		case payments.CaptureScan:

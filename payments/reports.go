@@ -77,9 +77,12 @@ type DayGross struct {
 // DailyReport is the daily report of a range: rows per day × store ×
 // terminal, their totals, and one bar per calendar day for the chart.
 type DailyReport struct {
-	Filter   db.FinanceFilter
-	Rows     []db.DailyRow
-	Totals   db.DailyRow
+	Filter db.FinanceFilter
+	Rows   []db.DailyRow
+	Totals db.DailyRow
+	// Methods split Totals by payment method, one line per method that
+	// counted anything, in registry order; they add up to Totals.
+	Methods  []MethodTotals
 	Days     []DayGross
 	MaxGross int64
 }
@@ -95,7 +98,11 @@ func (s *Service) DailyReport(ctx context.Context, f db.FinanceFilter) (*DailyRe
 	if err != nil {
 		return nil, err
 	}
-	rep := &DailyReport{Filter: f, Rows: rows, Days: make([]DayGross, len(days))}
+	byMethod, err := s.DB.ListDailyMethodRows(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	rep := &DailyReport{Filter: f, Rows: rows, Methods: sumByMethod(byMethod), Days: make([]DayGross, len(days))}
 	index := make(map[string]int, len(days))
 	for i, d := range days {
 		rep.Days[i].Day = d
@@ -141,6 +148,10 @@ type ZTotals struct {
 	OpenAmount      int64
 	FirstSale       *time.Time
 	LastSale        *time.Time
+	// Methods split the successful sales and the refunds by payment method,
+	// in registry order: their amounts add up to the successful line's and
+	// Refunds.
+	Methods []ZMethod
 }
 
 // zStatusOrder is the order a Z-report lists statuses in.
@@ -176,6 +187,12 @@ func (t *ZTotals) addLine(l *db.ZLine) {
 	}
 	switch l.Status {
 	case "successful":
+		m := t.method(l.SourceType)
+		m.Count += l.Count
+		m.Amount += l.Amount
+		m.Fee += l.Fee
+		m.FeeVat += l.FeeVat
+		m.Net += l.Net
 		t.Fee += l.Fee
 		t.FeeVat += l.FeeVat
 		t.Net += l.Net
@@ -206,6 +223,7 @@ func (t *ZTotals) add(o *ZTotals) {
 	t.OpenCount += o.OpenCount
 	t.OpenAmount += o.OpenAmount
 	t.FeeUnknownCount += o.FeeUnknownCount
+	t.addMethods(o)
 	if o.FirstSale != nil && (t.FirstSale == nil || o.FirstSale.Before(*t.FirstSale)) {
 		t.FirstSale = o.FirstSale
 	}
@@ -294,6 +312,9 @@ func (s *Service) ZReport(ctx context.Context, f db.FinanceFilter) (*ZReport, er
 		t.Refunds = append(t.Refunds, r)
 		t.RefundCount++
 		t.ZTotals.Refunds += r.Amount
+		m := t.method(r.SourceType)
+		m.RefundCount++
+		m.Refunds += r.Amount
 	}
 	for _, c := range pending {
 		t := terminal(c.StoreID, "", c.TerminalID)

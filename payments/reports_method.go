@@ -1,0 +1,99 @@
+package payments
+
+import (
+	"cmp"
+	"slices"
+
+	"instore/db"
+)
+
+// MethodTotals are one payment method's figures in a report: the daily
+// rollup summed over the report's days, stores and terminals. The lines of
+// a report add up to its totals exactly (each charge and refund counts
+// under the one method of its charge).
+// Its SourceType (of the row) is the Omise source type of the method's
+// charges.
+type MethodTotals struct {
+	// NameID is the catalog id of the method's short name, "" for a source
+	// type no method of this build makes (SourceType is then shown).
+	NameID string
+	db.DailyRow
+}
+
+// methodRank orders methods as the registry offers them, then source types
+// no method makes, by name, so a report's lines keep one order.
+func methodRank(sourceType string) int {
+	for i, m := range methods {
+		if m.SourceType == sourceType {
+			return i
+		}
+	}
+	return len(methods)
+}
+
+func compareMethods(a, b string) int {
+	if c := cmp.Compare(methodRank(a), methodRank(b)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b)
+}
+
+// sumByMethod adds rows (day × method) into one line per method.
+func sumByMethod(rows []db.DailyRow) []MethodTotals {
+	var out []MethodTotals
+	for i := range rows {
+		r := &rows[i]
+		j := slices.IndexFunc(out, func(m MethodTotals) bool { return m.SourceType == r.SourceType })
+		if j < 0 {
+			out = append(out, MethodTotals{NameID: MethodNameID(r.SourceType), DailyRow: db.DailyRow{SourceType: r.SourceType}})
+			j = len(out) - 1
+		}
+		out[j].Add(r)
+	}
+	slices.SortFunc(out, func(a, b MethodTotals) int { return compareMethods(a.SourceType, b.SourceType) })
+	return out
+}
+
+// ZMethod is one payment method's line in a Z-report: its successful
+// sales and the refunds made that day of its charges. Fee, FeeVat and Net
+// count the sales whose fee Omise reported.
+type ZMethod struct {
+	SourceType  string
+	NameID      string // "" for a source type no method of this build makes
+	Count       int64
+	Amount      int64
+	Fee         int64
+	FeeVat      int64
+	Net         int64
+	RefundCount int64
+	Refunds     int64
+}
+
+// NetAfterRefunds is the method's net less its refunds that day.
+func (m *ZMethod) NetAfterRefunds() int64 { return m.Net - m.Refunds }
+
+// method returns t's line for sourceType, adding it in registry order.
+func (t *ZTotals) method(sourceType string) *ZMethod {
+	for i := range t.Methods {
+		if t.Methods[i].SourceType == sourceType {
+			return &t.Methods[i]
+		}
+	}
+	t.Methods = append(t.Methods, ZMethod{SourceType: sourceType, NameID: MethodNameID(sourceType)})
+	slices.SortFunc(t.Methods, func(a, b ZMethod) int { return compareMethods(a.SourceType, b.SourceType) })
+	return t.method(sourceType)
+}
+
+// addMethods adds o's method lines to t's.
+func (t *ZTotals) addMethods(o *ZTotals) {
+	for _, m := range o.Methods {
+		x := t.method(m.SourceType)
+		x.Count += m.Count
+		x.Amount += m.Amount
+		x.Fee += m.Fee
+		x.FeeVat += m.FeeVat
+		x.Net += m.Net
+		x.RefundCount += m.RefundCount
+		x.Refunds += m.Refunds
+	}
+}
