@@ -8,7 +8,7 @@ import (
 
 func TestDisplayNames(t *testing.T) {
 	for in, want := range map[string]string{
-		"  สมชาย ใจดี  ":         "สมชาย ใจดี",
+		"  สมชาย ใจดี  ":        "สมชาย ใจดี",
 		"Ann\u200b Lee":         "Ann Lee", // a zero-width space pasted from the web
 		"":                      "",
 		strings.Repeat("ก", 60): strings.Repeat("ก", 60),

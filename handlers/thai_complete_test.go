@@ -249,12 +249,21 @@ func walkPage(t *testing.T, c *boClient, lang, user, path string, msgs []walkMes
 	for _, l := range left {
 		t.Errorf("%s %s (%s): %s text left: %s", user, path, lang, other, l)
 	}
+	for _, loc := range walkISODate.FindAllStringIndex(text, -1) {
+		left = append(left, "")
+		t.Errorf("%s %s (%s): a date shown as stored, not for reading: %q", user, path, lang, around(text, loc[0], loc[1]-loc[0]))
+	}
 	for _, loc := range walkRawCode.FindAllStringIndex(text, -1) {
 		left = append(left, "")
 		t.Errorf("%s %s (%s): a code shown as stored, not in words: %q", user, path, lang, around(text, loc[0], loc[1]-loc[0]))
 	}
 	return len(left)
 }
+
+// walkISODate matches a day or month as stored (2026-12-06, 2026-12): a
+// page shows dates for reading (Buddhist era in Thai); only inputs, URLs
+// and CSV files keep this form.
+var walkISODate = regexp.MustCompile(`\b(19|20)\d\d-[01]\d(-[0-3]\d)?\b`)
 
 // walkRawCode matches the codes a page must say in words: Omise failure
 // codes, webhook event types and audit actions (a copyable id marked

@@ -39,6 +39,34 @@ func Date(ctx context.Context, t time.Time) string {
 	return strconv.Itoa(t.Day()) + " " + thaiMonths[t.Month()-1] + " " + strconv.Itoa(t.Year()+543)
 }
 
+// Day renders a business day kept as "2006-01-02" (reports, the
+// Z-report, reconciliation) for reading, as Date does: "6 ธ.ค. 2569" in
+// Thai, "6 Dec 2026" in English. Text that is not such a day is returned
+// as it is. Inputs, URLs and CSVs keep the ISO form.
+func Day(ctx context.Context, day string) string {
+	t, err := time.ParseInLocation("2006-01-02", day, Bangkok)
+	if err != nil {
+		return day
+	}
+	return Date(ctx, t)
+}
+
+var thaiMonthNames = [...]string{"มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+	"กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"}
+
+// Month renders a month kept as "2006-01" for reading: "ธันวาคม 2569" in
+// Thai (Buddhist era), "December 2026" in English; other text as it is.
+func Month(ctx context.Context, month string) string {
+	t, err := time.ParseInLocation("2006-01", month, Bangkok)
+	if err != nil {
+		return month
+	}
+	if Lang(ctx) == EN {
+		return t.Format("January 2006")
+	}
+	return thaiMonthNames[t.Month()-1] + " " + strconv.Itoa(t.Year()+543)
+}
+
 // DateTime renders t in Bangkok to the minute: "25 พ.ย. 2569 18:30" or
 // "25 Nov 2026 18:30". The zero time renders as "—".
 func DateTime(ctx context.Context, t time.Time) string {
