@@ -161,15 +161,6 @@ func Pair(ctx context.Context, id string, data ...map[string]any) (string, strin
 	return TLang(lang, id, data...), TLang(Other(lang), id, data...)
 }
 
-// Both returns "primary / secondary" for plain-text outputs (CLI, JSON).
-func Both(ctx context.Context, id string, data ...map[string]any) string {
-	a, b := Pair(ctx, id, data...)
-	if a == b {
-		return a
-	}
-	return a + " / " + b
-}
-
 // Has reports whether id exists in the English catalog.
 func Has(id string) bool {
 	return TLang(EN, id) != id

@@ -107,10 +107,3 @@ func DayDiffers(x db.ReconcileDay) []string {
 	}
 	return out
 }
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
