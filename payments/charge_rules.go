@@ -20,7 +20,7 @@ func Expirable(c *db.Charge) bool {
 
 // MoneyMoved reports whether the charge moved money: only a successful
 // charge has a fee, VAT and net worth showing or adding up.
-func MoneyMoved(c *db.Charge) bool { return c.Status == string(omise.StatusSuccessful) }
+func MoneyMoved(c *db.Charge) bool { return PaidStatus(c.Status) }
 
 // Unrefunded is what of a successful charge has not been refunded yet, in
 // satang, before refunds in flight, the refund cap and the window are

@@ -68,7 +68,7 @@ func validIdempotencyKey(k string) bool {
 // hold it, the refunds already made (count) and those whose outcome is not
 // known yet (pendingCount, pendingSum), at time now.
 func checkRefundable(c *db.Charge, amount int64, count int, pendingCount int, pendingSum int64, now time.Time) *Refusal {
-	if c.Status != string(omise.StatusSuccessful) {
+	if !MoneyMoved(c) {
 		return refuse(Conflict, "refund_not_successful", "", map[string]any{
 			"Status": c.Status, "StatusName": Phrase("refusal.status." + c.Status)})
 	}
