@@ -35,7 +35,7 @@ const layoutProbe = `(() => {
     const heads = [...t.querySelectorAll('thead th')];
     heads.forEach((th) => {
       const k = th.dataset.col || '';
-      if (!['amount', 'status', 'net', 'refunds'].includes(k)) return;
+      if (!['amount', 'method', 'status', 'net', 'refunds'].includes(k)) return;
       const r = th.getBoundingClientRect();
       out.cols.push({table: t.dataset.testid || '', col: k, right: Math.round(r.right)});
     });
@@ -89,7 +89,7 @@ func TestPagesFitTheScreen(t *testing.T) {
 		"admin":   {"/admin/users", "/admin/stores", "/admin/terminals", "/admin/audit", "/admin/webhooks", "/charges/" + paid.ID},
 	}
 	// The columns people come for must be there to be checked at all.
-	mustHave := map[string][]string{"/charges": {"amount", "status", "refunds"}, "/reports/daily?month=" + month: {"amount", "net", "refunds"}}
+	mustHave := map[string][]string{"/charges": {"amount", "method", "status", "refunds"}, "/reports/daily?month=" + month: {"amount", "net", "refunds"}}
 	phone := map[string]bool{"/till?terminal=T1": true, "/board": true, "/charges/" + paid.ID: true}
 	sizes := []struct{ w, h int64 }{{1366, 900}, {1024, 768}, {390, 844}}
 
