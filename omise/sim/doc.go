@@ -49,8 +49,9 @@
 //
 // # Webhooks
 //
-// Every event is POSTed as JSON to Options.WebhookURL by a small pool of
-// workers, sharded by charge so that one charge's events keep their order.
+// Every event is POSTed as JSON to Options.WebhookURL (and to each of
+// Options.WebhookURLs) by a small pool of workers, sharded by charge so that
+// one charge's events keep their order.
 // With Options.WebhookSecret (base64) each delivery carries
 // Omise-Signature-Timestamp (Unix seconds) and Omise-Signature =
 // hex(HMAC-SHA256(base64-decoded secret, timestamp + "." + body)). Failed

@@ -163,8 +163,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// fence sends event id once more, as a last attempt (never retried), on
-// the worker that delivers its charge's events, and waits for arrived.
+// fence sends event id once more to the first endpoint, as a last attempt
+// (never retried), on the worker that delivers its charge's events, and waits for arrived.
 // One charge's events leave one worker in order, so whatever was queued
 // for the charge before the fence has been sent and its retry decided
 // when fence returns: a check after it needs no sleep.
@@ -176,7 +176,7 @@ func fence(t *testing.T, s *Sim, id string, arrived func() bool) {
 	if ev == nil {
 		t.Fatalf("fence: no event %s", id)
 	}
-	s.wh.push(whJob{ev: ev, attempt: s.o.WebhookMaxAttempts, held: true})
+	s.wh.push(whJob{ev: ev, url: s.wh.urls[0], attempt: s.o.WebhookMaxAttempts, held: true})
 	waitFor(t, "the fence delivery", arrived)
 }
 

@@ -24,6 +24,7 @@ type Options struct {
 	ChargeTTL            time.Duration // pending charge expires_at = created + ChargeTTL; default 7 days
 	Now                  func() time.Time
 	WebhookURL           string        // where events are POSTed; "" = no delivery
+	WebhookURLs          []string      // more endpoints, each sent every event and retried on its own (ours: Omise has one per account)
 	WebhookSecret        string        // base64; when set deliveries are signed
 	WebhooksOff          bool          // OMISE_SIM_WEBHOOKS=off
 	AutoOutcome          bool          // demo: barcodes resolve by themselves (see AutoOutcomeRules)
@@ -166,7 +167,18 @@ func (s *Sim) Close() {
 	})
 }
 
-func (s *Sim) webhooksEnabled() bool { return s.o.WebhookURL != "" && !s.o.WebhooksOff }
+func (s *Sim) webhooksEnabled() bool { return len(s.webhookURLs()) > 0 && !s.o.WebhooksOff }
+
+// webhookURLs are the endpoints every event is POSTed to.
+func (s *Sim) webhookURLs() []string {
+	var urls []string
+	for _, u := range append([]string{s.o.WebhookURL}, s.o.WebhookURLs...) {
+		if u != "" {
+			urls = append(urls, u)
+		}
+	}
+	return urls
+}
 
 // now is the simulator's clock: Options.Now plus everything Advance added.
 func (s *Sim) now() time.Time {

@@ -43,6 +43,7 @@ const maxRetryDelay = 5 * time.Minute
 
 type whJob struct {
 	ev      *event
+	url     string // the endpoint this job delivers to
 	attempt int
 	held    bool // already held back once by ReorderWebhooks
 }
@@ -52,11 +53,12 @@ type whJob struct {
 // reorders them.
 type webhooker struct {
 	s      *Sim
+	urls   []string
 	queues []chan whJob
 }
 
 func newWebhooker(s *Sim) *webhooker {
-	w := &webhooker{s: s, queues: make([]chan whJob, s.o.WebhookWorkers)}
+	w := &webhooker{s: s, urls: s.webhookURLs(), queues: make([]chan whJob, s.o.WebhookWorkers)}
 	for i := range w.queues {
 		w.queues[i] = make(chan whJob, webhookQueueLen)
 	}
@@ -80,7 +82,13 @@ func (w *webhooker) start() {
 	}
 }
 
-func (w *webhooker) enqueue(ev *event) { w.push(whJob{ev: ev, attempt: 1}) }
+// enqueue sends ev to every endpoint; each delivery retries on its own,
+// so one endpoint being down does not hold back the others.
+func (w *webhooker) enqueue(ev *event) {
+	for _, u := range w.urls {
+		w.push(whJob{ev: ev, url: u, attempt: 1})
+	}
+}
 
 func (w *webhooker) push(j whJob) {
 	h := uint32(2166136261) // FNV-1a of the charge id
@@ -120,7 +128,7 @@ func (w *webhooker) deliver(j whJob) {
 		w.send(j, true)
 	}
 	if !ok && j.attempt < s.o.WebhookMaxAttempts && s.ctx.Err() == nil {
-		next := whJob{ev: j.ev, attempt: j.attempt + 1, held: true}
+		next := whJob{ev: j.ev, url: j.url, attempt: j.attempt + 1, held: true}
 		s.sched.after(w.backoff(j.attempt), func() { w.push(next) })
 	}
 }
@@ -149,7 +157,7 @@ func Sign(key []byte, ts string, body []byte) string {
 func (w *webhooker) send(j whJob, dup bool) bool {
 	s := w.s
 	j.ev.render()
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, s.o.WebhookURL, bytes.NewReader(j.ev.payload))
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, j.url, bytes.NewReader(j.ev.payload))
 	if err != nil {
 		w.record(j, 0, err.Error(), dup, false)
 		return false
@@ -192,7 +200,7 @@ func (w *webhooker) record(j whJob, status int, errText string, dup, dropped boo
 		ID:         s.newID("whdl"),
 		EventID:    j.ev.id,
 		Key:        j.ev.key,
-		URL:        s.o.WebhookURL,
+		URL:        j.url,
 		Attempt:    j.attempt,
 		StatusCode: status,
 		Error:      errText,
