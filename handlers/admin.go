@@ -54,7 +54,22 @@ func (f userForm) Validate(create bool) map[string]string {
 	case role != db.RoleAdmin && f.StoreID == "":
 		errs["store_id"] = "err.store.required"
 	}
+	// store_id is the user's scope: a store, a group or every store.
+	if sc, ok := parseScope(f.StoreID); !ok {
+		errs["store_id"] = "err.store.unknown"
+	} else if role == db.RoleCashier && (sc.GroupID != 0 || sc.AllStores) {
+		errs["store_id"] = "groups.err.cashier"
+	}
 	return errs
+}
+
+// scope is the form's scope for role (admins have none).
+func (f userForm) scope() db.UserScope {
+	if db.Role(f.Role) == db.RoleAdmin {
+		return db.UserScope{}
+	}
+	sc, _ := parseScope(f.StoreID)
+	return sc
 }
 
 // usersView loads the list around a form state.
@@ -68,8 +83,12 @@ func (h *Admin) usersView(c echo.Context, form views.UserForm, errs map[string]s
 	if err != nil {
 		return views.AdminUsersView{}, err
 	}
+	groups, err := h.groupOptions(c)
+	if err != nil {
+		return views.AdminUsersView{}, err
+	}
 	me, _ := CurrentUser(c)
-	v := views.AdminUsersView{Stores: stores, Roles: roleNames(), Form: form, Errors: errs, Alert: alert}
+	v := views.AdminUsersView{Stores: stores, Groups: groups, Roles: roleNames(), Form: form, Errors: errs, Alert: alert}
 	// A fresh form is valid as it stands: a cashier needs a store, so the
 	// first one is chosen rather than "none".
 	if form.Username == "" && form.StoreID == "" && form.Role != string(db.RoleAdmin) && len(stores) > 0 && errs == nil {
@@ -80,7 +99,7 @@ func (h *Admin) usersView(c echo.Context, form views.UserForm, errs map[string]s
 		return views.AdminUsersView{}, err
 	}
 	for _, u := range users {
-		v.Users = append(v.Users, views.UserRow{ID: u.ID, Username: u.Username, Role: string(u.Role), StoreID: u.StoreID,
+		v.Users = append(v.Users, views.UserRow{ID: u.ID, Username: u.Username, Role: string(u.Role), StoreID: scopeValue(u),
 			Disabled: u.Disabled, Self: me != nil && me.ID == u.ID, CreatedAt: u.CreatedAt, LockedUntil: locked[db.LoginUserHash(u.Username)]})
 	}
 	return v, nil
@@ -110,7 +129,9 @@ func (h *Admin) CreateUser(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		_, err = h.DB.CreateUser(c.Request().Context(), Actor(c), db.NewUser{Username: f.Username, Role: db.Role(f.Role), StoreID: f.StoreID, PasswordHash: hash})
+		sc := f.scope()
+		_, err = h.DB.CreateUser(c.Request().Context(), Actor(c), db.NewUser{Username: f.Username, Role: db.Role(f.Role), StoreID: sc.StoreID,
+			GroupID: sc.GroupID, AllStores: sc.AllStores, PasswordHash: hash})
 		switch {
 		case errors.Is(err, db.ErrExists):
 			errs["username"] = "err.username.taken"
@@ -157,7 +178,7 @@ func (h *Admin) UpdateUser(c echo.Context) error {
 		f := userForm{Role: c.FormValue("role"), StoreID: c.FormValue("store_id")}
 		if errs := f.Validate(false); len(errs) > 0 {
 			alert = views.M(errs[firstKey(errs)])
-		} else if _, err := h.DB.UpdateUserRole(c.Request().Context(), Actor(c), u.ID, db.Role(f.Role), f.StoreID); errors.Is(err, db.ErrNotFound) {
+		} else if _, err := h.DB.UpdateUserRoleScope(c.Request().Context(), Actor(c), u.ID, db.Role(f.Role), f.scope()); errors.Is(err, db.ErrNotFound) {
 			alert = views.M("err.store.unknown")
 		} else if err != nil {
 			return err

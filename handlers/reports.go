@@ -99,7 +99,7 @@ func (h *Reports) Daily(c echo.Context) error {
 		return err
 	}
 	if WantsJSON(c) {
-		return JSON(c, http.StatusOK, dailyJSON(rep))
+		return JSON(c, http.StatusOK, dailyWithStores(rep))
 	}
 	if v.Stores, v.Terminals, err = h.filterOptions(c, u, f.StoreID); err != nil {
 		return err
