@@ -59,7 +59,10 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		params = append(params, "_pragma=query_only(1)")
 	} else {
-		params = append(params, "_txlock=immediate")
+		// Group commit runs each caller under a SAVEPOINT; its statement
+		// journal belongs in memory, not in a temporary file written on
+		// every batch.
+		params = append(params, "_pragma=temp_store(memory)", "_txlock=immediate")
 	}
 	return "file:" + uriPath(path) + "?" + strings.Join(params, "&")
 }
@@ -80,7 +83,7 @@ func uriPath(path string) string {
 // Open opens (creating if needed) the database at path and applies every
 // pending migration.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open(driverName, dsn(path, false))
+	w, err := openCached(dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
 	}
@@ -97,7 +100,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open(driverName, dsn(path, true))
+	r, err := openCached(dsn(path, true))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open reader: %w", err)

@@ -13,9 +13,13 @@ import (
 
 // M is every collector the application updates.
 type M struct {
-	Registry        *prometheus.Registry
-	HTTPRequests    *prometheus.CounterVec   // route, method, status
-	HTTPDuration    *prometheus.HistogramVec // route, method
+	Registry     *prometheus.Registry
+	HTTPRequests *prometheus.CounterVec   // route, method, status
+	HTTPDuration *prometheus.HistogramVec // route, method
+	// BeyondOmise is a request's time minus its Omise calls' (routes
+	// that call Omise on the request path: the till's POSTs): what the
+	// server itself adds.
+	BeyondOmise     *prometheus.HistogramVec // route, method
 	OmiseCalls      *prometheus.CounterVec   // endpoint, result
 	OmiseDuration   *prometheus.HistogramVec // endpoint
 	Webhooks        *prometheus.CounterVec   // result
@@ -36,6 +40,10 @@ func New() *M {
 		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "instore_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		BeyondOmise: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "instore_http_beyond_omise_seconds", Help: "Request latency minus the request's Omise calls, by route.",
+			Buckets: []float64{.0005, .001, .0015, .002, .003, .004, .005, .0075, .01, .015, .02, .03, .05, .1, .25, .5, 1},
 		}, []string{"route", "method"}),
 		OmiseCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "instore_omise_calls_total", Help: "Calls to the Omise API by endpoint and result.",
@@ -60,7 +68,7 @@ func New() *M {
 			Name: "instore_live_dropped_total", Help: "Live subscribers dropped for falling behind.",
 		}),
 	}
-	r.MustRegister(m.HTTPRequests, m.HTTPDuration, m.OmiseCalls, m.OmiseDuration, m.Webhooks,
+	r.MustRegister(m.HTTPRequests, m.HTTPDuration, m.BeyondOmise, m.OmiseCalls, m.OmiseDuration, m.Webhooks,
 		m.SyncLag, m.SyncRuns, m.LiveSubscribers, m.LiveDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

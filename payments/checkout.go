@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"instore/db"
+	"instore/metrics"
 	"instore/omise"
 )
 
@@ -227,7 +228,9 @@ func (s *Service) awaitAttempt(ctx context.Context, att *db.Attempt) (*db.Attemp
 // A failed source leaves no charge, so it is safe to report; a lost answer
 // to POST /charges makes the attempt unknown and is never retried.
 func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *db.TillTerminal, method *Method, code string) (*db.Attempt, error) {
+	called := time.Now()
 	src, err := s.Omise.CreateSource(ctx, method.sourceParams(att.Amount, att.Currency, code, term.StoreID, term.StoreName, term.TerminalID))
+	metrics.AddOmiseTime(ctx, time.Since(called))
 	if err != nil {
 		s.log().Warn("till: source creation failed", "attempt", att.AttemptID, "err", err)
 		errCode := CodeSourceFailed
@@ -241,6 +244,7 @@ func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *d
 		}
 		return s.moveAttempt(ctx, att, db.AttemptRejected, "", errCode, omiseErrorLabel(err))
 	}
+	called = time.Now()
 	oc, err := s.Omise.CreateCharge(ctx, omise.CreateChargeParams{
 		Amount: att.Amount, Currency: att.Currency, SourceID: src.ID,
 		Description: "instore " + att.AttemptID,
@@ -249,6 +253,7 @@ func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *d
 			MetaStoreID: att.StoreID, MetaCashier: att.Cashier,
 		},
 	})
+	metrics.AddOmiseTime(ctx, time.Since(called))
 	if err != nil {
 		if omise.IsUncertain(err) {
 			s.log().Warn("till: charge outcome unknown; the syncer will look it up", "attempt", att.AttemptID, "err", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -41,6 +42,9 @@ type Sessions struct {
 	db    *db.DB
 	now   func() time.Time
 	log   *slog.Logger
+	// touching maps the session ids whose activity is being written to
+	// the time written.
+	touching sync.Map
 }
 
 // state is the request's session, saved before the response is written
@@ -140,6 +144,9 @@ func (s *Sessions) resume(c echo.Context, st *state) error {
 	uid, _ := st.sess.Values["uid"].(int64)
 	epoch, _ := st.sess.Values["epoch"].(int64)
 	now := s.now()
+	if pending, ok := s.touching.Load(sid); ok && pending.(time.Time).After(row.SeenAt) {
+		row.SeenAt = pending.(time.Time) // activity recorded, its write still under way
+	}
 	if row.User.Disabled || row.User.ID != uid || row.User.SessionEpoch != epoch || now.Sub(row.SeenAt) > IdleTimeout {
 		if err := s.db.DeleteSession(ctx, sid); err != nil {
 			return fmt.Errorf("end session: %w", err)
@@ -148,13 +155,29 @@ func (s *Sessions) resume(c echo.Context, st *state) error {
 		return nil
 	}
 	if now.Sub(row.SeenAt) >= touchEvery {
-		if err := s.db.TouchSession(ctx, sid, now); err != nil {
-			return fmt.Errorf("touch session: %w", err)
-		}
+		s.touchLater(sid, now)
 		st.dirty = true // re-sending the cookie also renews its browser expiry
 	}
 	handlers.SetCurrentUser(c, row.User)
 	return nil
+}
+
+// touchLater records activity on sid off the request path: the idle
+// timeout is hours long, so a touch that lands a moment later changes
+// nothing, and no request waits for the writer because of it. One touch
+// per session is under way at a time.
+func (s *Sessions) touchLater(sid string, now time.Time) {
+	if _, busy := s.touching.LoadOrStore(sid, now); busy {
+		return
+	}
+	go func() {
+		defer s.touching.Delete(sid)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.db.TouchSession(ctx, sid, now); err != nil {
+			s.log.Warn("touch session", "err", err)
+		}
+	}()
 }
 
 // forget drops the login from the session, keeping its CSRF token.
