@@ -34,7 +34,11 @@ var usage = `usage:
   instore group set-stores --name NAME [--stores S1,S2,...] [--rename NEW]
                                             change a group's stores (its users see them from their next request)
   instore group list | group remove --name NAME
-  instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs`
+  instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs
+  instore sim [--addr HOST:PORT] [--webhook URL,...] [--webhook-secret BASE64] [--public-key K] [--secret-key K]
+              [--auto on|off] [--auto-delay 3s] [--charge-ttl 168h]
+                                            the Omise simulator alone (default ` + simDefaultAddr + `, webhooks to ` + simDefaultWebhook + `),
+                                            for instances that share one Omise world; prints the environment to start them with`
 
 // errUsage marks bad command-line arguments.
 var errUsage = errors.New("bad arguments")
@@ -54,6 +58,8 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		return nil
 	case cmd == "user add", cmd == "user passwd", cmd == "terminal add",
 		cmd == "group add", cmd == "group list", cmd == "group set-stores", cmd == "group remove":
+	case args[0] == "sim":
+		return runSim(ctx, args[1:], stdout)
 	case args[0] == "backup":
 		cfg, err := config.Parse(getenv)
 		if err != nil {

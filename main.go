@@ -24,7 +24,6 @@ import (
 	"instore/config"
 	"instore/db"
 	"instore/metrics"
-	"instore/omise/sim"
 	"instore/payments"
 	"instore/reqctx"
 	"instore/web"
@@ -72,11 +71,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	var simHandler http.Handler
 	if cfg.Demo {
 		cfg.APIURL = base + "/sim/omise"
-		s := sim.New(sim.Options{
-			PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
-			WebhookURL: base + "/webhooks/omise", WebhookSecret: cfg.WebhookSecret,
-			WebhooksOff: !cfg.SimWebhooks, AutoOutcome: true, Logger: log,
-		})
+		var hooks []string
+		if cfg.SimWebhooks {
+			hooks = []string{base + "/webhooks/omise"}
+		}
+		s := newSim(simSetup{PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey,
+			Webhooks: hooks, WebhookSecret: cfg.WebhookSecret, AutoOutcome: true, Log: log})
 		defer s.Close()
 		simHandler = s
 	}
@@ -117,6 +117,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if w.Broker != nil {
+		srv.RegisterOnShutdown(w.Broker.Close)
 	}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)

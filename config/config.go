@@ -28,7 +28,7 @@ const DefaultAPIURL = "https://api.omise.co"
 // Config is every setting the binary takes from its environment.
 type Config struct {
 	Addr          string        // INSTORE_ADDR: listen address
-	DBPath        string        // INSTORE_DB: SQLite file
+	DBPath        string        // INSTORE_DB: SQLite file (a postgres:// URL is refused for now)
 	SecretKey     string        // OMISE_SECRET_KEY (demo: DemoSecretKey)
 	PublicKey     string        // OMISE_PUBLIC_KEY (demo: DemoPublicKey)
 	APIURL        string        // OMISE_API_URL; empty in demo mode until main knows the bound address
@@ -72,6 +72,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	}
 	add(checkAddr("INSTORE_ADDR", c.Addr))
 	add(c.parseKeys(get))
+	add(c.checkDatabase())
 	add(c.parseWebhookSecret(get("OMISE_WEBHOOK_SECRET")))
 	// 2019-05-29 by default: it documents fee, fee_vat and net, which the
 	// books need; 2017-11-02 (the product spec's) stays selectable.
@@ -144,6 +145,28 @@ func (c *Config) parseKeys(get func(string) string) error {
 		errs = append(errs, fmt.Errorf("OMISE_API_URL must be an absolute http(s) URL, not %q", c.APIURL))
 	}
 	return errors.Join(errs...)
+}
+
+// IsPostgresURL reports whether INSTORE_DB names a PostgreSQL database
+// rather than a SQLite file.
+func IsPostgresURL(v string) bool {
+	v = strings.ToLower(v)
+	return strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://")
+}
+
+// checkDatabase refuses a PostgreSQL INSTORE_DB. A shared database means
+// several instances, and demo mode's simulator lives inside one of them:
+// each instance would see its own Omise. Outside demo mode this build has
+// no PostgreSQL engine yet. The URL is never echoed (it may hold a password).
+func (c *Config) checkDatabase() error {
+	switch {
+	case !IsPostgresURL(c.DBPath):
+		return nil
+	case c.Demo:
+		return errors.New("INSTORE_DB is a PostgreSQL URL, but demo mode cannot serve several instances (its Omise simulator lives inside one): start `instore sim` and set OMISE_API_URL, OMISE_PUBLIC_KEY and OMISE_SECRET_KEY to what it prints")
+	default:
+		return errors.New("INSTORE_DB is a PostgreSQL URL, which this build does not support yet: set INSTORE_DB to a SQLite file path")
+	}
 }
 
 func (c *Config) parseWebhookSecret(v string) error {
