@@ -34,6 +34,14 @@ type LiveFeed interface {
 	Subscribe(LiveFilter) LiveSubscription
 }
 
+// LiveDetacher is a feed that can take over a stream's connection: Detach
+// writes the response head and keeps the connection, filtered by f, for
+// the feed's own writer; false means it could not (nothing was written)
+// and the handler streams by itself.
+type LiveDetacher interface {
+	Detach(w http.ResponseWriter, f LiveFilter) bool
+}
+
 // Live serves GET /live as Server-Sent Events.
 type Live struct {
 	Feed      LiveFeed
@@ -78,6 +86,12 @@ func (h *Live) Stream(c echo.Context) error {
 		for _, s := range limit {
 			f.Stores[s] = true
 		}
+	}
+	// Nothing of the request is needed from here on: a feed that can
+	// take the connection over lets the request (its session, CSRF token,
+	// logger fields and goroutine) end now.
+	if d, ok := h.Feed.(LiveDetacher); ok && d.Detach(c.Response().Writer, f) {
+		return nil
 	}
 	sub := h.Feed.Subscribe(f)
 	defer sub.Close()

@@ -21,6 +21,7 @@ type Broker struct {
 	buffer  int
 	seq     atomic.Int64
 	metrics *metrics.M
+	streams streams // detached connections (broker_streams.go)
 }
 
 // NewBroker makes a broker; m may be nil.
@@ -47,37 +48,55 @@ func (b *Broker) Subscribe(f handlers.LiveFilter) handlers.LiveSubscription {
 	s := &subscriber{b: b, filter: f, frames: make(chan []byte, b.buffer), dropped: make(chan struct{})}
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
-	n := len(b.subs)
 	b.mu.Unlock()
-	if b.metrics != nil {
-		b.metrics.LiveSubscribers.Set(float64(n))
-	}
+	b.countSubscribers()
 	return s
+}
+
+// countSubscribers updates the subscriber gauge.
+func (b *Broker) countSubscribers() {
+	if b.metrics != nil {
+		b.metrics.LiveSubscribers.Set(float64(b.Subscribers()))
+	}
 }
 
 func (b *Broker) remove(s *subscriber, slow bool) {
 	s.once.Do(func() {
 		b.mu.Lock()
 		delete(b.subs, s)
-		n := len(b.subs)
 		b.mu.Unlock()
 		if slow {
 			close(s.dropped)
 		}
-		if b.metrics != nil {
-			b.metrics.LiveSubscribers.Set(float64(n))
-			if slow {
-				b.metrics.LiveDropped.Inc()
-			}
+		b.countSubscribers()
+		if b.metrics != nil && slow {
+			b.metrics.LiveDropped.Inc()
 		}
 	})
 }
 
-// Subscribers is the number of open feeds.
+// Subscribers is the number of open feeds, detached streams included.
 func (b *Broker) Subscribers() int {
 	b.mu.RLock()
-	defer b.mu.RUnlock()
-	return len(b.subs)
+	n := len(b.subs)
+	b.mu.RUnlock()
+	b.streams.mu.Lock()
+	n += b.streams.n
+	b.streams.mu.Unlock()
+	return n
+}
+
+// Close ends every detached stream (at shutdown: the server does not
+// track hijacked connections); their browsers reconnect.
+func (b *Broker) Close() {
+	b.closeStreams()
+	s := &b.streams
+	s.mu.Lock()
+	if s.stop != nil && !s.stopped {
+		close(s.stop)
+		s.stopped = true
+	}
+	s.mu.Unlock()
 }
 
 // LiveMessage is the JSON data of one live event: enough to update a row,
@@ -121,6 +140,7 @@ func (b *Broker) Publish(c payments.Change) {
 	frame = append(frame, data...)
 	frame = append(frame, "\n\n"...)
 
+	b.enqueue(c, frame)
 	var slow []*subscriber
 	b.mu.RLock()
 	for s := range b.subs {

@@ -42,6 +42,9 @@ type Wired struct {
 	Payments     *payments.Service
 	Syncer       *payments.Syncer
 	Housekeeping *payments.Housekeeping
+	// Broker is the live feed; Close it at shutdown (its detached
+	// streams are not the HTTP server's to drain).
+	Broker *Broker
 }
 
 // Wire builds the Omise client, the domain service, the live broker, the
@@ -78,6 +81,7 @@ func Wire(p Parts) (*Wired, error) {
 	return &Wired{
 		App:      app,
 		Payments: svc,
+		Broker:   deps.Broker,
 		Syncer: &payments.Syncer{Svc: svc, Interval: cfg.SyncInterval, MaxInFlight: 4,
 			Extra: []func(context.Context) error{svc.ResolveUnknownAttempts, svc.ExpireStaleTillCharges}},
 		Housekeeping: &payments.Housekeeping{Svc: svc, EventBodies: cfg.EventRetention,
