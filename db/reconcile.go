@@ -58,16 +58,19 @@ type ReconcileRun struct {
 
 // ReconcileItem is one difference found by a run.
 type ReconcileItem struct {
-	ID           int64
-	RunID        int64
-	ChargeID     string
-	Kind         string
-	Ours         string
-	Theirs       string
-	Detail       string
-	StoreID      string
-	TerminalID   string
-	BkkDay       string // the Bangkok day of the charge
+	ID         int64
+	RunID      int64
+	ChargeID   string
+	Kind       string
+	Ours       string
+	Theirs     string
+	Detail     string
+	StoreID    string
+	TerminalID string
+	BkkDay     string // the Bangkok day of the charge
+	// SourceType is the method (Omise source type) of our copy of the
+	// charge, read with the item; "" when we hold no copy.
+	SourceType   string
 	CreatedAt    time.Time
 	ResyncResult string
 	ResyncedAt   *time.Time
@@ -230,8 +233,9 @@ func (d *DB) AddReconcileItems(ctx context.Context, runID int64, items []Reconci
 
 // ListReconcileItems returns a run's differences in the order found.
 func (d *DB) ListReconcileItems(ctx context.Context, runID int64) ([]*ReconcileItem, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT id, run_id, charge_id, kind, ours, theirs, detail, store_id, terminal_id,
-		bkk_day, created_at, resync_result, resynced_at FROM reconcile_items WHERE run_id = ? ORDER BY id`, runID)
+	rows, err := d.R.QueryContext(ctx, `SELECT i.id, i.run_id, i.charge_id, i.kind, i.ours, i.theirs, i.detail,
+		i.store_id, i.terminal_id, i.bkk_day, COALESCE(c.source_type, ''), i.created_at, i.resync_result, i.resynced_at
+		FROM reconcile_items i LEFT JOIN charges c ON c.id = i.charge_id WHERE i.run_id = ? ORDER BY i.id`, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +246,7 @@ func (d *DB) ListReconcileItems(ctx context.Context, runID int64) ([]*ReconcileI
 		var created string
 		var resynced sql.NullString
 		if err := rows.Scan(&it.ID, &it.RunID, &it.ChargeID, &it.Kind, &it.Ours, &it.Theirs, &it.Detail, &it.StoreID,
-			&it.TerminalID, &it.BkkDay, &created, &it.ResyncResult, &resynced); err != nil {
+			&it.TerminalID, &it.BkkDay, &it.SourceType, &created, &it.ResyncResult, &resynced); err != nil {
 			return nil, err
 		}
 		it.CreatedAt, it.ResyncedAt = ParseTime(created), ParseTimeNull(resynced)

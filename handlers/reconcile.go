@@ -199,6 +199,10 @@ func (h *Reconcile) Run(c echo.Context) error {
 			v.Days = append(v.Days, dayView(d, shown))
 		}
 	}
+	for _, m := range payments.ReconcileByMethod(shown) {
+		v.Methods = append(v.Methods, views.ReconcileMethodView{SourceType: m.SourceType, NameID: m.NameID,
+			Differences: m.Differences, Charges: m.Charges})
+	}
 	v.CanResync = run.Status != db.ReconcileRunning && v.Left > 0
 	return Render(c, http.StatusOK, views.ReconcileRunPage(v))
 }

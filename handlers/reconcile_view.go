@@ -34,7 +34,8 @@ func timeOrZero(t *time.Time) time.Time {
 // as baht; status kinds hold status names, translated by the view.
 func itemView(it *db.ReconcileItem) views.ReconcileItemView {
 	v := views.ReconcileItemView{ChargeID: it.ChargeID, Kind: it.Kind, Detail: it.Detail, StoreID: it.StoreID,
-		TerminalID: it.TerminalID, ResyncResult: it.ResyncResult}
+		TerminalID: it.TerminalID, ResyncResult: it.ResyncResult, SourceType: it.SourceType,
+		MethodNameID: payments.MethodNameID(it.SourceType)}
 	if it.Kind == db.DiffStatus {
 		v.Ours, v.Theirs, v.IsStatus = it.Ours, it.Theirs, true
 		return v

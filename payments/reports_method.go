@@ -97,3 +97,44 @@ func (t *ZTotals) addMethods(o *ZTotals) {
 		x.Refunds += m.Refunds
 	}
 }
+
+// ReconcileMethod is one payment method's share of a reconciliation run's
+// differences: how many were found and about how many charges.
+type ReconcileMethod struct {
+	SourceType  string // "" for charges we hold no copy of
+	NameID      string // "" when no method of this build makes SourceType
+	Differences int
+	Charges     int
+}
+
+// ReconcileByMethod splits a run's differences by the method of the charge
+// each is about, in registry order (charges we hold no copy of last).
+func ReconcileByMethod(items []*db.ReconcileItem) []ReconcileMethod {
+	var out []ReconcileMethod
+	seen := map[string]bool{}
+	for _, it := range items {
+		j := slices.IndexFunc(out, func(m ReconcileMethod) bool { return m.SourceType == it.SourceType })
+		if j < 0 {
+			out = append(out, ReconcileMethod{SourceType: it.SourceType, NameID: MethodNameID(it.SourceType)})
+			j = len(out) - 1
+		}
+		out[j].Differences++
+		if !seen[it.ChargeID] {
+			seen[it.ChargeID] = true
+			out[j].Charges++
+		}
+	}
+	rank := func(st string) int {
+		if st == "" {
+			return len(methods) + 1
+		}
+		return methodRank(st)
+	}
+	slices.SortFunc(out, func(a, b ReconcileMethod) int {
+		if c := cmp.Compare(rank(a.SourceType), rank(b.SourceType)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.SourceType, b.SourceType)
+	})
+	return out
+}
