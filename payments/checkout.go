@@ -14,8 +14,8 @@ import (
 	"github.com/google/uuid"
 
 	"instore/db"
-	"instore/metrics"
 	"instore/omise"
+	"instore/reqctx"
 )
 
 // BarcodeReuseWindow is how long a used payment code is refused. Codes are
@@ -230,7 +230,7 @@ func (s *Service) awaitAttempt(ctx context.Context, att *db.Attempt) (*db.Attemp
 func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *db.TillTerminal, method *Method, code string) (*db.Attempt, error) {
 	called := time.Now()
 	src, err := s.Omise.CreateSource(ctx, method.sourceParams(att.Amount, att.Currency, code, term.StoreID, term.StoreName, term.TerminalID))
-	metrics.AddOmiseTime(ctx, time.Since(called))
+	reqctx.AddOmiseTime(ctx, time.Since(called))
 	if err != nil {
 		s.log().Warn("till: source creation failed", "attempt", att.AttemptID, "err", err)
 		errCode := CodeSourceFailed
@@ -253,7 +253,7 @@ func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *d
 			MetaStoreID: att.StoreID, MetaCashier: att.Cashier,
 		},
 	})
-	metrics.AddOmiseTime(ctx, time.Since(called))
+	reqctx.AddOmiseTime(ctx, time.Since(called))
 	if err != nil {
 		if omise.IsUncertain(err) {
 			s.log().Warn("till: charge outcome unknown; the syncer will look it up", "attempt", att.AttemptID, "err", err)

@@ -16,10 +16,10 @@ import (
 	"github.com/google/uuid"
 
 	"instore/db"
-	"instore/metrics"
 	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
+	"instore/reqctx"
 )
 
 // BenchmarkCheckout is a till sale at 50 tills at once (one terminal
@@ -70,7 +70,7 @@ func BenchmarkCheckout(b *testing.B) {
 				if i > int64(b.N) {
 					return
 				}
-				rctx := metrics.WithOmiseClock(ctx)
+				rctx := reqctx.WithOmiseClock(ctx)
 				start := time.Now()
 				att, err := svc.Checkout(rctx, payments.Actor{Username: "bench", Role: "cashier"}, payments.CheckoutRequest{
 					AttemptID: uuid.NewString(), StoreID: "S1", TerminalID: fmt.Sprintf("T%02d", w), Amount: 150000,
@@ -80,7 +80,7 @@ func BenchmarkCheckout(b *testing.B) {
 					b.Errorf("sale %d: %v %+v", i, err, att)
 					return
 				}
-				om, _ := metrics.OmiseTime(rctx)
+				om, _ := reqctx.OmiseTime(rctx)
 				beyond[w] = append(beyond[w], took-om)
 				// Pay it so the terminal is free for the next sale.
 				if _, err := sm.MarkPaid(att.ChargeID); err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"instore/handlers"
 	"instore/i18n"
-	"instore/metrics"
 	"instore/reqctx"
 )
 
@@ -40,7 +39,7 @@ func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if r := c.Request(); r.Method == http.MethodPost {
 			// POSTs may call Omise on the request path; their clock
 			// separates our time from Omise's.
-			clocked = metrics.WithOmiseClock(r.Context())
+			clocked = reqctx.WithOmiseClock(r.Context())
 			c.SetRequest(r.WithContext(clocked))
 		}
 		if err := next(c); err != nil {
@@ -56,7 +55,7 @@ func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		took := time.Since(start)
 		a.metrics.HTTPDuration.WithLabelValues(route, r.Method).Observe(took.Seconds())
 		if clocked != nil {
-			if om, _ := metrics.OmiseTime(clocked); om > 0 {
+			if om, _ := reqctx.OmiseTime(clocked); om > 0 {
 				a.metrics.BeyondOmise.WithLabelValues(route, r.Method).Observe((took - om).Seconds())
 			}
 		}
