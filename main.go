@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	applyMemoryLimit(getenv)
 	log := slog.New(reqctx.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))
 	d, err := db.Open(ctx, cfg.DBPath)
 	if err != nil {
