@@ -41,6 +41,7 @@ func insertTestAttempt(t *testing.T, d *DB, ctx context.Context, id, terminal, h
 }
 
 func TestAttemptInsertGetAndRules(t *testing.T) {
+	t.Parallel()
 	d, ctx := openAttemptsDB(t)
 	now := time.Now().UTC()
 	insertTestAttempt(t, d, ctx, "a1", "T1", "h1", AttemptCreating, now.Add(-time.Minute))
@@ -85,6 +86,7 @@ func TestAttemptInsertGetAndRules(t *testing.T) {
 }
 
 func TestSyncAttemptFromCharge(t *testing.T) {
+	t.Parallel()
 	d, ctx := openAttemptsDB(t)
 	now := time.Now().UTC()
 	insertTestAttempt(t, d, ctx, "a1", "T1", "h1", AttemptUnknown, now)
@@ -115,6 +117,7 @@ func TestSyncAttemptFromCharge(t *testing.T) {
 }
 
 func TestTillTerminals(t *testing.T) {
+	t.Parallel()
 	d, ctx := openAttemptsDB(t)
 	tt, err := d.GetTillTerminal(ctx, "S1", "T1")
 	if err != nil || tt.StoreName != "ร้านหลัก" || len(tt.Methods) != 1 || tt.Methods[0] != SourceAlipayPlusUPM || tt.Label != "Counter T1" {

@@ -36,6 +36,7 @@ func booksCharges() []*Charge {
 // Fees Omise did not report are in no fee or net total, counted apart, the
 // same way by the rollup, the row scan and a rebuild of the rollup.
 func TestFeeUnknownLeftOutOfTotals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openListDB(t)
 	cs := booksCharges()
@@ -105,6 +106,7 @@ func TestFeeUnknownLeftOutOfTotals(t *testing.T) {
 // The refund states select successful charges refunded in part or in full,
 // alone or with statuses, through the partial index of refunded charges.
 func TestRefundStateFilters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openListDB(t)
 	cs := booksCharges()

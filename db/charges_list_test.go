@@ -56,6 +56,7 @@ func listIDs(cs []*Charge) string {
 }
 
 func TestListChargesFiltersAndKeysetPages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openListDB(t)
 	base := time.Date(2025, 3, 20, 3, 0, 0, 0, time.UTC) // 10:00 in Bangkok
@@ -186,6 +187,7 @@ func totalsOf(cs []*Charge) ChargeTotals {
 // TestChargeTotalsRollupMatchesRows: totals from daily_totals equal the
 // sums over the rows for every filter the rollup answers.
 func TestChargeTotalsRollupMatchesRows(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openListDB(t)
 	statuses := []string{"successful", "successful", "successful", "failed", "expired", "pending", "reversed"}
@@ -223,6 +225,7 @@ func TestChargeTotalsRollupMatchesRows(t *testing.T) {
 }
 
 func TestIterateChargesCrossesBatches(t *testing.T) {
+	t.Parallel()
 	d := openListDB(t)
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var cs []*Charge
@@ -258,6 +261,7 @@ func TestIterateChargesCrossesBatches(t *testing.T) {
 // relies on: every filter the form makes walks an index in list order
 // (no temp b-tree sort, no full scan).
 func TestListChargesUsesIndexes(t *testing.T) {
+	t.Parallel()
 	d := openListDB(t)
 	ctx := context.Background()
 	cur := ChargeCursor(&Charge{ID: "x", CreatedAt: time.Now()})
@@ -301,6 +305,7 @@ func TestListChargesUsesIndexes(t *testing.T) {
 }
 
 func TestBoardTiles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openListDB(t)
 	if _, err := d.CreateStore(ctx, CLI, Store{StoreID: "s1", StoreName: "Shop", Methods: []string{SourceBarcodeAlipay}}); err != nil {
@@ -347,6 +352,7 @@ func TestBoardTiles(t *testing.T) {
 }
 
 func TestSeedChargesKeepsTheRollup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openListDB(t)
 	base := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)

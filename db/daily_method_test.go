@@ -34,6 +34,7 @@ func sumDayRows(rows []DailyRow) map[string]DailyRow {
 }
 
 func TestDailyRollupSplitsByMethod(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openReportsDB(t)
 	at := time.Date(2025, 3, 1, 5, 0, 0, 0, time.UTC)
@@ -134,6 +135,7 @@ func TestDailyRollupSplitsByMethod(t *testing.T) {
 // rollup, now by method, holds the same totals per terminal and that each
 // day's methods add up to the day.
 func TestDailyMethodMigrationBackfills(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	raw, err := sql.Open("sqlite", dsn(path, false))

@@ -10,6 +10,7 @@ import (
 )
 
 func TestOpenMigratesAndSetsPragmas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	d, err := Open(ctx, path)
@@ -40,6 +41,7 @@ func TestOpenMigratesAndSetsPragmas(t *testing.T) {
 }
 
 func TestGroupCommitIsolatesCallerErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestCapText(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		max  int
@@ -29,6 +30,7 @@ func TestCapText(t *testing.T) {
 }
 
 func TestLoginThrottleCountersAreBounded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {

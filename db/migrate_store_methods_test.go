@@ -13,6 +13,7 @@ import (
 // source type over as its method, keeps the stores' other columns and the
 // rows that reference stores, and leaves no foreign key broken.
 func TestStoreMethodsMigrationKeepsData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	raw, err := sql.Open("sqlite", dsn(path, false))

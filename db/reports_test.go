@@ -34,6 +34,7 @@ func reportCharge(id, status, day, store, term string, at time.Time, amount, fee
 }
 
 func TestDailyRowsFollowChargesAndRefunds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openReportsDB(t)
 	at := time.Date(2025, 3, 1, 5, 0, 0, 0, time.UTC)
@@ -99,6 +100,7 @@ func TestDailyRowsFollowChargesAndRefunds(t *testing.T) {
 }
 
 func TestZQueries(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openReportsDB(t)
 	t0 := time.Date(2025, 3, 1, 1, 0, 0, 0, time.UTC)
@@ -134,6 +136,7 @@ func TestZQueries(t *testing.T) {
 }
 
 func TestReconcileRunsAndItems(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openReportsDB(t)
 	now := time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)
@@ -187,6 +190,7 @@ func TestReconcileRunsAndItems(t *testing.T) {
 }
 
 func TestIterateExportChargesCrossesBatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openReportsDB(t)
 	// 2.5 batches; every 7 rows share one instant, so the keyset must break ties by id.

@@ -9,6 +9,7 @@ import (
 )
 
 func TestStoreGroupsAndUserScopes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openAccountsDB(t)
 	for _, id := range []string{"s1", "s2", "s3"} {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestStoreConfirmAbove(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openAccountsDB(t)
 	// A store written before the column existed (or by plain SQL) gets the default.

@@ -14,6 +14,7 @@ const (
 )
 
 func TestStoresAndTerminals(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openAccountsDB(t)
 	if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "store_1234", TerminalID: "POS-01"}); !errors.Is(err, ErrNotFound) {
@@ -73,6 +74,7 @@ func TestStoresAndTerminals(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openAccountsDB(t)
 	if _, err := d.GetSetting(ctx, "k"); !errors.Is(err, ErrNotFound) {

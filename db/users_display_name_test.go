@@ -7,6 +7,7 @@ import (
 )
 
 func TestDisplayNames(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"  สมชาย ใจดี  ":        "สมชาย ใจดี",
 		"Ann\u200b Lee":         "Ann Lee", // a zero-width space pasted from the web

@@ -28,6 +28,7 @@ func seedAccountsStore(t *testing.T, d *DB) {
 }
 
 func TestUsersLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openAccountsDB(t)
 	seedAccountsStore(t, d)
@@ -118,6 +119,7 @@ func TestUsersLifecycle(t *testing.T) {
 }
 
 func TestSessionIdlePrunedOnCreate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := openAccountsDB(t)
 	u, err := d.CreateUser(ctx, accountsActor, NewUser{Username: "root", Role: RoleAdmin, PasswordHash: "x"})
@@ -151,6 +153,7 @@ func TestSessionIdlePrunedOnCreate(t *testing.T) {
 }
 
 func TestValidators(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		fn   func(string) bool

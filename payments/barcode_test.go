@@ -10,6 +10,7 @@ import (
 )
 
 func TestNormaliseBarcode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 		mapped         bool
@@ -34,6 +35,7 @@ func TestNormaliseBarcode(t *testing.T) {
 }
 
 func TestValidateBarcode(t *testing.T) {
+	t.Parallel()
 	digits := func(n int) string { return "28" + strings.Repeat("7", n-2) }
 	tests := []struct {
 		name, source, in, code string // code "" = refused with code
@@ -84,6 +86,7 @@ func TestValidateBarcode(t *testing.T) {
 }
 
 func TestCodeShape(t *testing.T) {
+	t.Parallel()
 	minLen, maxLen, prefixes := payments.CodeShape(omise.SourceBarcodeAlipay)
 	if minLen != 16 || maxLen != 24 || strings.Join(prefixes, ",") != "25,26,27,28,29,30" {
 		t.Fatalf("barcode_alipay shape %d %d %v", minLen, maxLen, prefixes)
@@ -98,6 +101,7 @@ func TestCodeShape(t *testing.T) {
 }
 
 func TestParseTillAmount(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDisplayStateAndLastRefundDay(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		status           string
 		amount, refunded int64
@@ -42,6 +43,7 @@ func TestDisplayStateAndLastRefundDay(t *testing.T) {
 // Our fee unknown while Omise reports one is a fee difference on that
 // charge (ours shown as not reported); both unknown is none.
 func TestReconcileFlagsUnknownFee(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clock := financeEnv(t, ict("2025-03-01", 9, 0, 0))
 	day := "2025-03-01"

@@ -16,6 +16,7 @@ import (
 )
 
 func TestRefundNoteLosesInvisibleCharacters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRefundEnv(t)
 	c := e.paidCharge(t, 50000)
@@ -46,6 +47,7 @@ func TestRefundNoteLosesInvisibleCharacters(t *testing.T) {
 }
 
 func TestRejectedEventKeepsNoBody(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	pad := strings.Repeat("x", 900<<10)
@@ -68,6 +70,7 @@ func TestRejectedEventKeepsNoBody(t *testing.T) {
 }
 
 func TestUnsignedDeliveriesShareABudget(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	e.svc.UnsignedLookups = rate.NewLimiter(0, 2*lookupsPerDelivery) // two deliveries, no refill
@@ -111,6 +114,7 @@ func TestUnsignedDeliveriesShareABudget(t *testing.T) {
 }
 
 func TestHousekeepingPrunesEvents(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	now := time.Now().UTC()

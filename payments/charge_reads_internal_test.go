@@ -12,6 +12,7 @@ import (
 // the delivery arrived: a read already under way may predate the change
 // the event announces.
 func TestChargeReadJoinsOnlyALaterRead(t *testing.T) {
+	t.Parallel()
 	var r chargeReads
 	const id = "chrg_test_shared"
 
@@ -40,6 +41,7 @@ func TestChargeReadJoinsOnlyALaterRead(t *testing.T) {
 
 // Deliveries that share a read get its one answer, and Omise is asked once.
 func TestChargeReadSharedAnswer(t *testing.T) {
+	t.Parallel()
 	var r chargeReads
 	ctx := context.Background()
 	const id = "chrg_test_shared"

@@ -12,6 +12,7 @@ import (
 // refund exactly when Refund would accept one, up to the amount it would
 // accept, across the cap, the window and refunds in flight.
 func TestChargeActionsAgreeWithRefundRules(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	paid := now.Add(-24 * time.Hour)
 	old := now.Add(-RefundWindow - time.Hour)
@@ -63,6 +64,7 @@ func TestChargeActionsAgreeWithRefundRules(t *testing.T) {
 // TestMethodThatCannotBeRefunded: a method the registry marks not
 // refundable is offered no refund and refused one.
 func TestMethodThatCannotBeRefunded(t *testing.T) {
+	t.Parallel()
 	saved := methods
 	defer func() { methods = saved }()
 	methods = []*Method{{ID: "norefund", SourceType: "norefund", Capture: CaptureQR, Expirable: true}}
@@ -77,6 +79,7 @@ func TestMethodThatCannotBeRefunded(t *testing.T) {
 }
 
 func TestCanAccessStore(t *testing.T) {
+	t.Parallel()
 	admin := &db.User{Role: db.RoleAdmin}
 	mgr := &db.User{Role: db.RoleManager, StoreID: "a"}
 	off := &db.User{Role: db.RoleManager, StoreID: "a", Disabled: true}

@@ -16,6 +16,7 @@ import (
 // rejected with its own code and a message that sends the cashier to the
 // manager, not back to the customer for a new code.
 func TestCheckoutSourceTypeRefusedByOmise(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	h.sim.RefuseSourceType(omise.SourceBarcodeAlipay)
 	att, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, tillCode, 5000))
@@ -41,6 +42,7 @@ func TestCheckoutSourceTypeRefusedByOmise(t *testing.T) {
 }
 
 func TestCheckoutAmountConfirmed(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	text := func(s string) *string { return &s }
 	for _, confirmed := range []*string{text("100"), text(""), text("50,00"), text("๕๐.๐๐๑")} {

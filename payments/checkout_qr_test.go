@@ -14,6 +14,7 @@ import (
 // takes a sale with no code: nothing is validated as a code, the attempt
 // keeps no code, and the next such sale is not refused as a reused code.
 func TestCheckoutWithoutAScannedCode(t *testing.T) {
+	t.Parallel()
 	ms := payments.Methods()
 	if _, ok := payments.MethodBySourceType(omise.SourcePromptPay); !ok {
 		ms = append(ms, &payments.Method{ID: omise.SourcePromptPay, SourceType: omise.SourcePromptPay,

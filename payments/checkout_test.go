@@ -17,6 +17,7 @@ import (
 )
 
 func TestCheckoutCreatesChargeWithMetadata(t *testing.T) {
+	t.Parallel()
 	for _, st := range []string{omise.SourceBarcodeAlipay, omise.SourceAlipayPlusUPM} {
 		t.Run(st, func(t *testing.T) {
 			h := newTillHarness(t, st, 0)
@@ -69,6 +70,7 @@ func TestCheckoutCreatesChargeWithMetadata(t *testing.T) {
 }
 
 func TestCheckoutSameAttemptNeverChargesTwice(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	id := uuid.NewString()
 	first, err := h.svc.Checkout(h.ctx, tillCashier, h.req(id, tillTerminal, tillCode, 5000))
@@ -85,6 +87,7 @@ func TestCheckoutSameAttemptNeverChargesTwice(t *testing.T) {
 }
 
 func TestCheckoutConcurrentDuplicatesMakeOneCharge(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	// Slow Omise down so that the duplicates arrive while the first call
 	// is in flight.
@@ -118,6 +121,7 @@ func TestCheckoutConcurrentDuplicatesMakeOneCharge(t *testing.T) {
 }
 
 func TestCheckoutRefusesReusedCode(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	first, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, tillCode, 5000))
 	if err != nil {
@@ -150,6 +154,7 @@ func TestCheckoutRefusesReusedCode(t *testing.T) {
 }
 
 func TestCheckoutBadInputNeverReachesOmise(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceAlipayPlusUPM, 0)
 	tests := []struct {
 		name  string
@@ -187,6 +192,7 @@ func TestCheckoutBadInputNeverReachesOmise(t *testing.T) {
 }
 
 func TestCheckoutOneOpenAttemptPerTerminal(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	first, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, tillCode, 5000))
 	if err != nil {
@@ -214,6 +220,7 @@ func TestCheckoutOneOpenAttemptPerTerminal(t *testing.T) {
 }
 
 func TestCheckoutSameAttemptOtherTerminalConflicts(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	id := uuid.NewString()
 	if _, err := h.svc.Checkout(h.ctx, tillCashier, h.req(id, tillTerminal, tillCode, 5000)); err != nil {
@@ -227,6 +234,7 @@ func TestCheckoutSameAttemptOtherTerminalConflicts(t *testing.T) {
 }
 
 func TestCheckoutOmiseRefusalAndServerErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("5xx on the charge is unknown, never retried", func(t *testing.T) {
 		h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 		h.sim.SetFaults(sim.Faults{FailNext5xx: 1, Match: isChargeCreate})

@@ -102,6 +102,7 @@ func latestEventFor(t *testing.T, e *coreEnv, chargeID, key string) *omise.Event
 }
 
 func TestForgedEventChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	oc := e.createCharge(t, 5000, nil)
@@ -128,6 +129,7 @@ func TestForgedEventChangesNothing(t *testing.T) {
 }
 
 func TestTamperedEventUsesOmiseState(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	oc := e.createCharge(t, 5000, nil)
@@ -148,6 +150,7 @@ func TestTamperedEventUsesOmiseState(t *testing.T) {
 }
 
 func TestDuplicateAndReorderedDeliveriesConverge(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	oc := e.createCharge(t, 12345, nil)
@@ -187,6 +190,7 @@ func TestDuplicateAndReorderedDeliveriesConverge(t *testing.T) {
 }
 
 func TestFinalStatusNeverGoesBack(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	oc := e.createCharge(t, 5000, nil)
@@ -217,6 +221,7 @@ func TestFinalStatusNeverGoesBack(t *testing.T) {
 }
 
 func TestSyncerCatchesUpWithoutWebhooks(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{WebhooksOff: true})
 	ctx := context.Background()
 	var ids []string
@@ -256,6 +261,7 @@ func TestSyncerCatchesUpWithoutWebhooks(t *testing.T) {
 }
 
 func TestSyncerImportsChargesMadeElsewhere(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{WebhooksOff: true})
 	ctx := context.Background()
 	oc := e.createCharge(t, 9900, nil)
@@ -273,6 +279,7 @@ func TestSyncerImportsChargesMadeElsewhere(t *testing.T) {
 }
 
 func TestProcessEventWhenOmiseDown(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	oc := e.createCharge(t, 5000, nil)
@@ -291,6 +298,7 @@ func TestProcessEventWhenOmiseDown(t *testing.T) {
 }
 
 func TestStateTransitionApplyIsIdempotent(t *testing.T) {
+	t.Parallel()
 	e := newCoreEnv(t, sim.Options{})
 	ctx := context.Background()
 	oc := e.createCharge(t, 5000, nil)

@@ -12,6 +12,7 @@ import (
 // sends the store and terminal, Alipay+ UPM only the code, and a method
 // that scans nothing never sends a code.
 func TestSourceParams(t *testing.T) {
+	t.Parallel()
 	send := func(m *Method) omise.CreateSourceParams {
 		return m.sourceParams(2000, "THB", "281234567890123456", "S1", "Main", "T1")
 	}
@@ -32,6 +33,7 @@ func TestSourceParams(t *testing.T) {
 // TestTillDeadlinePerMethod checks that a method's own till timeout
 // decides its sale's deadline, and INSTORE_TILL_TIMEOUT the others'.
 func TestTillDeadlinePerMethod(t *testing.T) {
+	t.Parallel()
 	s := &Service{TillTimeout: 90 * time.Second}
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := &db.Attempt{SourceType: omise.SourceBarcodeAlipay, CreatedAt: at}

@@ -13,6 +13,7 @@ import (
 // an Omise source type, a name in both catalogs, a code shape when its code
 // is scanned, and a catalog entry for each failure it can end with.
 func TestMethodsRegistry(t *testing.T) {
+	t.Parallel()
 	if err := i18n.Load(); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +56,7 @@ func TestMethodsRegistry(t *testing.T) {
 }
 
 func TestStoreMethods(t *testing.T) {
+	t.Parallel()
 	a, p := omise.SourceBarcodeAlipay, omise.SourceAlipayPlusUPM
 	tests := []struct {
 		in   []string

@@ -53,6 +53,7 @@ func runReconcile(t *testing.T, r *Reconciler, from, to string) *db.ReconcileRun
 }
 
 func TestReconcileFindsPlantedDifferencesAndResyncFixesThem(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clock := financeEnv(t, ict("2025-03-01", 9, 0, 0))
 	day := "2025-03-01"
@@ -132,6 +133,7 @@ func TestReconcileFindsPlantedDifferencesAndResyncFixesThem(t *testing.T) {
 }
 
 func TestReconcileRefusesBadRanges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, _ := financeEnv(t, ict("2025-03-10", 9, 0, 0))
 	r := NewReconciler(ctx, e.svc)
@@ -155,6 +157,7 @@ func TestReconcileRefusesBadRanges(t *testing.T) {
 }
 
 func TestReconcilePaginatesOmiseLists(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clock := financeEnv(t, ict("2025-03-01", 8, 0, 0))
 	day := "2025-03-01"
@@ -180,6 +183,7 @@ func TestReconcilePaginatesOmiseLists(t *testing.T) {
 }
 
 func TestReconcileRunFailsCleanlyAndOneRunPerRange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clock := financeEnv(t, ict("2025-03-01", 9, 0, 0))
 	saleAt(t, e, clock, ict("2025-03-01", 9, 0, 0), "POS-01", 5000, omise.StatusSuccessful)

@@ -101,6 +101,7 @@ func ruleCode(err error) string {
 }
 
 func TestRefundRules(t *testing.T) {
+	t.Parallel()
 	const day = 24 * time.Hour
 	cases := []struct {
 		name    string
@@ -198,6 +199,7 @@ func advance(d time.Duration) func(*testing.T, *refundEnv, *db.Charge) {
 }
 
 func TestRefundOfPendingChargeRefused(t *testing.T) {
+	t.Parallel()
 	e := newRefundEnv(t)
 	c := e.pendingCharge(t, 5000)
 	_, err := e.svc.Refund(context.Background(), manager, RefundRequest{ChargeID: c.ID, Amount: 100, Reason: ReasonOther, IdempotencyKey: newKey()})
@@ -208,6 +210,7 @@ func TestRefundOfPendingChargeRefused(t *testing.T) {
 
 // TestConcurrentRefundsNeverExceedTheCharge: 20 managers refund at once.
 func TestConcurrentRefundsNeverExceedTheCharge(t *testing.T) {
+	t.Parallel()
 	for _, each := range []int64{10000, 7000} {
 		t.Run(fmt.Sprint(each), func(t *testing.T) {
 			ctx := context.Background()
@@ -247,6 +250,7 @@ func TestConcurrentRefundsNeverExceedTheCharge(t *testing.T) {
 }
 
 func TestRefundSameKeyMakesOneOmiseRefund(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRefundEnv(t)
 	c := e.paidCharge(t, 50000)
@@ -291,6 +295,7 @@ func TestRefundSameKeyMakesOneOmiseRefund(t *testing.T) {
 }
 
 func TestRefundOmiseRefusalRecordsNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRefundEnv(t)
 	c := e.paidCharge(t, 50000)
@@ -325,6 +330,7 @@ func TestRefundOmiseRefusalRecordsNothing(t *testing.T) {
 }
 
 func TestRefundUnansweredCallIsSettledByKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRefundEnv(t)
 	c := e.paidCharge(t, 50000)
@@ -352,6 +358,7 @@ func TestRefundUnansweredCallIsSettledByKey(t *testing.T) {
 }
 
 func TestRefundInFlightFoundAtOmiseIsCompleted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRefundEnv(t)
 	c := e.paidCharge(t, 50000)
@@ -380,6 +387,7 @@ func TestRefundInFlightFoundAtOmiseIsCompleted(t *testing.T) {
 }
 
 func TestRefundAndResyncAreAudited(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := newRefundEnv(t)
 	c := e.paidCharge(t, 50000)

@@ -25,6 +25,7 @@ func inCatalog(r *Refusal) bool {
 // Every refusal the rules can give reads in both languages, and the
 // numbers in the words are the constants' (change one, the words follow).
 func TestRefusalsReadFromCatalog(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, Bangkok)
 	paid := now.Add(-time.Hour)
 	ok := &db.Charge{Status: "successful", Amount: 10000, CreatedAt: paid, PaidAt: &paid}
@@ -78,6 +79,7 @@ func TestRefusalsReadFromCatalog(t *testing.T) {
 // The till's refusals, every outcome and the filter's refusals have their
 // sentences in both languages.
 func TestTillAndFilterWordsInCatalog(t *testing.T) {
+	t.Parallel()
 	rs := []*Refusal{refusalBarcodeEmpty(), refusalBarcodeNotDigits(), refusalBarcodeReused(), refusalAmountEmpty(),
 		refusalAmountFormat(), refusalAttemptInvalid(), refusalTerminalUnknown(), refusalAttemptConflict(),
 		refusalAmountUnconfirmed(), refusalAmountRange(), refusalBarcodeLength(16, 24, 3),

@@ -55,6 +55,7 @@ func ict(day string, h, m, s int) time.Time {
 }
 
 func TestDailyReportBangkokDaysAndSums(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clock := financeEnv(t, ict("2025-03-01", 9, 0, 0))
 	// 23:59:59 ICT on 1 March is 16:59:59 UTC; one second later is 2 March in Bangkok.
@@ -135,6 +136,7 @@ func TestDailyReportBangkokDaysAndSums(t *testing.T) {
 }
 
 func TestRangeParsing(t *testing.T) {
+	t.Parallel()
 	if _, _, err := MonthDays("2025-13"); err != ErrBadMonth {
 		t.Fatalf("bad month: %v", err)
 	}

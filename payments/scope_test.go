@@ -11,6 +11,7 @@ import (
 // a cashier is one store's whatever else the row says; nil and disabled
 // users see nothing.
 func TestScopeOfAndCanAccessStore(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		u      *db.User

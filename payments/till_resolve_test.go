@@ -14,6 +14,7 @@ import (
 )
 
 func TestUnknownOutcomeResolvedByMetadata(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 300*time.Millisecond)
 	h.sim.SetFaults(sim.Faults{TimeoutAfterCommitNext: 1})
 	id := uuid.NewString()
@@ -58,6 +59,7 @@ func TestUnknownOutcomeResolvedByMetadata(t *testing.T) {
 }
 
 func TestUnknownWithoutChargeFailsAfterGrace(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	h.sim.SetFaults(sim.Faults{FailNext5xx: 1, Match: isChargeCreate})
 	id := uuid.NewString()
@@ -89,6 +91,7 @@ func TestUnknownWithoutChargeFailsAfterGrace(t *testing.T) {
 }
 
 func TestAbandonedCreatingAttemptIsLookedUp(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	id := uuid.NewString()
 	old := time.Now().Add(-5 * time.Minute)
@@ -110,6 +113,7 @@ func TestAbandonedCreatingAttemptIsLookedUp(t *testing.T) {
 }
 
 func TestExpireStaleTillCharges(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	att, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, tillCode, 5000))
 	if err != nil {
@@ -143,6 +147,7 @@ func TestExpireStaleTillCharges(t *testing.T) {
 }
 
 func TestCancelRacingPaymentShowsPaid(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	att, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, tillCode, 5000))
 	if err != nil {
@@ -170,6 +175,7 @@ func TestCancelRacingPaymentShowsPaid(t *testing.T) {
 }
 
 func TestRefreshTillAttempt(t *testing.T) {
+	t.Parallel()
 	h := newTillHarness(t, omise.SourceBarcodeAlipay, 0)
 	att, err := h.svc.Checkout(h.ctx, tillCashier, h.req(uuid.NewString(), tillTerminal, tillCode, 5000))
 	if err != nil {
