@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestAxeFindsNothingSerious(t *testing.T) {
 		{"manager", "/reports/daily?month=" + month, "main"},
 		{"admin", "/admin/users", "main"},
 	}
-	checked, found := 0, 0
+	checked, found, stops := 0, 0, 0
 	user := ""
 	for _, lang := range []string{"th", "en"} {
 		for _, p := range pages {
@@ -91,11 +92,83 @@ func TestAxeFindsNothingSerious(t *testing.T) {
 			for _, v := range vs {
 				t.Errorf("%s %s (%s): %s [%s] at %s: %s — %s", p.user, p.path, lang, v.ID, v.Impact, v.Target, v.Help, v.Summary)
 			}
+			if lang == "th" {
+				stops += tabThrough(t, ctx, p.user+" "+p.path)
+			}
 		}
 		browserLogin(t, ctx, e, user, "")
 		user = ""
 	}
-	t.Logf("axe: %d pages checked, %d serious or critical violations", checked, found)
+	t.Logf("axe: %d pages checked, %d serious or critical violations; %d keyboard stops, each with a visible focus", checked, found, stops)
+}
+
+// focusProbe describes the focused element and whether its focus shows:
+// an outline, a ring (box-shadow), or for a chart bar its outlined hit area.
+const focusProbe = `(() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return JSON.stringify({name: ''});
+  if (el.dataset.tabSeen) return JSON.stringify({name: '', again: true});
+  el.dataset.tabSeen = '1';
+  const cs = getComputedStyle(el);
+  const hit = el.querySelector && el.querySelector('.hit');
+  const shown = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none' ||
+    (!!hit && getComputedStyle(hit).stroke !== 'none');
+  const r = el.getBoundingClientRect();
+  const name = el.tagName.toLowerCase() + (el.dataset.testid ? '[' + el.dataset.testid + ']' : el.name ? '[' + el.name + ']' : '') +
+    ' "' + (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30) + '"';
+  return JSON.stringify({name, shown, size: r.width > 0 && r.height > 0});
+})()`
+
+// tabThrough presses Tab through the page (up to 150 stops, until focus
+// comes round again) and fails on a stop whose focus cannot be seen; it
+// returns how many stops it made.
+func tabThrough(t *testing.T, ctx context.Context, page string) int {
+	t.Helper()
+	// Start from the top, wherever the page's script put the focus.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const b = document.body; b.tabIndex = -1; b.focus(); b.removeAttribute('tabindex'); return true; })()`)); err != nil {
+		t.Fatalf("%s: %v", page, err)
+	}
+	seen := map[string]bool{}
+	n := 0
+	for range 150 {
+		if err := chromedp.Do(ctx, tillKeystroke("Tab", "Tab", "", 9)); err != nil {
+			t.Fatalf("%s: Tab: %v", page, err)
+		}
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](focusProbe))
+		if err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		var f struct {
+			Name               string
+			Shown, Size, Again bool
+		}
+		if err := json.Unmarshal([]byte(s), &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Again {
+			break
+		}
+		if f.Name == "" && n == 0 && !seen[""] {
+			// Focus began on the last stop: the first Tab left the page.
+			seen[""] = true
+			continue
+		}
+		if f.Name == "" {
+			break
+		}
+		n++
+		if os.Getenv("TAB_DEBUG") != "" { // lists every stop, to see where focus went
+			t.Logf("%s: stop %d: %s", page, n, f.Name)
+		}
+		if f.Size && !f.Shown {
+			t.Errorf("%s: keyboard focus on %s cannot be seen (no outline or ring)", page, f.Name)
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: Tab reaches nothing", page)
+	}
+	t.Logf("%s: %d keyboard stops", page, n)
+	return n
 }
 
 // browserLogin logs the browser out of from (if any) and into to (if any).
