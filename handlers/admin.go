@@ -99,7 +99,7 @@ func (h *Admin) usersView(c echo.Context, form views.UserForm, errs map[string]s
 		return views.AdminUsersView{}, err
 	}
 	for _, u := range users {
-		v.Users = append(v.Users, views.UserRow{ID: u.ID, Username: u.Username, Role: string(u.Role), StoreID: scopeValue(u),
+		v.Users = append(v.Users, views.UserRow{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), StoreID: scopeValue(u),
 			Disabled: u.Disabled, Self: me != nil && me.ID == u.ID, CreatedAt: u.CreatedAt, LockedUntil: locked[db.LoginUserHash(u.Username)]})
 	}
 	return v, nil
@@ -124,13 +124,14 @@ func (h *Admin) CreateUser(c echo.Context) error {
 		StoreID: c.FormValue("store_id"), Password: c.FormValue("password")}
 	form := views.UserForm{Username: f.Username, Role: f.Role, StoreID: f.StoreID}
 	errs := f.Validate(true)
+	form.DisplayName = displayNameError(c.FormValue("display_name"), errs)
 	if len(errs) == 0 {
 		hash, err := db.HashPassword(f.Password)
 		if err != nil {
 			return err
 		}
 		sc := f.scope()
-		_, err = h.DB.CreateUser(c.Request().Context(), Actor(c), db.NewUser{Username: f.Username, Role: db.Role(f.Role), StoreID: sc.StoreID,
+		_, err = h.DB.CreateUser(c.Request().Context(), Actor(c), db.NewUser{Username: f.Username, DisplayName: form.DisplayName, Role: db.Role(f.Role), StoreID: sc.StoreID,
 			GroupID: sc.GroupID, AllStores: sc.AllStores, PasswordHash: hash})
 		switch {
 		case errors.Is(err, db.ErrExists):

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"instore/db"
+	"instore/i18n"
 	"instore/omise"
 	"instore/payments"
 )
@@ -48,7 +49,7 @@ func TestChargePageOffersWhatTheRulesAccept(t *testing.T) {
 	}
 	_, page := m.get(path, "Accept-Language", "en")
 	hint := parseDoc(t, page).Find(`[data-testid=refund-form] .hint`).First().Text()
-	if !strings.Contains(hint, "180.00") || !strings.Contains(hint, payments.LastRefundDay(ch)) {
+	if !strings.Contains(hint, "180.00") || !strings.Contains(hint, i18n.Day(i18n.WithLang(context.Background(), i18n.EN), payments.LastRefundDay(ch))) {
 		t.Fatalf("refund hint %q: want the amount and the last day", hint)
 	}
 
