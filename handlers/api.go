@@ -34,7 +34,7 @@ type ChargeJSON struct {
 	TerminalID     string  `json:"terminal_id"`
 	AttemptID      string  `json:"attempt_id,omitempty"`
 	SourceType     string  `json:"source_type"`
-	// Method is the payment method's id ("promptpay") and MethodName its
+	// Method is the payment method's registry id and MethodName its
 	// short name in Thai and English; both empty for a source type no
 	// method of this build makes.
 	Method        string         `json:"method"`
