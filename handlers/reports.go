@@ -109,6 +109,11 @@ func (h *Reports) Daily(c echo.Context) error {
 		v.Rows[i] = dailyLine(&rep.Rows[i])
 	}
 	v.Totals = dailyLine(&rep.Totals)
+	if subs := payments.StoreSubtotals(rep.Rows); len(subs) > 1 {
+		for i := range subs {
+			v.StoreLines = append(v.StoreLines, dailyLine(&subs[i]))
+		}
+	}
 	v.Methods = make([]views.DailyLine, len(rep.Methods))
 	for i := range rep.Methods {
 		m := &rep.Methods[i]

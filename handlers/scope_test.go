@@ -299,9 +299,19 @@ func TestHeadOfficeMonthReportSumsEveryStore(t *testing.T) {
 	if all.Totals.Gross != 71000 || all.Totals.Gross != sumGross || all.Totals.Net != sumNet || all.Totals.Count != sumCount || sumCount != 4 {
 		t.Fatalf("head office %+v, stores summed gross %d net %d count %d", all.Totals, sumGross, sumNet, sumCount)
 	}
-	group := e.login("gfinance").dailyJSON(t, "")
+	if _, page := hf.get("/reports/daily"); strings.Count(page, `data-testid="daily-store"`) != 3 {
+		t.Fatalf("head office's page has no subtotal per store: %.1500s", page)
+	}
+	gf := e.login("gfinance")
+	group := gf.dailyJSON(t, "")
 	if group.Totals.Gross != 41000 || len(group.Stores) != 2 {
 		t.Fatalf("group report %+v", group)
+	}
+	if _, page := gf.get("/reports/daily"); strings.Count(page, `data-testid="daily-store"`) != 2 || strings.Contains(page, "store_3") {
+		t.Fatalf("group's page: %.1500s", page)
+	}
+	if _, page := e.login("finance").get("/reports/daily"); strings.Contains(page, `data-testid="daily-store"`) {
+		t.Fatal("a one-store report has store subtotals")
 	}
 }
 
