@@ -45,13 +45,13 @@ func (d *DB) GetSession(ctx context.Context, id string) (*Session, error) {
 	// The user's scope is read here, on every request, so a change to it
 	// (or to their group's stores) applies to the next request.
 	row := d.R.QueryRowContext(ctx, `SELECT s.created_at, s.seen_at, users.id, users.username, users.role, COALESCE(users.store_id, ''),
-		users.disabled, users.session_epoch, users.created_at, users.updated_at, `+userScopeColumns+`
+		users.disabled, users.session_epoch, users.created_at, users.updated_at, `+userScopeColumns+`, users.display_name
 		FROM user_sessions s JOIN users ON users.id = s.user_id WHERE s.id_hash = ?`, hashSessionID(id))
 	var s Session
 	var u User
 	var created, seen, uc, uu, groupStores string
 	err := row.Scan(&created, &seen, &u.ID, &u.Username, &u.Role, &u.StoreID, &u.Disabled, &u.SessionEpoch, &uc, &uu,
-		&u.GroupID, &u.AllStores, &groupStores)
+		&u.GroupID, &u.AllStores, &groupStores, &u.DisplayName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
