@@ -180,6 +180,10 @@ func TestMethodsDownstreamOfTheTill(t *testing.T) {
 	if zlines["promptpay"] != 15000 || zlines["barcode_alipay"] != 10000 || sum != ok {
 		t.Fatalf("Z-report methods %v, successful %d", zlines, ok)
 	}
+	// A day without failed sales has no failed line (and no stray text).
+	if term.Find(`[data-testid="z-status-failed"]`).Length() != 0 || strings.Contains(term.Text(), "continue") {
+		t.Fatalf("Z-report lists a status with no sales: %q", term.Text())
+	}
 
 	// The CSVs: a method column a clerk reads; the daily file's rows per
 	// method add up to the report.
