@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -195,6 +197,18 @@ func TestThaiCompletePages(t *testing.T) {
 		payments.RefundRequest{ChargeID: paid.ID, Amount: 10000, Reason: payments.RefundReasons[0], IdempotencyKey: "walk-refund-1"}); err != nil {
 		t.Fatal(err)
 	}
+	// One delivered webhook, so the admin's inbox has a row to read.
+	events, err := e.client.ListEvents(t.Context(), omise.ListParams{Limit: 1, Order: omise.OrderReverseChronological})
+	if err != nil || len(events.Data) == 0 {
+		t.Fatalf("events: %v", err)
+	}
+	ev := events.Data[0]
+	body, _ := json.Marshal(map[string]any{"object": "event", "id": ev.ID, "key": ev.Key, "data": json.RawMessage(ev.Data)})
+	res, err := http.Post(e.srv.URL+"/webhooks/omise", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
 	now := time.Now().In(bangkok(t))
 	month, day := now.Format("2006-01"), now.Format("2006-01-02")
 	pages := map[string][]string{
