@@ -129,7 +129,7 @@ func TestZReport(t *testing.T) {
 	rec := env.do(http.MethodGet, "/reports/z", "finance", nil)
 	expectStatus(t, rec, http.StatusOK)
 	doc := parseHTML(t, rec.Body.String())
-	if d := doc.Find("[data-testid=z-day]").Text(); d != "2025-03-02" {
+	if d := doc.Find("[data-testid=z-day]").AttrOr("datetime", ""); d != "2025-03-02" {
 		t.Fatalf("default day %q", d)
 	}
 	if doc.Find("[data-store=store_9]").Length() != 0 {
