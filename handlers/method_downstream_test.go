@@ -71,7 +71,9 @@ func TestMethodsDownstreamOfTheTill(t *testing.T) {
 	ali := decodeJSON[handlers.TillAttemptJSON](t, env.sell(cashier, uuid.NewString(), tillTerm, "100", tillCode, true), http.StatusOK)
 	env.paySale(t, ali.ChargeID)
 	pp := decodeJSON[handlers.TillAttemptJSON](t, env.sellQR(cashier, uuid.NewString(), "150"), http.StatusOK)
-	if pp.Method != omise.SourcePromptPay {
+	// The cashier is told what a QR sale waits for, not Alipay's words.
+	if pp.Method != omise.SourcePromptPay || !strings.Contains(pp.MessageEN, "bank app") || strings.Contains(pp.MessageEN, "Alipay") ||
+		!strings.Contains(pp.MessageTH, "แอปธนาคาร") || !strings.Contains(ali.MessageEN, "Alipay") {
 		t.Fatalf("PromptPay sale: %+v", pp)
 	}
 	env.paySale(t, pp.ChargeID)

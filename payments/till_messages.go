@@ -91,10 +91,26 @@ type Outcome struct {
 	MsgID string
 }
 
+// qrOutcomes are the outcomes whose sentence differs for a method whose
+// customer scans a QR we show (no code to ask for, a bank app instead of
+// Alipay); their sentences are under "outcome.qr.".
+var qrOutcomes = map[string]bool{"pending": true, "expired": true, omise.FailureTimeout: true}
+
 // OutcomeOf explains an attempt's state. For failed and rejected attempts
 // the failure code decides; an unknown failure code is kept as the code
-// and reads as a plain failure.
+// and reads as a plain failure. A QR sale's waiting and timing out are
+// told in its own words.
 func OutcomeOf(a *db.Attempt) Outcome {
+	out := outcomeOf(a)
+	if qrOutcomes[out.Code] {
+		if m, ok := MethodOfAttempt(a); ok && m.Capture == CaptureQR {
+			out.MsgID = "outcome.qr." + out.Code
+		}
+	}
+	return out
+}
+
+func outcomeOf(a *db.Attempt) Outcome {
 	switch a.Status {
 	case db.AttemptFailed, db.AttemptRejected:
 		if outcomeCodes[a.ErrorCode] {
