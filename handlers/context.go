@@ -12,6 +12,7 @@ import (
 
 	"instore/db"
 	"instore/i18n"
+	"instore/payments"
 	"instore/reqctx"
 )
 
@@ -29,9 +30,17 @@ func CurrentUser(c echo.Context) (*db.User, bool) {
 // views, on the request context. The session middleware calls it.
 func SetCurrentUser(c echo.Context, u *db.User) {
 	c.Set(userKey, u)
+	scope, n := "", 0
+	if sc := payments.ScopeOf(u); u.Role != db.RoleAdmin && u.StoreID == "" {
+		if scope = "group"; sc.AllStores {
+			scope = "all"
+		}
+		n = len(sc.Stores)
+	}
 	r := c.Request()
 	c.SetRequest(r.WithContext(reqctx.WithViewer(r.Context(), reqctx.Viewer{
 		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), StoreID: u.StoreID,
+		Scope: scope, ScopeStores: n,
 	})))
 }
 

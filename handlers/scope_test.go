@@ -194,6 +194,9 @@ func TestGroupManagerBoardAndLiveFeed(t *testing.T) {
 	if strings.Contains(page, `data-store="store_3"`) {
 		t.Error("board shows store_3")
 	}
+	if !strings.Contains(page, `data-testid="scope"`) {
+		t.Error("the header does not say the user sees a group")
+	}
 	events := openLive(t, e.boEnv, c, "/live")
 	other := e.charge("store_3", "T1", 30000, omise.StatusSuccessful)
 	mine := e.charge("store_2", "T1", 20000, omise.StatusSuccessful)

@@ -27,6 +27,10 @@ type Viewer struct {
 	DisplayName string
 	Role        string // cashier, manager, finance or admin
 	StoreID     string // "" for admins
+	// Scope is "all" or "group" for a manager or finance user over every
+	// store or a group's ScopeStores stores; "" for one store and admins.
+	Scope       string
+	ScopeStores int
 }
 
 // Name is how pages name the viewer: the display name, else the username.
