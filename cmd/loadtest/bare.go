@@ -68,7 +68,12 @@ func runBare(dbPath string, ssePerSec int) error {
 	e.GET("/sse", b.sse)
 	e.GET("/start", b.start)
 	e.GET("/csv", b.csv)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	e.GET("/healthz", b.healthz)
+	addr := os.Getenv("LOADTEST_BARE_ADDR") // the start-up measurement polls a known address
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -86,6 +91,17 @@ func runBare(dbPath string, ssePerSec int) error {
 		return err
 	}
 	return nil
+}
+
+// healthz answers once the file answers a query, as the product's does.
+func (b *bareServer) healthz(c echo.Context) error {
+	if b.rdb != nil {
+		var one int
+		if err := b.rdb.QueryRowContext(c.Request().Context(), `SELECT 1`).Scan(&one); err != nil {
+			return c.String(http.StatusServiceUnavailable, "db")
+		}
+	}
+	return c.String(http.StatusOK, "ok")
 }
 
 // json is the bare JSON handler: a small object like a charge's status.

@@ -28,7 +28,7 @@ func (t *tool) run(ctx context.Context) *report {
 	lim := limits{sse: map[int]figures{}}
 	bigDB := filepath.Join(t.work, "charges.db")
 	haveBig := false
-	needBig := t.want("limits") || t.want("limits-http") || t.want("limits-csv") || t.want("charges") || t.want("csv")
+	needBig := t.want("limits") || t.want("limits-http") || t.want("limits-csv") || t.want("charges") || t.want("csv") || t.want("startup")
 	var deepAt, deepID string
 	if needBig {
 		if err := chargesDB(ctx, t.cache, t.repo, bigDB, t.rows, t.logf); err != nil {
@@ -60,6 +60,9 @@ func (t *tool) run(ctx context.Context) *report {
 	}
 	if haveBig && t.want("csv") {
 		t.productCSV(rep, &lim, bigDB)
+	}
+	if haveBig && t.want("startup") {
+		t.productStartup(rep, &lim, bigDB)
 	}
 	return rep
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -436,4 +438,103 @@ func meanDelta(before, after map[string][2]float64, parts ...string) (float64, b
 		return 0, false
 	}
 	return sum / n, true
+}
+
+// histBuckets reads the cumulative bucket counts of every histogram series
+// in a Prometheus text exposition, keyed by series (labels without le) and
+// then by the bucket's upper bound.
+func histBuckets(metricsURL string) (map[string]map[float64]float64, error) {
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[float64]float64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || strings.HasPrefix(line, "#") || !strings.Contains(line, "_bucket{") {
+			continue
+		}
+		name, val := line[:i], line[i+1:]
+		var v float64
+		if _, err := fmt.Sscan(val, &v); err != nil {
+			continue
+		}
+		j := strings.Index(name, `le="`)
+		if j < 0 {
+			continue
+		}
+		rest := name[j+4:]
+		k := strings.IndexByte(rest, '"')
+		if k < 0 {
+			continue
+		}
+		var le float64
+		if rest[:k] == "+Inf" {
+			le = math.Inf(1)
+		} else if _, err := fmt.Sscan(rest[:k], &le); err != nil {
+			continue
+		}
+		key := name[:j] + rest[k+1:]
+		if out[key] == nil {
+			out[key] = map[float64]float64{}
+		}
+		out[key][le] = v
+	}
+	return out, nil
+}
+
+// quantileDelta estimates quantile q (0..1) of the observations made
+// between two bucket scrapes of the series whose key contains every part,
+// interpolating linearly inside the bucket as Prometheus's
+// histogram_quantile does; it also returns the number of observations.
+func quantileDelta(before, after map[string]map[float64]float64, q float64, parts ...string) (float64, float64, bool) {
+	delta := map[float64]float64{}
+	for k, bs := range after {
+		match := true
+		for _, p := range parts {
+			if !strings.Contains(k, p) {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		for le, v := range bs {
+			delta[le] += v - before[k][le]
+		}
+	}
+	les := make([]float64, 0, len(delta))
+	for le := range delta {
+		les = append(les, le)
+	}
+	sort.Float64s(les)
+	if len(les) == 0 {
+		return 0, 0, false
+	}
+	total := delta[les[len(les)-1]]
+	if total == 0 {
+		return 0, 0, false
+	}
+	rank := q * total
+	prevLE, prevCount := 0.0, 0.0
+	for _, le := range les {
+		c := delta[le]
+		if c >= rank {
+			if math.IsInf(le, 1) {
+				return prevLE, total, true
+			}
+			if c == prevCount {
+				return le, total, true
+			}
+			return prevLE + (le-prevLE)*(rank-prevCount)/(c-prevCount), total, true
+		}
+		prevLE, prevCount = le, c
+	}
+	return prevLE, total, true
 }
