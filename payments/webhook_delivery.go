@@ -47,7 +47,7 @@ func (s *Service) AcceptWebhook(ctx context.Context, secret string, d Delivery, 
 		signature = "valid"
 	}
 	ev, err := omise.DecodeEvent(d.Body)
-	if err != nil || !PlausibleEvent(ev) {
+	if err != nil || !plausibleEvent(ev) {
 		return WebhookOutcome{}, ErrNotAnEvent
 	}
 	out, err := s.ReceiveWebhook(ctx, d.Body, ev, signature)

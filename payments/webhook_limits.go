@@ -47,10 +47,10 @@ var (
 	eventKeyRE = regexp.MustCompile(`^[a-z_.]{1,64}$`)
 )
 
-// PlausibleEvent reports whether a delivered event's id and key have
+// plausibleEvent reports whether a delivered event's id and key have
 // Omise's shape, so that nothing unbounded from an anonymous body is
 // stored or sent to Omise.
-func PlausibleEvent(ev *omise.Event) bool {
+func plausibleEvent(ev *omise.Event) bool {
 	return eventIDRE.MatchString(ev.ID) && (ev.Key == "" || eventKeyRE.MatchString(ev.Key))
 }
 
