@@ -86,7 +86,7 @@ func TestPagesFitTheScreen(t *testing.T) {
 		"cashier": {"/till", "/till?terminal=T1"},
 		"manager": {"/board", "/charges", "/charges/" + paid.ID, "/reports/daily?month=" + month, "/reports/z"},
 		"finance": {"/charges", "/reports/daily?month=" + month, "/reconcile"},
-		"admin":   {"/admin/users", "/admin/stores", "/admin/terminals", "/admin/audit", "/admin/webhooks", "/charges/" + paid.ID},
+		"admin":   {"/admin/users", "/admin/stores", "/admin/groups", "/admin/terminals", "/admin/audit", "/admin/webhooks", "/charges/" + paid.ID},
 	}
 	// The columns people come for must be there to be checked at all.
 	mustHave := map[string][]string{"/charges": {"amount", "method", "status", "refunds"}, "/reports/daily?month=" + month: {"amount", "net", "refunds"}}

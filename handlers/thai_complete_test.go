@@ -217,7 +217,7 @@ func TestThaiCompletePages(t *testing.T) {
 		"manager": {"/", "/board", "/charges", "/charges?status=failed", "/charges/" + paid.ID, "/charges/" + failed.ID,
 			"/reports/daily?month=" + month, "/reports/z?date=" + day},
 		"finance": {"/", "/charges", "/reports/daily?month=" + month, "/reports/z?date=" + day, "/reconcile"},
-		"admin": {"/", "/admin/users", "/admin/stores", "/admin/terminals", "/admin/audit", "/admin/webhooks",
+		"admin": {"/", "/admin/users", "/admin/stores", "/admin/groups", "/admin/terminals", "/admin/audit", "/admin/webhooks",
 			"/charges/" + paid.ID, "/charges/" + failed.ID},
 	}
 	checked, found := 0, 0
