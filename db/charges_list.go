@@ -346,7 +346,12 @@ func (d *DB) rollupChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTota
 	}
 	var pending, ok, failed, expired int64
 	var gross, fee, vat, net, refunded, unknown int64
-	if err := d.R.QueryRowContext(ctx, rollupTotalsSQL+where, args...).Scan(&pending, &ok, &failed, &expired,
+	if m, monthly, err := d.monthSums(ctx, f); err != nil {
+		return t, err
+	} else if monthly {
+		pending, ok, failed, expired, gross, fee, vat, net, refunded, unknown =
+			m.pending, m.ok, m.failed, m.expired, m.gross, m.fee, m.vat, m.net, m.refunded, m.unknown
+	} else if err := d.R.QueryRowContext(ctx, rollupTotalsSQL+where, args...).Scan(&pending, &ok, &failed, &expired,
 		&gross, &fee, &vat, &net, &refunded, &unknown); err != nil {
 		return t, err
 	}
