@@ -66,7 +66,7 @@ func TestReconcileFlagsUnknownFee(t *testing.T) {
 	}
 	clock.Set(ict("2025-03-02", 9, 0, 0))
 	r := NewReconciler(ctx, e.svc)
-	run, err := r.Start(ctx, Actor{Username: "fin", Role: "finance"}, "store_1234", day, day)
+	run, err := r.StartIn(ctx, Actor{Username: "fin", Role: "finance"}, "store_1234", nil, day, day)
 	if err != nil {
 		t.Fatal(err)
 	}

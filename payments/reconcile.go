@@ -37,17 +37,12 @@ func NewReconciler(base context.Context, s *Service) *Reconciler {
 	return &Reconciler{svc: s, base: base}
 }
 
-// Start validates a Bangkok date range and starts a run over it, of one
-// store, or of every store when storeID is "" (the caller decides who may:
-// only admins). If a run of the same range and store is running, that run
-// is returned with db.ErrReconcileRunning. Range errors are ErrBadDay,
+// StartIn validates a Bangkok date range and starts a run over it: of one
+// store; else, when storeID is "", of a set of stores (a group's, as they
+// are now), or of every store when stores is nil (the caller decides who
+// may). If a run of the same range and stores is running, that run is
+// returned with db.ErrReconcileRunning. Range errors are ErrBadDay,
 // ErrRangeOrder, ErrRangeTooLong and ErrRangeInFuture.
-func (r *Reconciler) Start(ctx context.Context, a Actor, storeID, fromDay, toDay string) (*db.ReconcileRun, error) {
-	return r.StartIn(ctx, a, storeID, nil, fromDay, toDay)
-}
-
-// StartIn is Start of a run over a set of stores (a group's, as they are
-// now) when storeID is "" and stores is not nil; nil is every store.
 func (r *Reconciler) StartIn(ctx context.Context, a Actor, storeID string, stores []string, fromDay, toDay string) (*db.ReconcileRun, error) {
 	s := r.svc
 	if storeID != "" {

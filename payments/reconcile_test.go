@@ -37,7 +37,7 @@ func itemKinds(t *testing.T, d *db.DB, runID int64, names map[string]string) []s
 func runReconcile(t *testing.T, r *Reconciler, from, to string) *db.ReconcileRun {
 	t.Helper()
 	ctx := context.Background()
-	run, err := r.Start(ctx, Actor{Username: "fin", Role: "finance"}, "", from, to)
+	run, err := r.StartIn(ctx, Actor{Username: "fin", Role: "finance"}, "", nil, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestReconcileRefusesBadRanges(t *testing.T) {
 		{"2025-03-11", "2025-03-12", ErrRangeInFuture},
 		{"2024-01-01", "2025-03-01", ErrRangeTooLong},
 	} {
-		if _, err := r.Start(ctx, a, "", c.from, c.to); !errors.Is(err, c.want) {
+		if _, err := r.StartIn(ctx, a, "", nil, c.from, c.to); !errors.Is(err, c.want) {
 			t.Errorf("%s..%s: %v, want %v", c.from, c.to, err, c.want)
 		}
 	}
@@ -194,11 +194,11 @@ func TestReconcileRunFailsCleanlyAndOneRunPerRange(t *testing.T) {
 	// Omise slow: a second start of the same range finds the running run.
 	e.sim.SetFaults(sim.Faults{Latency: 300 * time.Millisecond, Match: isList})
 	a := Actor{Username: "fin"}
-	first, err := r.Start(ctx, a, "", "2025-03-01", "2025-03-01")
+	first, err := r.StartIn(ctx, a, "", nil, "2025-03-01", "2025-03-01")
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := r.Start(ctx, a, "", "2025-03-01", "2025-03-01")
+	second, err := r.StartIn(ctx, a, "", nil, "2025-03-01", "2025-03-01")
 	if !errors.Is(err, db.ErrReconcileRunning) || second.ID != first.ID {
 		t.Fatalf("second start: %+v %v", second, err)
 	}
@@ -209,7 +209,7 @@ func TestReconcileRunFailsCleanlyAndOneRunPerRange(t *testing.T) {
 
 	// Omise down: the run ends failed with a safe error, nothing half-done hides it.
 	e.sim.SetFaults(sim.Faults{FailNext5xx: 1000, Match: isList})
-	run, err := r.Start(ctx, a, "", "2025-03-01", "2025-03-01")
+	run, err := r.StartIn(ctx, a, "", nil, "2025-03-01", "2025-03-01")
 	if err != nil {
 		t.Fatal(err)
 	}
