@@ -100,9 +100,12 @@ func tileView(t *db.BoardTile, now time.Time, timeout time.Duration) views.Board
 	switch {
 	case t.Open != nil:
 		v.State, v.Since, v.OpenAmount, v.OpenChargeID = t.Open.Status, t.Open.CreatedAt, t.Open.Amount, t.Open.ChargeID
+		v.OpenSourceType = t.Open.SourceType
 	case t.Pending != nil:
 		v.State, v.Since, v.OpenAmount, v.OpenChargeID = "pending", t.Pending.CreatedAt, t.Pending.Amount, t.Pending.ID
+		v.OpenSourceType = t.Pending.SourceType
 	}
+	v.OpenMethodNameID = payments.MethodNameID(v.OpenSourceType)
 	if v.State != "idle" && timeout > 0 && now.Sub(v.Since) > timeout {
 		v.Stale = true
 	}

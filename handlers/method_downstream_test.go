@@ -76,6 +76,14 @@ func TestMethodsDownstreamOfTheTill(t *testing.T) {
 		!strings.Contains(pp.MessageTH, "แอปธนาคาร") || !strings.Contains(ali.MessageEN, "Alipay") {
 		t.Fatalf("PromptPay sale: %+v", pp)
 	}
+	// While the customer has the QR, the board's tile says which method the
+	// open sale is.
+	waiting := env.Login("manager")
+	waiting.SetCookie(handlers.LangCookie, "en")
+	open := waiting.Page("/board", http.StatusOK).Find(`[data-testid="tile-` + tillStore + `-` + tillTerm + `"] [data-testid="tile-open-method"]`)
+	if strings.TrimSpace(open.Text()) != "PromptPay" {
+		t.Fatalf("open sale's method on the board: %q", open.Text())
+	}
 	env.paySale(t, pp.ChargeID)
 	ch, err := env.DB.GetCharge(ctx, pp.ChargeID)
 	if err != nil || ch.SourceType != omise.SourcePromptPay || ch.Status != "successful" {
