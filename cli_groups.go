@@ -45,8 +45,11 @@ func cliGroup(ctx context.Context, d *db.DB, verb string, args []string, stdout 
 		return nil
 	case "set-stores":
 		g, err := d.GetStoreGroupByName(ctx, *name)
-		if err := groupCLIError(err); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
 			return invalid("--name", "groups.err.unknown")
+		}
+		if err != nil {
+			return err
 		}
 		newName := g.Name
 		if *rename != "" {
