@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -329,7 +330,8 @@ const tillConns = 50
 
 // productCheckout: 50 tills, each on its own terminal, sell end to end:
 // POST /till/charges (JSON), the charge completed in the simulator, the
-// attempt polled until paid. The POST's latency minus the simulator's own
+// till waiting for the paid sale as the browser's does (its live feed, a
+// read every 3 s). The POST's latency minus the simulator's own
 // time for the same two calls (POST /sources, POST /charges, measured
 // directly at the same concurrency) is what our server adds.
 func (t *tool) productCheckout(rep *report, lim *limits) {
@@ -425,18 +427,46 @@ func (t *tool) measureCheckout() (figures, error) {
 			if measuring.Load() {
 				rec.add(w, d)
 			}
+			// The terminal is free again once the sale is resolved. A till
+			// waits the way the browser's does: the sale's live feed
+			// (/live?attempt=), opened before the customer pays, and a
+			// read of the sale on opening and every 3 s.
+			var feed *http.Response
+			if a.Status == "pending" || a.Status == "creating" || a.Status == "unknown" {
+				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/live?attempt="+att, nil)
+				if feed, err = sess.c.Do(req); err != nil {
+					return err
+				}
+				defer feed.Body.Close()
+			}
 			if a.ChargeID != "" && a.Status == "pending" {
 				if err := sim.markPaid(a.ChargeID); err != nil {
 					return err
 				}
 			}
-			// The terminal is free again once the sale is resolved.
+			changed := make(chan struct{}, 1)
+			if feed != nil {
+				go func() {
+					sc := bufio.NewScanner(feed.Body)
+					for sc.Scan() {
+						if strings.HasPrefix(sc.Text(), "data: ") {
+							select {
+							case changed <- struct{}{}:
+							default:
+							}
+						}
+					}
+				}()
+			}
 			deadline := time.Now().Add(15 * time.Second)
 			for a.Status == "pending" || a.Status == "creating" || a.Status == "unknown" {
 				if time.Now().After(deadline) {
 					return fmt.Errorf("attempt still %s after 15 s", a.Status)
 				}
-				time.Sleep(20 * time.Millisecond)
+				select {
+				case <-changed:
+				case <-time.After(3 * time.Second):
+				}
 				req, _ := http.NewRequest(http.MethodGet, srv.URL+"/till/charges/"+att, nil)
 				req.Header = jsonHdr.Clone()
 				resp, err := sess.c.Do(req)
