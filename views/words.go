@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 
 	"instore/i18n"
@@ -47,4 +48,32 @@ func AuditFieldWords(ctx context.Context, field string) string {
 // RoleWords is a role in the page's language ("" stays "").
 func RoleWords(ctx context.Context, role string) string {
 	return codeWords(ctx, "role.", role)
+}
+
+// AuditValueWords is one value of an audit entry's snapshot as people read
+// it: yes/no for a flag, a role, refund reason, status or payment method by
+// its name; anything else as auditValue made it (baht already formatted).
+func AuditValueWords(ctx context.Context, field, value string) string {
+	switch {
+	case value == "":
+		return ""
+	case value == "true" || value == "false":
+		return i18n.T(ctx, "audit.value."+value)
+	case field == "role":
+		return RoleWords(ctx, value)
+	case field == "reason" && i18n.Has(ReasonMsgID(value)):
+		return i18n.T(ctx, ReasonMsgID(value))
+	case field == "status" && i18n.Has("bo.status."+value):
+		return i18n.T(ctx, "bo.status."+value)
+	case field == "methods" || field == "source_type":
+		var ids []string
+		if json.Unmarshal([]byte(value), &ids) != nil {
+			ids = []string{value}
+		}
+		for i, id := range ids {
+			ids[i] = codeWords(ctx, "method.", id)
+		}
+		return strings.Join(ids, ", ")
+	}
+	return value
 }
