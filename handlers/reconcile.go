@@ -71,9 +71,21 @@ func (h *Reconcile) index(c echo.Context, status int, from, to, store string, er
 	} else if v.Stores, err = storeOptions(ctx, h.DB, scope); err != nil {
 		return err
 	}
+	var ids []int64
 	for _, r := range runs {
 		if payments.RunVisible(u, r) {
 			v.Runs = append(v.Runs, runView(r))
+			ids = append(ids, r.ID)
+		}
+	}
+	byMethod, err := h.DB.ReconcileRunMethods(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range v.Runs {
+		for _, m := range payments.RunMethods(byMethod[v.Runs[i].ID]) {
+			v.Runs[i].Methods = append(v.Runs[i].Methods, views.ReconcileMethodView{SourceType: m.SourceType,
+				NameID: m.NameID, Differences: m.Differences})
 		}
 	}
 	return Render(c, status, views.ReconcilePage(v))

@@ -63,4 +63,15 @@ func TestReconcileSplitsDifferencesByMethod(t *testing.T) {
 	if !found {
 		t.Fatal("the PromptPay charge's difference is not listed")
 	}
+
+	// The list of runs splits each run's differences by method too.
+	rec = env.do(http.MethodGet, "/reconcile", "finance", nil)
+	expectStatus(t, rec, http.StatusOK)
+	listed := map[string]string{}
+	parseHTML(t, rec.Body.String()).Find("[data-testid=reconcile-run-row] [data-testid=run-method]").Each(func(_ int, s *goquery.Selection) {
+		listed[s.AttrOr("data-source-type", "")] = strings.Join(strings.Fields(s.Text()), " ")
+	})
+	if len(listed) != 2 || !strings.HasSuffix(listed[omise.SourcePromptPay], " 1") || !strings.HasSuffix(listed[omise.SourceBarcodeAlipay], " 1") {
+		t.Fatalf("runs list by method: %v", listed)
+	}
 }

@@ -124,6 +124,24 @@ func ReconcileByMethod(items []*db.ReconcileItem) []ReconcileMethod {
 			out[j].Charges++
 		}
 	}
+	sortReconcileMethods(out)
+	return out
+}
+
+// RunMethods are a run's differences by method as counted in the
+// database (db.ReconcileRunMethods), named and in registry order.
+func RunMethods(rows []db.ReconcileRunMethod) []ReconcileMethod {
+	out := make([]ReconcileMethod, len(rows))
+	for i, r := range rows {
+		out[i] = ReconcileMethod{SourceType: r.SourceType, NameID: MethodNameID(r.SourceType), Differences: r.Differences}
+	}
+	sortReconcileMethods(out)
+	return out
+}
+
+// sortReconcileMethods orders methods as the registry does, charges we
+// hold no copy of last.
+func sortReconcileMethods(out []ReconcileMethod) {
 	rank := func(st string) int {
 		if st == "" {
 			return len(methods) + 1
@@ -136,5 +154,4 @@ func ReconcileByMethod(items []*db.ReconcileItem) []ReconcileMethod {
 		}
 		return cmp.Compare(a.SourceType, b.SourceType)
 	})
-	return out
 }
