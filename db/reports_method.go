@@ -37,3 +37,37 @@ func (d *DB) IterateDailyRowsByMethod(ctx context.Context, f FinanceFilter, fn f
 	}
 	return rows.Err()
 }
+
+// dailyMethodRowsSQL sums the rollup per day and method over f's stores and
+// terminals; like dailyRowsSQL it leaves out rows that count nothing.
+const dailyMethodRowsSQL = `SELECT t.bkk_day, t.source_type, SUM(t.pending_count), SUM(t.successful_count),
+  SUM(t.failed_count), SUM(t.expired_count), SUM(t.gross), SUM(t.fee), SUM(t.fee_vat), SUM(t.net),
+  SUM(t.refund_count), SUM(t.refunds), SUM(t.fee_unknown_count), SUM(t.fee_unknown_gross)
+FROM daily_totals t
+WHERE t.bkk_day >= ? AND t.bkk_day <= ? AND (? = '' OR t.store_id = ?) AND (? = '' OR instr(?, ',' || t.store_id || ',') > 0) AND (? = '' OR t.terminal_id = ?)
+GROUP BY t.bkk_day, t.source_type
+HAVING SUM(t.pending_count) <> 0 OR SUM(t.successful_count) <> 0 OR SUM(t.failed_count) <> 0
+  OR SUM(t.expired_count) <> 0 OR SUM(t.refund_count) <> 0
+ORDER BY t.bkk_day, t.source_type`
+
+// ListDailyMethodRows returns, per day in f and method (source type), the
+// rollup summed over f's stores and terminals: the rows of a day add up to
+// the day's rows of ListDailyRows. StoreID, StoreName and TerminalID are "".
+func (d *DB) ListDailyMethodRows(ctx context.Context, f FinanceFilter) ([]DailyRow, error) {
+	rows, err := d.R.QueryContext(ctx, dailyMethodRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DailyRow
+	for rows.Next() {
+		var r DailyRow
+		if err := rows.Scan(&r.Day, &r.SourceType, &r.PendingCount, &r.SuccessfulCount, &r.FailedCount,
+			&r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount, &r.Refunds, &r.FeeUnknownCount,
+			&r.FeeUnknownGross); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
