@@ -44,6 +44,14 @@ func SetCurrentUser(c echo.Context, u *db.User) {
 	})))
 }
 
+// userName is how a page names u: the display name, else the username.
+func userName(u *db.User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
+}
+
 // Actor is who is making the request, for audit rows.
 func Actor(c echo.Context) db.Actor {
 	a := db.Actor{IP: c.RealIP()}

@@ -27,7 +27,7 @@ func (h *Reports) Z(c echo.Context) error {
 	}
 	f.ToDay = f.FromDay
 	v := views.ZReportView{Day: f.FromDay, StoreID: f.StoreID, TerminalID: f.TerminalID,
-		StoreFixed: !payments.ScopeOf(u).Picks(), Errors: errs, GeneratedBy: u.Username}
+		StoreFixed: !payments.ScopeOf(u).Picks(), Errors: errs, GeneratedBy: userName(u)}
 	var err error
 	if v.Stores, v.Terminals, err = h.filterOptions(c, u, f.StoreID); err != nil {
 		return err
