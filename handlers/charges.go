@@ -45,7 +45,7 @@ func (h *Charges) List(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 		return Render(c, status, views.ChargesPage(v))
 	}
-	page, next, err := h.DB.ListCharges(ctx, f)
+	page, next, err := h.DB.ListChargeRows(ctx, f)
 	if err != nil {
 		return err
 	}
