@@ -22,6 +22,16 @@ func chargeFilter(q url.Values, scope payments.ChargeScope) (db.ChargeFilter, ma
 	}, scope)
 }
 
+// methodOptions are the payment methods the charge filter offers, every
+// method of the registry (a store may have taken one it no longer does).
+func methodOptions() []views.Option {
+	var out []views.Option
+	for _, m := range payments.Methods() {
+		out = append(out, views.Option{Value: m.ID, Label: m.NameID()})
+	}
+	return out
+}
+
 // filterQuery renders a filter back into the query parameters
 // chargeFilter reads (cursor and limit left out), for links and forms.
 // from and to are the Bangkok dates as typed.

@@ -151,16 +151,6 @@ func liveURL(scope payments.ChargeScope, f db.ChargeFilter) string {
 	return "/live?" + q.Encode()
 }
 
-// methodOptions are the payment methods the charge filter offers, every
-// method of the registry (a store may have taken one it no longer does).
-func methodOptions() []views.Option {
-	var out []views.Option
-	for _, m := range payments.Methods() {
-		out = append(out, views.Option{Value: m.ID, Label: m.NameID()})
-	}
-	return out
-}
-
 func chargeRow(ch *db.Charge, matches bool) views.ChargeRow {
 	return views.ChargeRow{ID: ch.ID, StoreID: ch.StoreID, TerminalID: ch.TerminalID, Status: ch.Status,
 		State:       payments.ChargeState(ch),
