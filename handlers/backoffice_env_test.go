@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +37,7 @@ type boEnv struct {
 	client *omisehttp.Client
 	svc    *payments.Service
 	srv    *httptest.Server
+	conns  *connTracker
 	clock  *fakeclock.Clock // the app's and the simulator's
 }
 
@@ -99,10 +102,47 @@ func newBOEnv(t *testing.T) *boEnv {
 		t.Fatal(err)
 	}
 	e.svc = w.Payments
-	e.srv = httptest.NewServer(w.App)
+	e.srv = httptest.NewUnstartedServer(w.App)
+	e.conns = &connTracker{Listener: e.srv.Listener, open: map[net.Conn]struct{}{}}
+	e.srv.Listener = e.conns
+	e.srv.Start()
 	// Live streams never end by themselves: cut them so Close can return.
-	t.Cleanup(func() { e.srv.CloseClientConnections(); e.srv.Close() })
+	t.Cleanup(func() { e.dropConnections(); e.srv.Close() })
 	return e
+}
+
+// dropConnections cuts every connection the server accepted, as a network
+// failure would. httptest's CloseClientConnections alone would miss the
+// live streams: the broker takes them over from the server (hijack).
+func (e *boEnv) dropConnections() {
+	e.srv.CloseClientConnections()
+	e.conns.closeAll()
+}
+
+// connTracker remembers every accepted connection so a test can cut them.
+type connTracker struct {
+	net.Listener
+	mu   sync.Mutex
+	open map[net.Conn]struct{}
+}
+
+func (l *connTracker) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.open[c] = struct{}{}
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+func (l *connTracker) closeAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for c := range l.open {
+		c.Close()
+		delete(l.open, c)
+	}
 }
 
 // charge makes a charge at the simulator for store/terminal, completes it

@@ -118,7 +118,7 @@ func TestBoardUpdatesLiveInBrowser(t *testing.T) {
 		}).observe(document.querySelector('[data-testid=board]'), {attributes: true})`)); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.CloseClientConnections()
+	e.dropConnections()
 	waitJS(ctx, t, "banner shown", `window.sawDown === true`)
 	waitJS(ctx, t, "reconnected", `document.querySelector('[data-testid=board]').dataset.live === "up" && document.querySelector('[data-testid=live-status]').hidden`)
 	waitJS(ctx, t, "still no reload", `window.boardMarker === 42`)
