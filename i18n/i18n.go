@@ -39,6 +39,11 @@ var localeFiles embed.FS
 type catalog struct {
 	bundle     *goi18n.Bundle
 	localizers map[string]*goi18n.Localizer
+	// plain keeps what a message without template data says in a
+	// language (key: lang, NUL, id): the catalog never changes after
+	// load, and looking a message up matches languages each time, which
+	// made translation the largest cost of rendering a long table.
+	plain sync.Map
 }
 
 // load parses every embedded message file once. A broken file is a
@@ -112,13 +117,27 @@ func TLang(lang, id string, data ...map[string]any) string {
 	if err != nil {
 		return id
 	}
+	if len(data) == 0 {
+		key := lang + "\x00" + id
+		if s, ok := c.plain.Load(key); ok {
+			return s.(string)
+		}
+		s := c.localize(lang, id, nil)
+		c.plain.Store(key, s)
+		return s
+	}
+	return c.localize(lang, id, data[0])
+}
+
+// localize looks id up in lang's localizer, filling data (nil: none).
+func (c *catalog) localize(lang, id string, data map[string]any) string {
 	l, ok := c.localizers[lang]
 	if !ok {
 		l = c.localizers[TH]
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
-	if len(data) > 0 {
-		cfg.TemplateData = phrasesIn(lang, data[0])
+	if data != nil {
+		cfg.TemplateData = phrasesIn(lang, data)
 	}
 	s, err := l.Localize(cfg)
 	if err != nil || s == "" {
