@@ -91,6 +91,10 @@ func (h *Live) Stream(c echo.Context) error {
 	// take the connection over lets the request (its session, CSRF token,
 	// logger fields and goroutine) end now.
 	if d, ok := h.Feed.(LiveDetacher); ok && d.Detach(c.Response().Writer, f) {
+		// The answer went out on the taken-over connection: the access
+		// log and metrics count a 200, and nothing else may write.
+		res := c.Response()
+		res.Status, res.Committed = http.StatusOK, true
 		return nil
 	}
 	sub := h.Feed.Subscribe(f)
