@@ -22,6 +22,9 @@ type row struct {
 type report struct {
 	Started time.Time
 	Took    time.Duration
+	// Load holds the machine's load average (1, 5, 15 min) when the run
+	// started, when each part started and when the run ended.
+	Load    []string
 	Runs    int
 	Limits  []row
 	Product []row
@@ -100,7 +103,11 @@ func writeRows(b *strings.Builder, rows []row) {
 func (r *report) markdown(args string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run %s, took %s; machine: %s.\n", r.Started.Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second), machine())
-	fmt.Fprintf(&b, "Command: `go run ./cmd/loadtest %s`. Each figure is the median of %d runs; load generator on the same cores.\n\n", args, r.Runs)
+	fmt.Fprintf(&b, "Command: `go run ./cmd/loadtest %s`. Each figure is the median of %d runs; load generator on the same cores.\n", args, r.Runs)
+	if len(r.Load) > 0 {
+		fmt.Fprintf(&b, "Load average (1/5/15 min): %s.\n", strings.Join(r.Load, "; "))
+	}
+	b.WriteString("\n")
 	if len(r.Limits) > 0 {
 		b.WriteString("Limits (bare stack, nothing of ours):\n\n")
 		writeRows(&b, r.Limits)
@@ -115,4 +122,23 @@ func (r *report) markdown(args string) string {
 		b.WriteString("- " + n + "\n")
 	}
 	return b.String()
+}
+
+// loadAverage is the machine's load average as /proc/loadavg gives it
+// (1, 5 and 15 minutes), or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return f[0] + " " + f[1] + " " + f[2]
+}
+
+// noteLoad records the load average at a point of the run.
+func (r *report) noteLoad(when string) {
+	r.Load = append(r.Load, when+" "+loadAverage())
 }

@@ -24,7 +24,8 @@ type limits struct {
 // run measures every selected part and returns the report.
 func (t *tool) run(ctx context.Context) *report {
 	rep := &report{Started: time.Now(), Runs: t.runs}
-	defer func() { rep.Took = time.Since(rep.Started) }()
+	rep.noteLoad("start")
+	defer func() { rep.Took = time.Since(rep.Started); rep.noteLoad("end") }()
 	lim := limits{sse: map[int]figures{}}
 	bigDB := filepath.Join(t.work, "charges.db")
 	haveBig := false
@@ -40,6 +41,7 @@ func (t *tool) run(ctx context.Context) *report {
 		}
 	}
 	if t.want("limits") || t.want("limits-insert") || t.want("limits-http") || t.want("limits-sse") || t.want("limits-csv") {
+		rep.noteLoad("limits")
 		t.measureLimits(rep, &lim, bigDB, haveBig, deepAt, deepID)
 	}
 	product := []struct {
@@ -52,16 +54,20 @@ func (t *tool) run(ctx context.Context) *report {
 	}
 	for _, p := range product {
 		if t.want(p.part) {
+			rep.noteLoad(p.part)
 			p.fn(rep, &lim)
 		}
 	}
 	if haveBig && t.want("charges") {
+		rep.noteLoad("charges")
 		t.productCharges(rep, &lim, bigDB, deepAt, deepID)
 	}
 	if haveBig && t.want("csv") {
+		rep.noteLoad("csv")
 		t.productCSV(rep, &lim, bigDB)
 	}
 	if haveBig && t.want("startup") {
+		rep.noteLoad("startup")
 		t.productStartup(rep, &lim, bigDB)
 	}
 	return rep
