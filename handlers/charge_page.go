@@ -104,8 +104,10 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 	if err != nil {
 		return err
 	}
+	method, known := payments.MethodBySourceType(ch.SourceType)
 	v := views.ChargeDetailView{
-		ID: ch.ID, Livemode: ch.Livemode, Status: ch.Status, FailureCode: ch.FailureCode, FailureMessage: ch.FailureMessage,
+		QRSale: known && method.Capture == payments.CaptureQR,
+		ID:     ch.ID, Livemode: ch.Livemode, Status: ch.Status, FailureCode: ch.FailureCode, FailureMessage: ch.FailureMessage,
 		SourceType: ch.SourceType, MethodNameID: payments.MethodNameID(ch.SourceType), BarcodeMasked: ch.BarcodeMasked, StoreID: ch.StoreID, TerminalID: ch.TerminalID,
 		Cashier: ch.Cashier, AttemptID: ch.AttemptID, TransactionID: ch.TransactionID, Amount: ch.Amount, Fee: ch.Fee,
 		FeeVat: ch.FeeVat, Net: ch.Net, Refunded: ch.RefundedAmount, Refundable: act.RefundUpTo, CreatedAt: ch.CreatedAt,

@@ -133,6 +133,10 @@ func TestMethodsDownstreamOfTheTill(t *testing.T) {
 	if f := doc.Find(`[data-testid="field-source"]`); !strings.Contains(f.Text(), "PromptPay") || f.AttrOr("data-source-type", "") != "promptpay" {
 		t.Fatalf("charge page method: %q", f.Text())
 	}
+	// No code of the customer's was scanned: the page says why, not a bare dash.
+	if f := doc.Find(`[data-testid="field-barcode"]`); !strings.Contains(f.Text(), "QR") {
+		t.Fatalf("charge page payment code of a QR sale: %q", f.Text())
+	}
 
 	// The board's tile names the latest sale's method.
 	doc = mgr.Page("/board", http.StatusOK)
