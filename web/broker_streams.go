@@ -52,6 +52,10 @@ type streamConn struct {
 	conn  net.Conn
 	group *streamGroup
 	once  sync.Once
+	// deadline is the write deadline last set; it is moved only when
+	// less than half of streamWriteTimeout is left (a timer change per
+	// write is a cost at thousands of streams).
+	deadline time.Time
 }
 
 type queued struct {
@@ -70,6 +74,7 @@ type streams struct {
 	pending []queued
 	wake    chan struct{}
 	start   sync.Once
+	scratch []streamWrite // the flusher's, reused
 	stop    chan struct{} // closed by Broker.Close
 	stopped bool
 }
@@ -216,20 +221,24 @@ func (b *Broker) flushLoop(stop chan struct{}) {
 		case <-hb.C:
 			heartbeat = true
 		}
+		started := time.Now()
 		s.qmu.Lock()
 		batch := s.pending
 		s.pending = nil
 		s.qmu.Unlock()
 		b.flush(batch, heartbeat)
 		// At most one write per stream per flushEvery: what is published
-		// meanwhile waits for the next flush and shares its write.
-		time.Sleep(flushEvery)
+		// meanwhile waits for the next flush and shares its write. A flush
+		// that took longer than that is followed at once.
+		if rest := flushEvery - time.Since(started); rest > 0 {
+			time.Sleep(rest)
+		}
 	}
 }
 
 func (b *Broker) flush(batch []queued, heartbeat bool) {
 	s := &b.streams
-	var writes []streamWrite
+	writes := s.scratch[:0] // only the flusher flushes: its slice is reused
 	s.mu.Lock()
 	groups := make([]*streamGroup, 0, len(s.groups)+len(s.scoped))
 	for _, g := range s.groups {
@@ -270,6 +279,7 @@ func (b *Broker) flush(batch []queued, heartbeat bool) {
 	}
 	s.scoped = kept
 	s.mu.Unlock()
+	defer func() { clear(writes); s.scratch = writes[:0] }()
 	if len(writes) == 0 {
 		return
 	}
@@ -277,7 +287,7 @@ func (b *Broker) flush(batch []queued, heartbeat bool) {
 	if workers > len(writes) {
 		workers = len(writes)
 	}
-	deadline := time.Now().Add(streamWriteTimeout)
+	now := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -285,7 +295,10 @@ func (b *Broker) flush(batch []queued, heartbeat bool) {
 			defer wg.Done()
 			for i := w; i < len(writes); i += workers {
 				x := writes[i]
-				_ = x.sc.conn.SetWriteDeadline(deadline)
+				if x.sc.deadline.Sub(now) < streamWriteTimeout/2 {
+					x.sc.deadline = now.Add(streamWriteTimeout)
+					_ = x.sc.conn.SetWriteDeadline(x.sc.deadline)
+				}
 				if _, err := x.sc.conn.Write(x.buf); err != nil {
 					b.drop(x.sc)
 				}
