@@ -125,9 +125,11 @@ func BarcodeUsedSinceQ(ctx context.Context, q Querier, hash string, since time.T
 	return n > 0, err
 }
 
+// The final flag is a Go bool, bound as 1 or 0 on both engines; comparing
+// it with 0 makes PostgreSQL type the parameter as a number.
 const setAttemptOutcomeSQL = `UPDATE checkout_attempts
 SET status = ?, charge_id = COALESCE(NULLIF(?, ''), charge_id), error_code = ?, error_message = ?, updated_at = ?,
-    resolved_at = CASE WHEN ? THEN COALESCE(resolved_at, ?) ELSE resolved_at END
+    resolved_at = CASE WHEN ? <> 0 THEN COALESCE(resolved_at, ?) ELSE resolved_at END
 WHERE attempt_id = ? AND status = ?`
 
 // SetAttemptOutcome moves an attempt from status from to status to, only
@@ -159,7 +161,7 @@ func attemptStatusForCharge(status string) (string, string) {
 
 const syncAttemptSQL = `UPDATE checkout_attempts
 SET charge_id = ?, status = ?, error_code = ?, error_message = ?, updated_at = ?,
-    resolved_at = CASE WHEN ? THEN COALESCE(resolved_at, ?) ELSE NULL END
+    resolved_at = CASE WHEN ? <> 0 THEN COALESCE(resolved_at, ?) ELSE NULL END
 WHERE attempt_id = ? AND (charge_id IS NULL OR charge_id = ?)
   AND (status <> ? OR COALESCE(charge_id, '') <> ? OR error_code <> ? OR error_message <> ?)`
 

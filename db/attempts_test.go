@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -12,11 +11,7 @@ import (
 func openAttemptsDB(t *testing.T) (*DB, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := Open(ctx, filepath.Join(t.TempDir(), "attempts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := openTestDB(t)
 	if _, err := d.CreateStore(ctx, CLI, Store{StoreID: "S1", StoreName: "ร้านหลัก", Methods: []string{SourceAlipayPlusUPM}}); err != nil {
 		t.Fatal(err)
 	}

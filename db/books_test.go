@@ -153,6 +153,9 @@ func TestRefundStateFilters(t *testing.T) {
 			t.Errorf("filter %v: totals %+v, want %+v", f.Statuses, tot, wantTot)
 		}
 	}
+	if onPostgres() {
+		return // the rest reads SQLite's EXPLAIN QUERY PLAN
+	}
 	cur := ChargeCursor(&Charge{ID: "x", CreatedAt: time.Now()})
 	for _, f := range []ChargeFilter{{Statuses: []string{StateRefunded}, Cursor: cur},
 		{StoreID: "s1", Statuses: []string{StatePartiallyRefunded}, Cursor: cur}} {

@@ -118,20 +118,22 @@ func TouchChargeSyncedTx(ctx context.Context, tx *sql.Tx, id string, at time.Tim
 	return err
 }
 
+// The existing row is named with the table: PostgreSQL calls a bare
+// column in DO UPDATE ambiguous beside excluded's.
 const addDailySQL = `INSERT INTO daily_totals (bkk_day, store_id, terminal_id, source_type, pending_count,
   successful_count, failed_count, expired_count, gross, fee, fee_vat, net, refund_count, refunds, charges_refunded,
   fee_unknown_count, fee_unknown_gross)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (bkk_day, store_id, terminal_id, source_type) DO UPDATE SET
-  pending_count = pending_count + excluded.pending_count,
-  successful_count = successful_count + excluded.successful_count,
-  failed_count = failed_count + excluded.failed_count,
-  expired_count = expired_count + excluded.expired_count,
-  gross = gross + excluded.gross, fee = fee + excluded.fee, fee_vat = fee_vat + excluded.fee_vat,
-  net = net + excluded.net, refund_count = refund_count + excluded.refund_count, refunds = refunds + excluded.refunds,
-  charges_refunded = charges_refunded + excluded.charges_refunded,
-  fee_unknown_count = fee_unknown_count + excluded.fee_unknown_count,
-  fee_unknown_gross = fee_unknown_gross + excluded.fee_unknown_gross`
+  pending_count = daily_totals.pending_count + excluded.pending_count,
+  successful_count = daily_totals.successful_count + excluded.successful_count,
+  failed_count = daily_totals.failed_count + excluded.failed_count,
+  expired_count = daily_totals.expired_count + excluded.expired_count,
+  gross = daily_totals.gross + excluded.gross, fee = daily_totals.fee + excluded.fee, fee_vat = daily_totals.fee_vat + excluded.fee_vat,
+  net = daily_totals.net + excluded.net, refund_count = daily_totals.refund_count + excluded.refund_count, refunds = daily_totals.refunds + excluded.refunds,
+  charges_refunded = daily_totals.charges_refunded + excluded.charges_refunded,
+  fee_unknown_count = daily_totals.fee_unknown_count + excluded.fee_unknown_count,
+  fee_unknown_gross = daily_totals.fee_unknown_gross + excluded.fee_unknown_gross`
 
 // addChargeToDaily adds (sign=1) or removes (sign=-1) one charge's share of
 // its day's totals under its method (source type). Gross, fee, VAT and net

@@ -290,11 +290,11 @@ func (d *DB) ChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, er
 const chargeTotalsSQL = `SELECT COUNT(*),
   COALESCE(SUM(status = 'successful'), 0),
   COALESCE(SUM(CASE WHEN status = 'successful' THEN amount ELSE 0 END), 0),
-  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known THEN fee ELSE 0 END), 0),
-  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known THEN fee_vat ELSE 0 END), 0),
-  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known THEN net ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known <> 0 THEN fee ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known <> 0 THEN fee_vat ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN status = 'successful' AND fee_known <> 0 THEN net ELSE 0 END), 0),
   COALESCE(SUM(refunded_amount), 0),
-  COALESCE(SUM(status = 'successful' AND NOT fee_known), 0)
+  COALESCE(SUM(status = 'successful' AND fee_known = 0), 0)
 FROM charges`
 
 func (d *DB) scanChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {

@@ -42,6 +42,10 @@ type DB struct {
 	batch   chan *txRequest
 	stop    chan struct{}
 	stopped chan struct{}
+
+	// pg is set on a PostgreSQL database (postgres.go): the few
+	// statements that differ between the engines choose by it.
+	pg bool
 }
 
 // dsn builds the connection string: a SQLite URI for path, then the
@@ -81,8 +85,12 @@ func uriPath(path string) string {
 }
 
 // Open opens (creating if needed) the database at path and applies every
-// pending migration.
+// pending migration. A postgres:// or postgresql:// URL opens that
+// PostgreSQL database instead (postgres.go).
 func Open(ctx context.Context, path string) (*DB, error) {
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path)
+	}
 	w, err := openCached(dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
@@ -285,7 +293,11 @@ type migration struct {
 }
 
 func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	return loadMigrationsFrom(migrationFiles, "migrations")
+}
+
+func loadMigrationsFrom(files embed.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(files, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +309,7 @@ func loadMigrations() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a number and _", name)
 		}
-		b, err := migrationFiles.ReadFile("migrations/" + name)
+		b, err := files.ReadFile(dir + "/" + name)
 		if err != nil {
 			return nil, err
 		}

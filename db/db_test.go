@@ -43,11 +43,7 @@ func TestOpenMigratesAndSetsPragmas(t *testing.T) {
 func TestGroupCommitIsolatesCallerErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openTestDB(t)
 	const n = 200
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {

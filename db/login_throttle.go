@@ -87,13 +87,15 @@ func (d *DB) GetLoginThrottles(ctx context.Context, keys ...string) ([]*LoginThr
 }
 
 // An expired window restarts at this failure; otherwise the count grows.
+// The existing row's columns are named with the table: PostgreSQL calls
+// a bare name in DO UPDATE ambiguous beside excluded's.
 const upsertLoginFailureSQL = `INSERT INTO login_throttle (key, user_hash, ip, failures, window_start, expires_at, noted)
 VALUES (?, ?, ?, 1, ?, ?, 0)
 ON CONFLICT (key) DO UPDATE SET
-    failures     = CASE WHEN expires_at <= excluded.window_start THEN 1 ELSE failures + 1 END,
-    noted        = CASE WHEN expires_at <= excluded.window_start THEN 0 ELSE noted END,
-    window_start = CASE WHEN expires_at <= excluded.window_start THEN excluded.window_start ELSE window_start END,
-    expires_at   = CASE WHEN expires_at <= excluded.window_start THEN excluded.expires_at ELSE expires_at END`
+    failures     = CASE WHEN login_throttle.expires_at <= excluded.window_start THEN 1 ELSE login_throttle.failures + 1 END,
+    noted        = CASE WHEN login_throttle.expires_at <= excluded.window_start THEN 0 ELSE login_throttle.noted END,
+    window_start = CASE WHEN login_throttle.expires_at <= excluded.window_start THEN excluded.window_start ELSE login_throttle.window_start END,
+    expires_at   = CASE WHEN login_throttle.expires_at <= excluded.window_start THEN excluded.expires_at ELSE login_throttle.expires_at END`
 
 // evictLoginThrottleSQL drops the counters closest to expiry (expired
 // ones first) beyond the cap.

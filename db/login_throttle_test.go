@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,11 +31,7 @@ func TestCapText(t *testing.T) {
 func TestLoginThrottleCountersAreBounded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openTestDB(t)
 	now := time.Now().UTC().Truncate(time.Microsecond) // as stored
 	const window, maxRows = 15 * time.Minute, 10
 	fail := func(user, ip string, at time.Time) {

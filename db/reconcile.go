@@ -110,14 +110,10 @@ func (d *DB) CreateReconcileRun(ctx context.Context, r *ReconcileRun) (int64, er
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO reconcile_runs (from_day, to_day, store_id, stores, status, user_id, username,
-			started_at, days_total) VALUES (?, ?, ?, ?, 'running', NULLIF(?, 0), ?, ?, ?)`, r.FromDay, r.ToDay, r.StoreID,
-			JoinStores(r.Stores), r.UserID, r.Username, FormatTime(r.StartedAt), r.DaysTotal)
-		if err != nil {
-			return err
-		}
-		id, err = res.LastInsertId()
-		return err
+		// RETURNING rather than LastInsertId, which pgx does not offer.
+		return tx.QueryRowContext(ctx, `INSERT INTO reconcile_runs (from_day, to_day, store_id, stores, status, user_id, username,
+			started_at, days_total) VALUES (?, ?, ?, ?, 'running', NULLIF(?, 0), ?, ?, ?) RETURNING id`, r.FromDay, r.ToDay, r.StoreID,
+			JoinStores(r.Stores), r.UserID, r.Username, FormatTime(r.StartedAt), r.DaysTotal).Scan(&id)
 	})
 	if err != nil && !errors.Is(err, ErrReconcileRunning) {
 		return 0, err

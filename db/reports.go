@@ -74,7 +74,10 @@ func (r *DailyRow) Add(o *DailyRow) {
 // serves the range scan and the grouping (its methods are adjacent); rows
 // whose every count is zero (a charge that went nowhere the rollup counts)
 // are left out.
-const dailyRowsSQL = `SELECT t.bkk_day, t.store_id, COALESCE(s.store_name, ''), t.terminal_id, SUM(t.pending_count),
+//
+// The store's name is MAX(s.store_name), one name per store id: PostgreSQL
+// refuses a column the GROUP BY does not determine.
+const dailyRowsSQL = `SELECT t.bkk_day, t.store_id, COALESCE(MAX(s.store_name), ''), t.terminal_id, SUM(t.pending_count),
   SUM(t.successful_count), SUM(t.failed_count), SUM(t.expired_count), SUM(t.gross), SUM(t.fee), SUM(t.fee_vat),
   SUM(t.net), SUM(t.refund_count), SUM(t.refunds), SUM(t.fee_unknown_count), SUM(t.fee_unknown_gross)
 FROM daily_totals t LEFT JOIN stores s ON s.store_id = t.store_id
@@ -179,9 +182,9 @@ type ZLine struct {
 }
 
 // Served by charges_day (bkk_day, store_id, terminal_id).
-const zLinesSQL = `SELECT c.store_id, COALESCE(s.store_name, ''), c.terminal_id, c.status, c.source_type, COUNT(*), SUM(c.amount),
-  SUM(CASE WHEN c.fee_known THEN c.fee ELSE 0 END), SUM(CASE WHEN c.fee_known THEN c.fee_vat ELSE 0 END),
-  SUM(CASE WHEN c.fee_known THEN c.net ELSE 0 END), SUM(c.refunded_amount), SUM(NOT c.fee_known),
+const zLinesSQL = `SELECT c.store_id, COALESCE(MAX(s.store_name), ''), c.terminal_id, c.status, c.source_type, COUNT(*), SUM(c.amount),
+  SUM(CASE WHEN c.fee_known <> 0 THEN c.fee ELSE 0 END), SUM(CASE WHEN c.fee_known <> 0 THEN c.fee_vat ELSE 0 END),
+  SUM(CASE WHEN c.fee_known <> 0 THEN c.net ELSE 0 END), SUM(c.refunded_amount), SUM(c.fee_known = 0),
   MIN(c.created_at), MAX(c.created_at)
 FROM charges c LEFT JOIN stores s ON s.store_id = c.store_id
 WHERE c.bkk_day = ? AND (? = '' OR c.store_id = ?) AND (? = '' OR instr(?, ',' || c.store_id || ',') > 0) AND (? = '' OR c.terminal_id = ?)
@@ -299,19 +302,20 @@ SELECT bkk_day, store_id, terminal_id, source_type, SUM(p), SUM(ok), SUM(f), SUM
   SUM(cr), SUM(u), SUM(ug)
 FROM (
   SELECT bkk_day, store_id, terminal_id, source_type,
-    status = 'pending' AS p, status = 'successful' AS ok, status = 'failed' AS f, status = 'expired' AS e,
+    CASE WHEN status = 'pending' THEN 1 ELSE 0 END AS p, CASE WHEN status = 'successful' THEN 1 ELSE 0 END AS ok,
+    CASE WHEN status = 'failed' THEN 1 ELSE 0 END AS f, CASE WHEN status = 'expired' THEN 1 ELSE 0 END AS e,
     CASE WHEN status = 'successful' THEN amount ELSE 0 END AS g,
-    CASE WHEN status = 'successful' AND fee_known THEN fee ELSE 0 END AS fe,
-    CASE WHEN status = 'successful' AND fee_known THEN fee_vat ELSE 0 END AS v,
-    CASE WHEN status = 'successful' AND fee_known THEN net ELSE 0 END AS n,
+    CASE WHEN status = 'successful' AND fee_known <> 0 THEN fee ELSE 0 END AS fe,
+    CASE WHEN status = 'successful' AND fee_known <> 0 THEN fee_vat ELSE 0 END AS v,
+    CASE WHEN status = 'successful' AND fee_known <> 0 THEN net ELSE 0 END AS n,
     0 AS rc, 0 AS r, refunded_amount AS cr,
-    status = 'successful' AND NOT fee_known AS u,
-    CASE WHEN status = 'successful' AND NOT fee_known THEN amount ELSE 0 END AS ug
+    CASE WHEN status = 'successful' AND fee_known = 0 THEN 1 ELSE 0 END AS u,
+    CASE WHEN status = 'successful' AND fee_known = 0 THEN amount ELSE 0 END AS ug
   FROM charges
   UNION ALL
   SELECT r.bkk_day, c.store_id, c.terminal_id, c.source_type, 0, 0, 0, 0, 0, 0, 0, 0, 1, r.amount, 0, 0, 0
   FROM refunds r JOIN charges c ON c.id = r.charge_id
-)
+) AS changes
 GROUP BY bkk_day, store_id, terminal_id, source_type`
 
 // ExportCharge is a charge as the CSV export reads it: only the exported

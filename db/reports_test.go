@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -12,12 +11,7 @@ import (
 
 func openReportsDB(t *testing.T) *DB {
 	t.Helper()
-	d, err := Open(context.Background(), filepath.Join(t.TempDir(), "reports.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return openTestDB(t)
 }
 
 // putCharge stores c as new (old nil) or as a change of old.
@@ -195,10 +189,17 @@ func TestIterateExportChargesCrossesBatches(t *testing.T) {
 	d := openReportsDB(t)
 	// 2.5 batches; every 7 rows share one instant, so the keyset must break ties by id.
 	n := exportBatch*2 + exportBatch/2
-	_, err := d.W.ExecContext(ctx, `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ? - 1)
+	fill := `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ? - 1)
 		INSERT INTO charges (id, amount, currency, status, store_id, terminal_id, created_at, bkk_day, updated_at, synced_at)
 		SELECT printf('chrg_%06d', i), 2000 + i, 'THB', 'successful', CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, 'T',
-		  strftime('%Y-%m-%dT%H:%M:%S', 1740000000 + i / 7, 'unixepoch') || '.000000Z', '2025-02-20', 'x', 'x' FROM s`, n)
+		  strftime('%Y-%m-%dT%H:%M:%S', 1740000000 + i / 7, 'unixepoch') || '.000000Z', '2025-02-20', 'x', 'x' FROM s`
+	if onPostgres() {
+		fill = `INSERT INTO charges (id, amount, currency, status, store_id, terminal_id, created_at, bkk_day, updated_at, synced_at)
+		SELECT 'chrg_' || lpad(i::text, 6, '0'), 2000 + i, 'THB', 'successful', CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, 'T',
+		  to_char(to_timestamp(1740000000 + i / 7) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.000000Z', '2025-02-20', 'x', 'x'
+		FROM generate_series(0, ? - 1) AS i`
+	}
+	_, err := d.W.ExecContext(ctx, fill, n)
 	if err != nil {
 		t.Fatal(err)
 	}

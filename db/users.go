@@ -407,8 +407,15 @@ func storeMustExist(ctx context.Context, q Querier, storeID string) error {
 	return nil
 }
 
-// uniqueViolation reports whether err is SQLite refusing a duplicate key.
+// uniqueViolation reports whether err is the database refusing a
+// duplicate key.
 func uniqueViolation(err error) bool {
+	// PostgreSQL's unique_violation, by SQLSTATE (pgx's error type offers
+	// it), so this package needs no import of the PostgreSQL driver.
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) {
+		return state.SQLState() == "23505"
+	}
 	var coded interface{ Code() int }
 	if !errors.As(err, &coded) {
 		return false

@@ -3,19 +3,13 @@ package db
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 func openAccountsDB(t *testing.T) *DB {
 	t.Helper()
-	d, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return openTestDB(t)
 }
 
 var accountsActor = Actor{UserID: 0, Username: "tester", Role: "admin", IP: "192.0.2.1"}
