@@ -347,4 +347,6 @@ var pgDialect = []struct{ sqlite, pg string }{
 	// several-status filters); PostgreSQL has no unary plus for text.
 	{`+status = 'successful'`, `status = 'successful'`},
 	{`+status IN (`, `status IN (`},
+	// An empty blob: x'' is a bit string to PostgreSQL.
+	{`SET raw = x''`, `SET raw = ''::bytea`},
 }
