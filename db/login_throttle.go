@@ -149,8 +149,10 @@ func (d *DB) ClearLoginThrottle(ctx context.Context, key string) error {
 // per-user counter at userLimit failures, an address-wide one at
 // addrLimit, newest lock first.
 func (d *DB) ListLoginLocks(ctx context.Context, now time.Time, userLimit, addrLimit int) ([]*LoginThrottle, error) {
+	// The limits are cast so PostgreSQL types them as numbers (a bare
+	// parameter in CASE would be text).
 	return queryLoginThrottles(ctx, d.R, `SELECT `+loginThrottleColumns+` FROM login_throttle
-		WHERE expires_at > ? AND failures >= CASE WHEN user_hash = '' THEN ? ELSE ? END
+		WHERE expires_at > ? AND failures >= CASE WHEN user_hash = '' THEN CAST(? AS INTEGER) ELSE CAST(? AS INTEGER) END
 		ORDER BY expires_at DESC LIMIT 500`, FormatTime(now), addrLimit, userLimit)
 }
 
