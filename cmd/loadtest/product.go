@@ -335,7 +335,7 @@ const tillConns = 50
 // time for the same two calls (POST /sources, POST /charges, measured
 // directly at the same concurrency) is what our server adds.
 func (t *tool) productCheckout(rep *report, lim *limits) {
-	what := "checkout: 50 concurrent tills, POST /till/charges"
+	what := "checkout: 50 tills, each starting a sale at most once a second, POST /till/charges"
 	t.logf("product: %s", what)
 	f, err := t.measureCheckout()
 	if err != nil {
@@ -351,6 +351,9 @@ func (t *tool) productCheckout(rep *report, lim *limits) {
 		Verdict: verdict(f["server_beyond_n"] > 0 && f["server_beyond_mean_ms"] <= 3 && f["server_beyond_p99_ms"] <= 10),
 	})
 }
+
+// tillCycle is the shortest time between two sales at one till.
+const tillCycle = time.Second
 
 // tillAttempt is the JSON answer of the till endpoints.
 type tillAttempt struct {
@@ -388,13 +391,33 @@ func (t *tool) measureCheckout() (figures, error) {
 	jsonHdr := http.Header{"Accept": {"application/json"}}
 	return repeat(t.runs, func(run int) (figures, error) {
 		// The simulator's own time for what the till asks of it.
+		// Paced like the tills below, so the two are comparable; the
+		// latency is the two calls' alone, without the pause.
+		simRec := newLatRecorder(tillConns)
+		var simMeasuring atomic.Bool
+		go func() { time.Sleep(t.dur / 4); simMeasuring.Store(true) }()
 		sr := closedLoop(tillConns, t.dur/4, t.dur, func(w, i int) error {
+			if i == 0 {
+				time.Sleep(time.Duration(w) * tillCycle / tillConns)
+			}
+			cycle := time.Now()
 			_, err := sim.createCharge(t.ctx(), run*1000000+w*10000+i, "S01", fmt.Sprintf("T%02d", 1+w))
+			if err == nil && simMeasuring.Load() {
+				simRec.add(w, time.Since(cycle))
+			}
+			if rest := tillCycle - time.Since(cycle); rest > 0 {
+				time.Sleep(rest)
+			}
 			return err
 		})
-		if sr.N == 0 {
+		simLats := simRec.all()
+		if sr.N == 0 || len(simLats) == 0 {
 			return nil, fmt.Errorf("simulator: %v", sr.FirstErr)
 		}
+		// Every charge made just now has webhooks on their way to the
+		// server; the tills are measured once those are in, not against
+		// a backlog this tool made.
+		waitWebhooksQuiet(metricsURL, time.Second, 2*time.Minute)
 		before, _ := histSums(metricsURL)
 		beforeB, _ := histBuckets(metricsURL)
 		rec := newLatRecorder(tillConns)
@@ -402,6 +425,19 @@ func (t *tool) measureCheckout() (figures, error) {
 		var sales atomic.Int64
 		go func() { time.Sleep(t.dur / 4); measuring.Store(true) }()
 		r := closedLoop(tillConns, t.dur/4, t.dur, func(w, i int) error {
+			// A till starts a sale at most once a second (a real one takes
+			// longer: the scan, the customer paying), so 50 tills are a
+			// busy store's load, not a saturation test of the machine.
+			if i == 0 {
+				// Tills do not start in step: spread their first sales.
+				time.Sleep(time.Duration(w) * tillCycle / tillConns)
+			}
+			cycle := time.Now()
+			defer func() {
+				if rest := tillCycle - time.Since(cycle); rest > 0 {
+					time.Sleep(rest)
+				}
+			}()
 			att := uuid.NewString()
 			form := url.Values{"terminal_id": {fmt.Sprintf("T%02d", 1+w)}, "amount": {"1500.00"},
 				"barcode": {barcode(run*1000000 + w*10000 + i)}, "attempt_id": {att}, "_csrf": {sess.csrf}}
@@ -490,7 +526,7 @@ func (t *tool) measureCheckout() (figures, error) {
 		}
 		f := figures{
 			"till_p50_ms": ms(tl.pct(50)), "till_p99_ms": ms(tl.pct(99)),
-			"sim_p50_ms": ms(sr.Lats.pct(50)), "sim_p99_ms": ms(sr.Lats.pct(99)),
+			"sim_p50_ms": ms(simLats.pct(50)), "sim_p99_ms": ms(simLats.pct(99)),
 			"sales_per_s": r.rps(),
 		}
 		f["add_p50_ms"] = f["till_p50_ms"] - f["sim_p50_ms"]

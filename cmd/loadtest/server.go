@@ -538,3 +538,42 @@ func quantileDelta(before, after map[string]map[float64]float64, q float64, part
 	}
 	return prevLE, total, true
 }
+
+// counterTotal sums every series of a Prometheus counter.
+func counterTotal(metricsURL, name string) (float64, error) {
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	var total float64
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
+			total += v
+		}
+	}
+	return total, nil
+}
+
+// waitWebhooksQuiet waits until the server has taken no webhook for quiet
+// (at most max).
+func waitWebhooksQuiet(metricsURL string, quiet, max time.Duration) {
+	deadline := time.Now().Add(max)
+	last, _ := counterTotal(metricsURL, "instore_webhooks_total")
+	for time.Now().Before(deadline) {
+		time.Sleep(quiet)
+		n, err := counterTotal(metricsURL, "instore_webhooks_total")
+		if err != nil || n == last {
+			return
+		}
+		last = n
+	}
+}
