@@ -150,6 +150,9 @@ func (d *DB) Ping(ctx context.Context) error {
 // pays for a single commit. Tx returns only after the commit, so a caller
 // may publish what it wrote as soon as Tx returns nil. fn must not call Tx.
 func (d *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if d.pg {
+		return d.txPG(ctx, fn)
+	}
 	if d.batch == nil {
 		return d.txDirect(ctx, fn)
 	}

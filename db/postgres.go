@@ -78,8 +78,8 @@ func withRuntimeParam(s, key, value string) string {
 
 // openPostgres opens the database at the URL: a writer pool and a reader
 // pool whose sessions refuse writes, as on SQLite. Every Tx is its own
-// transaction (no group commit): PostgreSQL has no single writer to
-// queue for, and one caller's lock wait or error must not abort another's.
+// transaction (no group commit, see txPG): one caller's error must not
+// abort another's work.
 func openPostgres(ctx context.Context, dbURL string) (*DB, error) {
 	w, err := openPG(dbURL)
 	if err != nil {
@@ -187,6 +187,37 @@ func (d *DB) migratePG(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
+	}
+	return nil
+}
+
+// pgWriteLockKey serialises Tx on PostgreSQL (see txPG); "instwrt".
+const pgWriteLockKey = 0x696e7374777274
+
+// txPG runs fn in a transaction of its own that first takes a
+// transaction-level advisory lock shared by every writer of the database,
+// across instances. The payments rules were written for SQLite's single
+// writer: a Tx reads what it is about to change (is this payment code in
+// use, is this refund already asked for) and decides on it. Holding one
+// lock keeps that true on PostgreSQL, where READ COMMITTED would let two
+// such transactions decide on the same snapshot; it is released at commit
+// or rollback. It costs PostgreSQL its concurrent writers until those
+// rules rest on unique keys and row locks instead.
+func (d *DB) txPG(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(pgWriteLockKey)); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("write lock: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
