@@ -9,12 +9,22 @@ import (
 	"strings"
 )
 
+// errPostgresBackup answers a backup or integrity check asked of a
+// PostgreSQL database: those are the database server's own tools, and the
+// message names them rather than pretending to copy a file.
+var errPostgresBackup = errors.New("backup: a PostgreSQL database is backed up with pg_dump " +
+	"(for example: pg_dump --format=custom --file=instore.dump \"$INSTORE_DB\"), restored with pg_restore " +
+	"and checked with pg_amcheck; instore backup copies SQLite files only")
+
 // VacuumInto writes a consistent copy of the database file at srcPath to
 // dest with VACUUM INTO. It reads inside one read transaction, so writers
 // carry on meanwhile (WAL) and the copy holds exactly what was committed
 // when it started. It opens srcPath without running migrations, so a
 // backup never changes the file it copies. dest must not exist.
 func VacuumInto(ctx context.Context, srcPath, dest string) error {
+	if IsPostgresURL(srcPath) {
+		return errPostgresBackup
+	}
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup: %s already exists; choose a new file name", dest)
 	}
@@ -37,6 +47,9 @@ func VacuumInto(ctx context.Context, srcPath, dest string) error {
 // IntegrityCheck runs PRAGMA integrity_check on the file at path and
 // returns nil when SQLite answers "ok", else an error listing what it found.
 func IntegrityCheck(ctx context.Context, path string) error {
+	if IsPostgresURL(path) {
+		return errPostgresBackup
+	}
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -96,5 +97,51 @@ func TestPostgresMigratesOnceUnderLock(t *testing.T) {
 	}
 	if err := dbs[2].SetSetting(ctx, "k", "v"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The PostgreSQL baseline and later migrations give every table the
+// columns SQLite's migrations give it: a SQLite migration without its
+// PostgreSQL twin fails here.
+func TestPostgresSchemaMatchesSQLite(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("needs INSTORE_TEST_POSTGRES")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	lite, err := Open(ctx, filepath.Join(t.TempDir(), "schema.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pg := openTestDB(t)
+	columns := func(d *DB, q string) map[string]bool {
+		rows, err := d.R.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]bool{}
+		for rows.Next() {
+			var table, column string
+			if err := rows.Scan(&table, &column); err != nil {
+				t.Fatal(err)
+			}
+			out[table+"."+column] = true
+		}
+		return out
+	}
+	want := columns(lite, `SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`)
+	got := columns(pg, `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`)
+	for c := range want {
+		if !got[c] {
+			t.Errorf("PostgreSQL lacks %s", c)
+		}
+	}
+	for c := range got {
+		if !want[c] {
+			t.Errorf("PostgreSQL has %s, SQLite does not", c)
+		}
 	}
 }
