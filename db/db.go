@@ -1,6 +1,8 @@
 // Package db owns the SQLite file: opening it with the right pragmas, the
 // embedded migrations and every SQL statement the application runs. Every
-// write goes through Tx, the one writer that group-commits. (The load
+// write goes through Tx, the one writer that group-commits. The same
+// statements run on PostgreSQL when Open is given a postgres:// URL
+// (postgres.go). (The load
 // tool's bare baselines, which measure SQLite and Echo without the product,
 // keep their own statements; its seeding goes through here.)
 package db
@@ -143,8 +145,8 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.R.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
-// Tx runs fn in one write transaction (BEGIN IMMEDIATE): fn's writes all
-// land or none do. Concurrent callers are group-committed: the writer runs
+// Tx runs fn in one write transaction (BEGIN IMMEDIATE; on PostgreSQL see
+// txPG): fn's writes all land or none do. Concurrent callers are group-committed: the writer runs
 // several callers' fn back to back inside one SQLite transaction, each under
 // its own SAVEPOINT (so one caller's error undoes only its own writes), and
 // pays for a single commit. Tx returns only after the commit, so a caller
