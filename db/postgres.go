@@ -36,7 +36,9 @@ var pgMigrationFiles embed.FS
 const pgMigrateLockKey = 0x696e73746f7265
 
 // IsPostgresURL reports whether s names a PostgreSQL database rather than
-// a SQLite file.
+// a SQLite file. The URL is pgx's (libpq's keywords as query parameters):
+// TLS to the server is whatever its sslmode says (prefer when absent;
+// verify-full with sslrootcert=… to check the server's certificate).
 func IsPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
