@@ -60,12 +60,16 @@ func TestPostgresMigratesOnceUnderLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
 	fresh := schema + "_b"
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+fresh); err != nil {
+		admin.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { admin.ExecContext(context.Background(), `DROP SCHEMA `+fresh+` CASCADE`) })
+	// Cleanups run after the deferred closes below, and last registered first.
+	t.Cleanup(func() {
+		admin.ExecContext(context.Background(), `DROP SCHEMA `+fresh+` CASCADE`)
+		admin.Close()
+	})
 	u := withRuntimeParam(testPostgresURL, "search_path", fresh)
 	var wg sync.WaitGroup
 	dbs := make([]*DB, 3)
