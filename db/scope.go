@@ -22,9 +22,3 @@ func storeSetArg(stores []string) string {
 	}
 	return "," + JoinStores(stores) + ","
 }
-
-// whereStoreSet is the positional form of a scope limit on column col; it
-// takes storeSetArg twice.
-func whereStoreSet(col string) string {
-	return `(? = '' OR instr(?, ',' || ` + col + ` || ',') > 0)`
-}
