@@ -80,6 +80,9 @@ func (d *DB) CreateTerminal(ctx context.Context, by Actor, t Terminal) (*Termina
 		}
 		return InsertAudit(ctx, tx, by.audit("terminal.create", out.StoreID+"/"+out.TerminalID, nil, map[string]any{"label": out.Label}))
 	})
+	if err == nil {
+		terminalsChanged.Add(1) // listings of terminal ids are read again
+	}
 	return out, err
 }
 

@@ -118,7 +118,7 @@ func (h *Charges) options(c echo.Context, scope payments.ChargeScope, storeID st
 	if v.Stores, err = storeOptions(ctx, h.DB, scope); err != nil {
 		return err
 	}
-	terms, err := h.DB.ListTerminals(ctx, storeID)
+	terms, err := h.DB.TerminalRefs(ctx, storeID)
 	if err != nil {
 		return err
 	}
