@@ -385,6 +385,9 @@ func ParseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
+	if t, ok := parseStoredTime(s); ok {
+		return t
+	}
 	t, err := time.Parse(TimeLayout, s)
 	if err != nil {
 		t, _ = time.Parse(time.RFC3339Nano, s)
