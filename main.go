@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	workers.Add(2)
 	go func() { defer workers.Done(); w.Syncer.Run(workCtx) }()
 	go func() { defer workers.Done(); w.Housekeeping.Run(workCtx) }()
-	defer func() { stopWork(); workers.Wait() }()
+	defer func() { stopWork(); workers.Wait(); w.Reconciler.Wait() }()
 	app := w.App
 	srv := &http.Server{
 		Handler:           app,

@@ -136,11 +136,15 @@ func (a *App) routes(r *router) {
 	// d.Work, so shutdown stops them, not the request that started them.
 	if d.Payments != nil {
 		reports := &handlers.Reports{DB: d.DB, Payments: d.Payments, Now: a.now}
-		work := d.Work
-		if work == nil {
-			work = context.Background()
+		rec := d.Reconciler
+		if rec == nil {
+			work := d.Work
+			if work == nil {
+				work = context.Background()
+			}
+			rec = payments.NewReconciler(work, d.Payments)
 		}
-		reconcile := &handlers.Reconcile{DB: d.DB, Payments: d.Payments, Reconciler: payments.NewReconciler(work, d.Payments), Now: a.now}
+		reconcile := &handlers.Reconcile{DB: d.DB, Payments: d.Payments, Reconciler: rec, Now: a.now}
 		financeReaders := Roles(db.RoleFinance, db.RoleManager, db.RoleAdmin)
 		reconcilers := Roles(db.RoleFinance, db.RoleAdmin)
 		r.GET("/reports/daily", reports.Daily, financeReaders)

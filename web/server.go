@@ -38,6 +38,9 @@ type Deps struct {
 	// Work is cancelled at shutdown; background jobs started by requests
 	// (reconciliation runs) use it instead of the request's context.
 	Work context.Context
+	// Reconciler runs reconciliation on Work; nil makes one (tests that
+	// build the app without Wire).
+	Reconciler *payments.Reconciler
 }
 
 // App is the assembled HTTP application.

@@ -45,6 +45,9 @@ type Wired struct {
 	// Broker is the live feed; Close it at shutdown (its detached
 	// streams are not the HTTP server's to drain).
 	Broker *Broker
+	// Reconciler's runs stop when Work ends; Wait for them before closing
+	// the database, so each run records how it ended.
+	Reconciler *payments.Reconciler
 }
 
 // Wire builds the Omise client, the domain service, the live broker, the
@@ -68,10 +71,17 @@ func Wire(p Parts) (*Wired, error) {
 		// merchant's key, so unsigned deliveries share a budget.
 		svc.UnsignedLookups = payments.NewUnsignedBudget()
 	}
+	work := p.Work
+	if work == nil {
+		work = context.Background()
+	}
 	deps := Deps{Config: cfg, DB: p.DB, Metrics: p.Metrics, Log: p.Log, Now: p.Now, Sim: p.Sim,
-		Payments: svc, Broker: broker, Work: p.Work}
+		Payments: svc, Broker: broker, Work: work}
 	if p.Adjust != nil {
 		p.Adjust(&deps)
+	}
+	if deps.Reconciler == nil {
+		deps.Reconciler = payments.NewReconciler(deps.Work, deps.Payments)
 	}
 	app, err := New(deps)
 	if err != nil {
@@ -79,9 +89,10 @@ func Wire(p Parts) (*Wired, error) {
 	}
 	svc = deps.Payments
 	return &Wired{
-		App:      app,
-		Payments: svc,
-		Broker:   deps.Broker,
+		App:        app,
+		Payments:   svc,
+		Broker:     deps.Broker,
+		Reconciler: deps.Reconciler,
 		Syncer: &payments.Syncer{Svc: svc, Interval: cfg.SyncInterval, MaxInFlight: 4,
 			Extra: []func(context.Context) error{svc.ResolveUnknownAttempts, svc.ExpireStaleTillCharges}},
 		Housekeeping: &payments.Housekeeping{Svc: svc, EventBodies: cfg.EventRetention,
