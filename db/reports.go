@@ -90,17 +90,27 @@ ORDER BY t.bkk_day, t.store_id, t.terminal_id`
 // IterateDailyRows calls fn for each row of daily_totals in f, in day,
 // store, terminal order, without holding them all in memory.
 func (d *DB) IterateDailyRows(ctx context.Context, f FinanceFilter, fn func(*DailyRow) error) error {
-	rows, err := d.R.QueryContext(ctx, dailyRowsSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
+	return d.iterateDailyRows(ctx, dailyRowsSQL, false, f, fn)
+}
+
+// iterateDailyRows runs one of the rollup's row queries over f; byMethod
+// says the query has a source_type column after the terminal.
+func (d *DB) iterateDailyRows(ctx context.Context, query string, byMethod bool, f FinanceFilter, fn func(*DailyRow) error) error {
+	rows, err := d.R.QueryContext(ctx, query, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.storeSet(), f.storeSet(), f.TerminalID, f.TerminalID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	var r DailyRow
+	dest := []any{&r.Day, &r.StoreID, &r.StoreName, &r.TerminalID, &r.SourceType, &r.PendingCount, &r.SuccessfulCount,
+		&r.FailedCount, &r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount, &r.Refunds,
+		&r.FeeUnknownCount, &r.FeeUnknownGross}
+	if !byMethod {
+		dest = append(dest[:4:4], dest[5:]...)
+	}
 	for rows.Next() {
 		r = DailyRow{}
-		if err := rows.Scan(&r.Day, &r.StoreID, &r.StoreName, &r.TerminalID, &r.PendingCount, &r.SuccessfulCount,
-			&r.FailedCount, &r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount, &r.Refunds,
-			&r.FeeUnknownCount, &r.FeeUnknownGross); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		if err := fn(&r); err != nil {

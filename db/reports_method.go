@@ -17,25 +17,7 @@ ORDER BY t.bkk_day, t.store_id, t.terminal_id, t.source_type`
 // holding them in memory. The rows of a day, store and terminal add up to
 // its row of IterateDailyRows. The row passed to fn is reused.
 func (d *DB) IterateDailyRowsByMethod(ctx context.Context, f FinanceFilter, fn func(*DailyRow) error) error {
-	rows, err := d.R.QueryContext(ctx, dailyRowsByMethodSQL, f.FromDay, f.ToDay, f.StoreID, f.StoreID, f.storeSet(),
-		f.storeSet(), f.TerminalID, f.TerminalID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var r DailyRow
-	for rows.Next() {
-		r = DailyRow{}
-		if err := rows.Scan(&r.Day, &r.StoreID, &r.StoreName, &r.TerminalID, &r.SourceType, &r.PendingCount,
-			&r.SuccessfulCount, &r.FailedCount, &r.ExpiredCount, &r.Gross, &r.Fee, &r.FeeVat, &r.Net, &r.RefundCount,
-			&r.Refunds, &r.FeeUnknownCount, &r.FeeUnknownGross); err != nil {
-			return err
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return d.iterateDailyRows(ctx, dailyRowsByMethodSQL, true, f, fn)
 }
 
 // dailyMethodRowsSQL sums the rollup per day and method over f's stores and
