@@ -152,6 +152,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, n)
 	}
 
+	return serveUntilDone(ctx, errc, log, servers...)
+}
+
+// serveUntilDone waits for ctx to end or a server to fail, then shuts the
+// servers down, giving open requests shutdownTimeout to finish. A server
+// that stopped because it was shut down is not an error.
+func serveUntilDone(ctx context.Context, errc <-chan error, log *slog.Logger, servers ...*http.Server) error {
 	var serveErr error
 	select {
 	case <-ctx.Done():
