@@ -206,22 +206,12 @@ const pgWriteLockKey = 0x696e7374777274
 // or rollback. It costs PostgreSQL its concurrent writers until those
 // rules rest on unique keys and row locks instead.
 func (d *DB) txPG(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := d.W.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(pgWriteLockKey)); err != nil {
-		_ = tx.Rollback()
-		return fmt.Errorf("write lock: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return d.txDirect(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(pgWriteLockKey)); err != nil {
+			return fmt.Errorf("write lock: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // pgSimpleProtocol, passed as the only argument, makes the wrapper send
