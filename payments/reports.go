@@ -187,12 +187,7 @@ func (t *ZTotals) addLine(l *db.ZLine) {
 	}
 	switch l.Status {
 	case "successful":
-		m := t.method(l.SourceType)
-		m.Count += l.Count
-		m.Amount += l.Amount
-		m.Fee += l.Fee
-		m.FeeVat += l.FeeVat
-		m.Net += l.Net
+		t.method(l.SourceType).add(&ZMethod{Count: l.Count, Amount: l.Amount, Fee: l.Fee, FeeVat: l.FeeVat, Net: l.Net})
 		t.Fee += l.Fee
 		t.FeeVat += l.FeeVat
 		t.Net += l.Net

@@ -86,16 +86,20 @@ func (t *ZTotals) method(sourceType string) *ZMethod {
 
 // addMethods adds o's method lines to t's.
 func (t *ZTotals) addMethods(o *ZTotals) {
-	for _, m := range o.Methods {
-		x := t.method(m.SourceType)
-		x.Count += m.Count
-		x.Amount += m.Amount
-		x.Fee += m.Fee
-		x.FeeVat += m.FeeVat
-		x.Net += m.Net
-		x.RefundCount += m.RefundCount
-		x.Refunds += m.Refunds
+	for i := range o.Methods {
+		t.method(o.Methods[i].SourceType).add(&o.Methods[i])
 	}
+}
+
+// add adds o's counts and sums to m's.
+func (m *ZMethod) add(o *ZMethod) {
+	m.Count += o.Count
+	m.Amount += o.Amount
+	m.Fee += o.Fee
+	m.FeeVat += o.FeeVat
+	m.Net += o.Net
+	m.RefundCount += o.RefundCount
+	m.Refunds += o.Refunds
 }
 
 // ReconcileMethod is one payment method's share of a reconciliation run's
