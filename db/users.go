@@ -423,3 +423,26 @@ func uniqueViolation(err error) bool {
 	// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY
 	return coded.Code() == 2067 || coded.Code() == 1555
 }
+
+// DisplayNames maps each of usernames that has a display name to it, for
+// pages that name the people who acted on a record stored by username.
+func (d *DB) DisplayNames(ctx context.Context, usernames []string) (map[string]string, error) {
+	names := make(map[string]string, len(usernames))
+	for _, u := range usernames {
+		if _, seen := names[u]; seen || u == "" {
+			continue
+		}
+		var n string
+		err := d.R.QueryRowContext(ctx, `SELECT display_name FROM users WHERE username = ?`, u).Scan(&n)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		names[u] = n
+	}
+	for u, n := range names {
+		if n == "" {
+			delete(names, u)
+		}
+	}
+	return names, nil
+}

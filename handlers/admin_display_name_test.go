@@ -61,3 +61,20 @@ func doc(t *testing.T, body string) *goquery.Document {
 	}
 	return d
 }
+
+// TestChargePageNamesPeople: the charge page names its cashier by display
+// name, with the username beside it, once they have one.
+func TestChargePageNamesPeople(t *testing.T) {
+	e := newBOEnv(t)
+	admin := e.login("admin")
+	admin.get("/admin/users")
+	if status, body := admin.post("/admin/users", url.Values{"username": {"somchai"}, "display_name": {"สมชาย ใจดี"},
+		"role": {"cashier"}, "store_id": {"store_1"}, "password": {boPassword}}); status != http.StatusSeeOther {
+		t.Fatalf("create: %d %.400s", status, body)
+	}
+	ch := e.charge("store_1", "T1", 48000, "successful") // its metadata names cashier somchai
+	_, page := admin.get("/charges/" + ch.ID)
+	if got := strings.TrimSpace(doc(t, page).Find(`[data-testid="field-cashier"]`).Text()); got != "สมชาย ใจดี (somchai)" {
+		t.Fatalf("cashier shown as %q", got)
+	}
+}

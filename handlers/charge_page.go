@@ -150,9 +150,18 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 	if err != nil {
 		return err
 	}
+	people := []string{ch.Cashier}
+	for _, f := range refunds {
+		people = append(people, f.CreatedBy)
+	}
+	names, err := h.DB.DisplayNames(ctx, people)
+	if err != nil {
+		return err
+	}
+	v.Cashier = personLabel(names, ch.Cashier)
 	for _, f := range refunds {
 		v.Refunds = append(v.Refunds, views.RefundLine{ID: f.ID, Amount: f.Amount, Status: f.Status, Voided: f.Voided,
-			Reason: f.Reason, Note: f.Note, By: f.CreatedBy, At: f.CreatedAt})
+			Reason: f.Reason, Note: f.Note, By: personLabel(names, f.CreatedBy), At: f.CreatedAt})
 	}
 	if v.Timeline, err = h.timeline(c, ch, refunds); err != nil {
 		return err

@@ -52,6 +52,16 @@ func userName(u *db.User) string {
 	return u.Username
 }
 
+// personLabel names a person stored by username: their display name with
+// the username beside it when they have one (names maps username to
+// display name).
+func personLabel(names map[string]string, username string) string {
+	if n := names[username]; n != "" {
+		return n + " (" + username + ")"
+	}
+	return username
+}
+
 // Actor is who is making the request, for audit rows.
 func Actor(c echo.Context) db.Actor {
 	a := db.Actor{IP: c.RealIP()}
