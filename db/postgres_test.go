@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"instore/db/dbtest"
 )
 
 // Placeholders are numbered in order, except inside literals, quoted
@@ -45,9 +47,7 @@ func TestRedactURL(t *testing.T) {
 // once: the advisory lock makes the others wait and then find nothing to
 // do. The reader pool refuses writes, as SQLite's does.
 func TestPostgresMigratesOnceUnderLock(t *testing.T) {
-	if !onPostgres() {
-		t.Skip("needs INSTORE_TEST_POSTGRES")
-	}
+	dbtest.RequirePostgres(t)
 	t.Parallel()
 	ctx := context.Background()
 	first := openTestDB(t) // makes the schema; its URL is reused below
@@ -108,9 +108,7 @@ func TestPostgresMigratesOnceUnderLock(t *testing.T) {
 // columns SQLite's migrations give it: a SQLite migration without its
 // PostgreSQL twin fails here.
 func TestPostgresSchemaMatchesSQLite(t *testing.T) {
-	if !onPostgres() {
-		t.Skip("needs INSTORE_TEST_POSTGRES")
-	}
+	dbtest.RequirePostgres(t)
 	t.Parallel()
 	ctx := context.Background()
 	lite, err := Open(ctx, filepath.Join(t.TempDir(), "schema.db"))

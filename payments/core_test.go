@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"instore/db"
+	"instore/db/dbtest"
 	"instore/omise"
 	"instore/omise/omisehttp"
 	"instore/omise/sim"
@@ -45,7 +46,7 @@ func (r *recordingNotifier) count() int {
 func newCoreEnv(t *testing.T, opts sim.Options) *coreEnv {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "core.db"))
+	d, err := db.Open(ctx, dbtest.Source(t, "core.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"instore/db"
+	"instore/db/dbtest"
 	"instore/fakeclock"
 	"instore/omise"
 	"instore/omise/omisehttp"
@@ -27,7 +27,7 @@ type refundEnv struct {
 
 func newRefundEnv(t *testing.T) *refundEnv {
 	t.Helper()
-	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "refunds.db"))
+	d, err := db.Open(context.Background(), dbtest.Source(t, "refunds.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,12 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"instore/db"
+	"instore/db/dbtest"
 	"instore/omise/omisehttp"
 	"instore/omise/sim"
 	"instore/payments"
@@ -61,7 +61,7 @@ const (
 func newTillHarness(t *testing.T, sourceType string, clientTimeout time.Duration) *tillHarness {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "till.db"))
+	d, err := db.Open(ctx, dbtest.Source(t, "till.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
