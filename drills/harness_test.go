@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"instore/config"
 	"instore/db"
+	"instore/db/dbtest"
 	"instore/fakeclock"
 	"instore/metrics"
 	"instore/omise"
@@ -51,7 +51,7 @@ type envOpts struct {
 func newEnv(t *testing.T, o envOpts) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), clock: fakeclock.Running()}
-	d, err := db.Open(e.ctx, filepath.Join(t.TempDir(), "drill.db"))
+	d, err := db.Open(e.ctx, dbtest.Source(t, "drill.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ type onceEnv struct {
 
 func newOnceEnv(t *testing.T) *onceEnv {
 	t.Helper()
-	h := webtest.New(t)
+	h := webtest.New(t, webtest.Options{BothEngines: true})
 	cl, err := omisehttp.New(omisehttp.Config{BaseURL: h.Config.APIURL, PublicKey: h.Config.PublicKey, SecretKey: h.Config.SecretKey})
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 
 	"instore/config"
 	"instore/db"
+	"instore/db/dbtest"
 	"instore/fakeclock"
 	"instore/metrics"
 	"instore/omise"
@@ -38,6 +39,11 @@ type Options struct {
 	Config func(*config.Config) // change the configuration
 	Deps   func(*web.Deps)      // change or add dependencies
 	Sim    func(*sim.Options)   // change the simulator's options
+
+	// BothEngines opens the database through dbtest.Source: PostgreSQL
+	// when INSTORE_TEST_POSTGRES is set. For suites whose promises must
+	// hold on either engine (the drills); handler tests stay on SQLite.
+	BothEngines bool
 }
 
 // Harness is a running application.
@@ -81,7 +87,13 @@ var seedActor = db.Actor{Username: "webtest", Role: "system"}
 func New(t *testing.T, opts ...Options) *Harness {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "instore.db"))
+	src := filepath.Join(t.TempDir(), "instore.db")
+	for _, o := range opts {
+		if o.BothEngines {
+			src = dbtest.Source(t, "instore.db")
+		}
+	}
+	d, err := db.Open(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
