@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -427,22 +428,28 @@ func uniqueViolation(err error) bool {
 // DisplayNames maps each of usernames that has a display name to it, for
 // pages that name the people who acted on a record stored by username.
 func (d *DB) DisplayNames(ctx context.Context, usernames []string) (map[string]string, error) {
-	names := make(map[string]string, len(usernames))
+	names := map[string]string{}
+	args := make([]any, 0, len(usernames))
 	for _, u := range usernames {
-		if _, seen := names[u]; seen || u == "" {
-			continue
+		if u != "" {
+			args = append(args, u)
 		}
-		var n string
-		err := d.R.QueryRowContext(ctx, `SELECT display_name FROM users WHERE username = ?`, u).Scan(&n)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	}
+	if len(args) == 0 {
+		return names, nil
+	}
+	rows, err := d.R.QueryContext(ctx, `SELECT username, display_name FROM users WHERE display_name <> '' AND username IN (?`+
+		strings.Repeat(", ?", len(args)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u, n string
+		if err := rows.Scan(&u, &n); err != nil {
 			return nil, err
 		}
 		names[u] = n
 	}
-	for u, n := range names {
-		if n == "" {
-			delete(names, u)
-		}
-	}
-	return names, nil
+	return names, rows.Err()
 }

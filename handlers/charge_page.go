@@ -104,9 +104,8 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 	if err != nil {
 		return err
 	}
-	method, known := payments.MethodBySourceType(ch.SourceType)
 	v := views.ChargeDetailView{
-		QRSale: known && method.Capture == payments.CaptureQR,
+		QRSale: payments.PaidByQR(ch.SourceType),
 		ID:     ch.ID, Livemode: ch.Livemode, Status: ch.Status, FailureCode: ch.FailureCode, FailureMessage: ch.FailureMessage,
 		SourceType: ch.SourceType, MethodNameID: payments.MethodNameID(ch.SourceType), BarcodeMasked: ch.BarcodeMasked, StoreID: ch.StoreID, TerminalID: ch.TerminalID,
 		Cashier: ch.Cashier, AttemptID: ch.AttemptID, TransactionID: ch.TransactionID, Amount: ch.Amount, Fee: ch.Fee,

@@ -74,8 +74,7 @@ func (s *Service) ChargeQR(ctx context.Context, chargeID string) ([]byte, string
 	if err != nil {
 		return nil, "", err
 	}
-	m, ok := MethodBySourceType(sourceTypeOf(oc))
-	if !ok || m.Capture != CaptureQR || oc.Source.ScannableCode == nil || oc.Source.ScannableCode.Image == nil ||
+	if !PaidByQR(sourceTypeOf(oc)) || oc.Source.ScannableCode == nil || oc.Source.ScannableCode.Image == nil ||
 		oc.Source.ScannableCode.Image.DownloadURI == "" {
 		return nil, "", ErrNoQR
 	}
@@ -99,9 +98,15 @@ func MethodOfAttempt(a *db.Attempt) (*Method, bool) {
 	return MethodBySourceType(a.SourceType)
 }
 
+// PaidByQR reports whether charges of sourceType are paid by the customer
+// scanning a QR we show, so no code of theirs is scanned.
+func PaidByQR(sourceType string) bool {
+	m, ok := MethodBySourceType(sourceType)
+	return ok && m.Capture == CaptureQR
+}
+
 // ShowsQR reports whether a sale shows its customer a QR now: a QR method's
 // sale whose charge exists and still waits for the customer.
 func ShowsQR(a *db.Attempt) bool {
-	m, ok := MethodOfAttempt(a)
-	return ok && !m.Scanned() && a.Status == db.AttemptPending && a.ChargeID != ""
+	return PaidByQR(a.SourceType) && a.Status == db.AttemptPending && a.ChargeID != ""
 }

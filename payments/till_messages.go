@@ -103,7 +103,7 @@ var qrOutcomes = map[string]bool{"pending": true, "expired": true, omise.Failure
 func OutcomeOf(a *db.Attempt) Outcome {
 	out := outcomeOf(a)
 	if qrOutcomes[out.Code] {
-		if m, ok := MethodOfAttempt(a); ok && m.Capture == CaptureQR {
+		if PaidByQR(a.SourceType) {
 			out.MsgID = "outcome.qr." + out.Code
 		}
 	}
