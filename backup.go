@@ -12,8 +12,13 @@ import (
 // dest (`instore backup PATH`): VACUUM INTO a temporary file beside dest,
 // PRAGMA integrity_check on the copy, then rename into place, so dest only
 // ever appears complete and checked. The server may keep running and
-// writing meanwhile.
+// writing meanwhile. A PostgreSQL database is not copied: the answer
+// explains pg_dump.
 func runBackup(ctx context.Context, dbPath, dest string) error {
+	if db.IsPostgresURL(dbPath) {
+		// PostgreSQL is copied by its own tools; the error says which.
+		return db.VacuumInto(ctx, dbPath, dest)
+	}
 	if dest == "" {
 		return fmt.Errorf("backup: give the file to write, as in: instore backup /var/backups/instore-2025-03-20.db")
 	}

@@ -35,6 +35,7 @@ var usage = `usage:
                                             change a group's stores (its users see them from their next request)
   instore group list | group remove --name NAME
   instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs
+                                            (SQLite; a PostgreSQL INSTORE_DB is backed up with pg_dump, as it explains)
   instore sim [--addr HOST:PORT] [--webhook URL,...] [--webhook-secret BASE64] [--public-key K] [--secret-key K]
               [--auto on|off] [--auto-delay 3s] [--charge-ttl 168h]
                                             the Omise simulator alone (default ` + simDefaultAddr + `, webhooks to ` + simDefaultWebhook + `),

@@ -28,7 +28,7 @@ const DefaultAPIURL = "https://api.omise.co"
 // Config is every setting the binary takes from its environment.
 type Config struct {
 	Addr          string        // INSTORE_ADDR: listen address
-	DBPath        string        // INSTORE_DB: SQLite file (a postgres:// URL is refused for now)
+	DBPath        string        // INSTORE_DB: SQLite file, or a postgres:// URL (its scheme in lower case)
 	SecretKey     string        // OMISE_SECRET_KEY (demo: DemoSecretKey)
 	PublicKey     string        // OMISE_PUBLIC_KEY (demo: DemoPublicKey)
 	APIURL        string        // OMISE_API_URL; empty in demo mode until main knows the bound address
@@ -154,19 +154,21 @@ func IsPostgresURL(v string) bool {
 	return strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://")
 }
 
-// checkDatabase refuses a PostgreSQL INSTORE_DB. A shared database means
-// several instances, and demo mode's simulator lives inside one of them:
-// each instance would see its own Omise. Outside demo mode this build has
-// no PostgreSQL engine yet. The URL is never echoed (it may hold a password).
+// checkDatabase refuses a PostgreSQL INSTORE_DB in demo mode: a shared
+// database means several instances, and demo mode's simulator lives inside
+// one of them, so each instance would see an Omise of its own. With keys
+// the URL is kept, its scheme lower-cased (the db package recognises it so).
+// The URL is never echoed (it may hold a password).
 func (c *Config) checkDatabase() error {
-	switch {
-	case !IsPostgresURL(c.DBPath):
+	if !IsPostgresURL(c.DBPath) {
 		return nil
-	case c.Demo:
-		return errors.New("INSTORE_DB is a PostgreSQL URL, but demo mode cannot serve several instances (its Omise simulator lives inside one): start `instore sim` and set OMISE_API_URL, OMISE_PUBLIC_KEY and OMISE_SECRET_KEY to what it prints")
-	default:
-		return errors.New("INSTORE_DB is a PostgreSQL URL, which this build does not support yet: set INSTORE_DB to a SQLite file path")
 	}
+	if c.Demo {
+		return errors.New("INSTORE_DB is a PostgreSQL URL, but demo mode cannot serve several instances (its Omise simulator lives inside one): start `instore sim` and set OMISE_API_URL, OMISE_PUBLIC_KEY and OMISE_SECRET_KEY to what it prints")
+	}
+	scheme, rest, _ := strings.Cut(c.DBPath, "://")
+	c.DBPath = strings.ToLower(scheme) + "://" + rest
+	return nil
 }
 
 func (c *Config) parseWebhookSecret(v string) error {

@@ -124,3 +124,41 @@ func TestSessionKeysRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %v %v", again, err)
 	}
 }
+
+// A postgres:// INSTORE_DB is taken with keys (the scheme lower-cased, as
+// the db package recognises it) and refused in demo mode, whose embedded
+// simulator cannot be the one Omise of several instances. The refusal is
+// one line that points at `instore sim` and never echoes the password.
+func TestParsePostgres(t *testing.T) {
+	const u = "postgres://shop:s3cret@db.example:5432/instore?sslmode=verify-full"
+	keys := map[string]string{"OMISE_SECRET_KEY": "skey_test_1", "OMISE_PUBLIC_KEY": "pkey_test_1", "OMISE_API_URL": "http://127.0.0.1:8090"}
+	for in, want := range map[string]string{
+		u: u,
+		"POSTGRESQL://shop@db.example/instore?sslmode=require": "postgresql://shop@db.example/instore?sslmode=require",
+		"Postgres://db.example/instore":                        "postgres://db.example/instore",
+	} {
+		e := map[string]string{"INSTORE_DB": in}
+		for k, v := range keys {
+			e[k] = v
+		}
+		c, err := Parse(env(e))
+		if err != nil || c.DBPath != want || c.Demo {
+			t.Errorf("%s: got %q demo=%v err=%v, want %q", in, c.DBPath, c.Demo, err, want)
+		}
+	}
+	for _, in := range []string{u, "POSTGRESQL://db.example/instore"} {
+		_, err := Parse(env(map[string]string{"INSTORE_DB": in}))
+		if err == nil {
+			t.Fatalf("%s: demo mode took a PostgreSQL database", in)
+		}
+		msg := err.Error()
+		for _, w := range []string{"demo mode cannot serve several instances", "instore sim", "OMISE_API_URL"} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", in, msg, w)
+			}
+		}
+		if strings.Contains(msg, "\n") || strings.Contains(msg, "s3cret") {
+			t.Errorf("want one line without the URL: %q", msg)
+		}
+	}
+}
