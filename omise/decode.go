@@ -11,13 +11,28 @@ import (
 // 200) means the caller cannot tell what happened. Its errors never quote
 // the body.
 func DecodeObject(body []byte, want string, out any) error {
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := unmarshal(body, out); err != nil {
 		return errors.New("cannot decode " + want + ": " + typeErrorText(err))
 	}
 	if got := objectOf(out); got != want {
 		return errors.New("response object is " + quoteShort(got) + ", want " + want)
 	}
 	return nil
+}
+
+// unmarshal is json.Unmarshal, except that an object with a decoding
+// method of its own is handed the body directly: through json.Unmarshal
+// the body would be checked and scanned twice more before the method runs.
+func unmarshal(body []byte, out any) error {
+	switch v := out.(type) {
+	case *Charge:
+		return v.UnmarshalJSON(body)
+	case *Event:
+		return v.UnmarshalJSON(body)
+	case *Refund:
+		return v.UnmarshalJSON(body)
+	}
+	return json.Unmarshal(body, out)
 }
 
 // objectOf returns the "object" field of a decoded response.

@@ -1,9 +1,6 @@
 package omise
 
-import (
-	"encoding/json"
-	"errors"
-)
+import "errors"
 
 // DecodeEvent decodes a webhook body. It insists on a JSON object with
 // "object":"event" and an id, because the handler's next step is to look
@@ -11,7 +8,7 @@ import (
 // The body is not trusted beyond that: callers re-fetch the charge.
 func DecodeEvent(body []byte) (*Event, error) {
 	var e Event
-	if err := json.Unmarshal(body, &e); err != nil {
+	if err := e.UnmarshalJSON(body); err != nil {
 		return nil, errors.New("omise: webhook body is not a valid event: " + typeErrorText(err))
 	}
 	if e.Object != "event" {

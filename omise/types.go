@@ -153,21 +153,23 @@ func (c *Charge) MetadataString(key string) string {
 
 // UnmarshalJSON accepts both API versions' names for the same fields.
 func (c *Charge) UnmarshalJSON(b []byte) error {
-	type plain Charge
 	// Fee and Net shadow the embedded fields (shallower wins) so that an
-	// absent or null key can be told from a 0.
+	// absent or null key can be told from a 0; Refunds shadows the list so
+	// that its refunds decode in the same pass (a field with a method of
+	// its own is scanned again by encoding/json before the method runs).
 	var aux struct {
-		plain
-		Created  *time.Time `json:"created"`
-		Refunded *int64     `json:"refunded"`
-		Fee      *int64     `json:"fee"`
-		FeeVat   *int64     `json:"fee_vat"`
-		Net      *int64     `json:"net"`
+		plainCharge
+		Created  *time.Time      `json:"created"`
+		Refunded *int64          `json:"refunded"`
+		Fee      *int64          `json:"fee"`
+		FeeVat   *int64          `json:"fee_vat"`
+		Net      *int64          `json:"net"`
+		Refunds  *List[refundIn] `json:"refunds"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	*c = Charge(aux.plain)
+	*c = Charge(aux.plainCharge)
 	useLegacyCreated(&c.CreatedAt, aux.Created)
 	switch {
 	case aux.Fee == nil:
@@ -188,8 +190,37 @@ func (c *Charge) UnmarshalJSON(b []byte) error {
 	if aux.Refunded != nil && c.RefundedAmount == 0 {
 		c.RefundedAmount = *aux.Refunded
 	}
+	if l := aux.Refunds; l != nil {
+		c.Refunds = &RefundList{Object: l.Object, Limit: l.Limit, Offset: l.Offset, Total: l.Total, Order: l.Order,
+			Location: l.Location, From: l.From, To: l.To}
+		if l.Data != nil {
+			c.Refunds.Data = make([]Refund, len(l.Data))
+			for i := range l.Data {
+				l.Data[i].to(&c.Refunds.Data[i])
+			}
+		}
+	}
 	c.Currency = strings.ToUpper(c.Currency)
 	return nil
+}
+
+// plainCharge and plainRefund are the objects without their decoding
+// methods, for the decoders' own structs to embed.
+type (
+	plainCharge Charge
+	plainRefund Refund
+)
+
+// refundIn is a refund as either API version sends it.
+type refundIn struct {
+	plainRefund
+	Created *time.Time `json:"created"`
+}
+
+func (in *refundIn) to(r *Refund) {
+	*r = Refund(in.plainRefund)
+	useLegacyCreated(&r.CreatedAt, in.Created)
+	r.Currency = strings.ToUpper(r.Currency)
 }
 
 // useLegacyCreated fills createdAt from the 2017-11-02 "created" key when
@@ -218,17 +249,11 @@ type Refund struct {
 
 // UnmarshalJSON accepts created/created_at and either currency case.
 func (r *Refund) UnmarshalJSON(b []byte) error {
-	type plain Refund
-	var aux struct {
-		plain
-		Created *time.Time `json:"created"`
-	}
-	if err := json.Unmarshal(b, &aux); err != nil {
+	var in refundIn
+	if err := json.Unmarshal(b, &in); err != nil {
 		return err
 	}
-	*r = Refund(aux.plain)
-	useLegacyCreated(&r.CreatedAt, aux.Created)
-	r.Currency = strings.ToUpper(r.Currency)
+	in.to(r)
 	return nil
 }
 
@@ -241,6 +266,10 @@ type Event struct {
 	Key       string          `json:"key"`
 	Data      json.RawMessage `json:"data"`
 	CreatedAt time.Time       `json:"created_at"`
+
+	// about is what Data is about, read once by UnmarshalJSON from the
+	// Data it decoded (nil: read it from Data when asked).
+	about *eventData
 }
 
 // UnmarshalJSON accepts created/created_at.
@@ -255,6 +284,8 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	}
 	*e = Event(aux.plain)
 	useLegacyCreated(&e.CreatedAt, aux.Created)
+	d := readEventData(e.Data)
+	e.about = &d
 	return nil
 }
 
@@ -265,10 +296,17 @@ type eventData struct {
 	Charge string `json:"charge"`
 }
 
-func (e *Event) data() eventData {
+func readEventData(raw json.RawMessage) eventData {
 	var d eventData
-	_ = json.Unmarshal(e.Data, &d)
+	_ = json.Unmarshal(raw, &d)
 	return d
+}
+
+func (e *Event) data() eventData {
+	if e.about != nil {
+		return *e.about
+	}
+	return readEventData(e.Data)
 }
 
 // DataObject reports the "object" and "id" of the event's data.
