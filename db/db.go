@@ -48,6 +48,15 @@ type DB struct {
 	// pg is set on a PostgreSQL database (postgres.go): the few
 	// statements that differ between the engines choose by it.
 	pg bool
+
+	// jobs are the job leadership locks' sessions (leader.go), on
+	// PostgreSQL only.
+	jobs *jobLocks
+
+	// keys and advisory are LockKey's locks (locks.go): this process's,
+	// and on PostgreSQL the ones shared with other instances.
+	keys     keyLocks
+	advisory *advisoryLocks
 }
 
 // dsn builds the connection string: a SQLite URI for path, then the
@@ -136,7 +145,15 @@ func (d *DB) Close() error {
 		<-d.stopped
 		d.stop = nil
 	}
-	return errors.Join(d.R.Close(), d.W.Close())
+	var jobErr error
+	if d.jobs != nil {
+		jobErr = d.jobs.close()
+	}
+	var lockErr error
+	if d.advisory != nil {
+		lockErr = d.advisory.close()
+	}
+	return errors.Join(jobErr, lockErr, d.R.Close(), d.W.Close())
 }
 
 // Ping checks that the database answers a trivial query.
