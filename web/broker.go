@@ -75,6 +75,29 @@ func (b *Broker) remove(s *subscriber, slow bool) {
 	})
 }
 
+// Resync ends every feed, in-process and detached, without counting them
+// as slow: their clients reconnect and reload what they show. The live
+// feed calls it when changes may have been missed (its connection to the
+// other instances was lost for a while).
+func (b *Broker) Resync() {
+	b.mu.RLock()
+	all := make([]*subscriber, 0, len(b.subs))
+	for s := range b.subs {
+		all = append(all, s)
+	}
+	b.mu.RUnlock()
+	for _, s := range all {
+		s.once.Do(func() {
+			b.mu.Lock()
+			delete(b.subs, s)
+			b.mu.Unlock()
+			close(s.dropped)
+		})
+	}
+	b.closeStreams()
+	b.countSubscribers()
+}
+
 // Subscribers is the number of open feeds, detached streams included.
 func (b *Broker) Subscribers() int {
 	b.mu.RLock()

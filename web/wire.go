@@ -12,6 +12,7 @@ import (
 	"instore/metrics"
 	"instore/omise/omisehttp"
 	"instore/payments"
+	"instore/web/pgfeed"
 )
 
 // Parts is what Wire needs that differs between the binary and a test: the
@@ -48,6 +49,9 @@ type Wired struct {
 	// Reconciler's runs stop when Work ends; Wait for them before closing
 	// the database, so each run records how it ended.
 	Reconciler *payments.Reconciler
+	// Live carries the live feed across instances on PostgreSQL; it runs
+	// until Work ends. Nil on SQLite, where the broker is the whole feed.
+	Live *pgfeed.Feed
 }
 
 // Wire builds the Omise client, the domain service, the live broker, the
@@ -63,17 +67,26 @@ func Wire(p Parts) (*Wired, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OMISE_API_URL: %w", err)
 	}
+	work := p.Work
+	if work == nil {
+		work = context.Background()
+	}
 	broker := NewBroker(p.Metrics)
-	svc := &payments.Service{DB: p.DB, Omise: client, Notify: broker, Metrics: p.Metrics, Log: p.Log, Now: p.Now,
+	var notify payments.Notifier = broker
+	var live *pgfeed.Feed
+	if p.DB.Postgres() {
+		// Other instances share the database: changes cross over NOTIFY.
+		if live, err = pgfeed.New(work, p.DB, cfg.DBPath, broker, p.Log); err != nil {
+			return nil, fmt.Errorf("live feed: %w", err)
+		}
+		notify = live
+	}
+	svc := &payments.Service{DB: p.DB, Omise: client, Notify: notify, Metrics: p.Metrics, Log: p.Log, Now: p.Now,
 		TillTimeout: cfg.TillTimeout, BarcodeKey: p.BarcodeKey}
 	if cfg.WebhookSecret == "" {
 		// Anyone can post events: each one costs Omise look-ups on the
 		// merchant's key, so unsigned deliveries share a budget.
 		svc.UnsignedLookups = payments.NewUnsignedBudget()
-	}
-	work := p.Work
-	if work == nil {
-		work = context.Background()
 	}
 	deps := Deps{Config: cfg, DB: p.DB, Metrics: p.Metrics, Log: p.Log, Now: p.Now, Sim: p.Sim,
 		Payments: svc, Broker: broker, Work: work}
@@ -88,7 +101,11 @@ func Wire(p Parts) (*Wired, error) {
 		return nil, err
 	}
 	svc = deps.Payments
+	if live != nil {
+		go live.Run(work)
+	}
 	return &Wired{
+		Live:       live,
 		App:        app,
 		Payments:   svc,
 		Broker:     deps.Broker,
