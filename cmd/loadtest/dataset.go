@@ -112,10 +112,12 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// buildChargesDB fills a fresh database with rows final charges spread over
+// buildChargesDB fills a fresh database (file, or empty PostgreSQL schema) with rows final charges spread over
 // the last 365 days, and their daily_totals, through db.SeedCharges.
 func buildChargesDB(ctx context.Context, path string, rows int) error {
-	os.Remove(path)
+	if !db.IsPostgresURL(path) {
+		os.Remove(path)
+	}
 	d, err := db.Open(ctx, path)
 	if err != nil {
 		return err

@@ -61,7 +61,16 @@ func limitInsert(dir, sync string, perTx int, dur time.Duration) (float64, error
 // pageLoad measures GETs of path on base at conns connections: req/s and
 // p50/p99 in ms, stored under prefix in f.
 func pageLoad(f figures, prefix string, c *http.Client, url string, header http.Header, conns int, dur time.Duration) error {
-	r := closedLoop(conns, dur/4, dur, func(_, _ int) error { return getOK(c, url, header) })
+	return pageLoadRR(f, prefix, []*http.Client{c}, []string{url}, "", header, conns, dur)
+}
+
+// pageLoadRR is pageLoad over several instances: worker w sends path to
+// bases[w mod N] with clients[w mod N].
+func pageLoadRR(f figures, prefix string, clients []*http.Client, bases []string, path string, header http.Header, conns int, dur time.Duration) error {
+	c, url := clients[0], bases[0]+path
+	r := closedLoop(conns, dur/4, dur, func(w, _ int) error {
+		return getOK(clients[w%len(clients)], bases[w%len(bases)]+path, header)
+	})
 	if r.N == 0 && r.Errs == 0 {
 		// Slower than the window at this concurrency: measure it serially
 		// so the table still says how slow, and mark the figure.

@@ -19,10 +19,22 @@
 //
 // The 1,000,000-charge database is built once with plain SQL (charges and
 // daily_totals) and cached (-cache); every run works on a copy.
+//
+// With -db postgres://… the webhooks, checkout and /charges parts are
+// measured on three deployments: SQLite with one instance, PostgreSQL with
+// one, and PostgreSQL with -instances server processes on the one
+// database, each of them talking to one `instore sim` process (demo mode's
+// embedded simulator cannot be shared). The load generator spreads its
+// requests over the instances round-robin; the simulator's webhooks go
+// through a round-robin forwarder in this tool. Every PostgreSQL
+// measurement gets a new schema, dropped after. The bare PostgreSQL insert
+// limits (pgx, one row per commit and 100-row batches) are measured in the
+// same run, and a last table sets the three deployments side by side.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,7 +44,10 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the driver the seeding and the bare baselines open files with
+	_ "github.com/jackc/pgx/v5/stdlib" // the driver db.Open uses for a -db schema
+	_ "modernc.org/sqlite"             // the driver the seeding and the bare baselines open files with
+
+	"instore/db"
 )
 
 // tool is one invocation's settings and state.
@@ -50,6 +65,16 @@ type tool struct {
 
 	webhookEvents int // webhook deliveries per run
 
+	// pgURL (-db) adds PostgreSQL to the webhooks, checkout and /charges
+	// measurements: each is made on SQLite (one instance), PostgreSQL (one)
+	// and PostgreSQL (instances, -instances), in a new schema of that
+	// database each, dropped after.
+	pgURL     string
+	instances int
+	pgRows    int    // charges in the PostgreSQL /charges dataset
+	pgBig     *bigPG // that dataset once built; dropped at the end
+	compare   map[string]figures
+
 	serverBin string // built product binary; "" until built
 	buildErr  error
 }
@@ -66,10 +91,13 @@ func main() {
 		sseWin   = flag.Duration("sse-window", 5*time.Second, "measured window of each SSE fan-out")
 		events   = flag.Int("webhook-events", 6000, "webhook deliveries per run")
 		subs     = flag.String("subs", "1000,5000", "SSE subscriber counts")
-		only     = flag.String("only", "", "comma list of parts to run: limits (or limits-insert, limits-http, limits-sse, limits-csv), webhooks, live, checkout, charges, csv (default all)")
+		only     = flag.String("only", "", "comma list of parts to run: limits (or limits-insert, limits-http, limits-sse, limits-csv, limits-pg), webhooks, live, checkout, charges, csv (default all)")
 		work     = flag.String("work", "", "scratch directory (default: a new temporary one, removed after)")
 		cache    = flag.String("cache", filepath.Join(os.TempDir(), "instore-loadtest-cache"), "where the big database is built once and kept")
 		repo     = flag.String("repo", ".", "repository root holding the main package")
+		pgURL    = flag.String("db", "", "a postgres:// URL: also measure webhooks, checkout and /charges on PostgreSQL, each in a new schema of that database (dropped after), and the bare PostgreSQL insert limits")
+		inst     = flag.Int("instances", 1, "with -db: also measure PostgreSQL with this many server processes on the one database, the load spread over them round-robin")
+		pgRows   = flag.Int("pg-rows", 0, "with -db: charges in the PostgreSQL /charges dataset (default -rows)")
 		bare     = flag.Bool("bare", false, "internal: serve the bare limit endpoints")
 		bareDB   = flag.String("bare-db", "", "internal: database of the bare server")
 		bareRate = flag.Int("bare-sse-rate", 0, "internal: SSE events per second of the bare server")
@@ -83,7 +111,17 @@ func main() {
 		return
 	}
 	raiseNoFile()
-	t := &tool{runs: max(1, *runs), rows: *rows, dur: *dur, sseWindow: *sseWin, cache: *cache, repo: *repo, log: os.Stderr, webhookEvents: *events}
+	t := &tool{runs: max(1, *runs), rows: *rows, dur: *dur, sseWindow: *sseWin, cache: *cache, repo: *repo, log: os.Stderr, webhookEvents: *events,
+		pgURL: *pgURL, instances: max(1, *inst), pgRows: *pgRows, compare: map[string]figures{}}
+	if t.pgRows <= 0 {
+		t.pgRows = t.rows
+	}
+	if t.pgURL != "" && !db.IsPostgresURL(t.pgURL) {
+		fatal(fmt.Errorf("-db must be a postgres:// URL, not %q", t.pgURL))
+	}
+	if t.pgURL == "" && t.instances > 1 {
+		fatal(errors.New("-instances needs -db: several instances share a PostgreSQL database"))
+	}
 	for _, s := range strings.Split(*subs, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 {
 			t.subs = append(t.subs, n)
@@ -111,7 +149,13 @@ func main() {
 		fatal(err)
 	}
 	rep := t.run(context.Background())
-	md := rep.markdown(strings.Join(os.Args[1:], " "))
+	args := append([]string(nil), os.Args[1:]...)
+	for i, a := range args {
+		if j := strings.Index(a, "postgres"); j >= 0 {
+			args[i] = a[:j] + dbRedacted(a[j:])
+		}
+	}
+	md := rep.markdown(strings.Join(args, " "))
 	fmt.Print(md)
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {

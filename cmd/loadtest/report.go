@@ -28,6 +28,8 @@ type report struct {
 	Runs    int
 	Limits  []row
 	Product []row
+	// Compare is the engines side by side (-db), already rendered.
+	Compare string
 	Notes   []string
 }
 
@@ -47,6 +49,14 @@ func num(n float64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// rate renders a measured rate, or — when it was not measured.
+func rate(n float64) string {
+	if n == 0 {
+		return "—"
+	}
+	return num(n) + "/s"
 }
 
 // msStr renders milliseconds with precision that suits their size.
@@ -114,8 +124,17 @@ func (r *report) markdown(args string) string {
 		b.WriteString("\n")
 	}
 	if len(r.Product) > 0 {
-		b.WriteString("Product (real server, demo mode, scratch database):\n\n")
+		if r.Compare == "" {
+			b.WriteString("Product (real server, demo mode, scratch database):\n\n")
+		} else {
+			b.WriteString("Product (real server, scratch database; a row naming its engine and instances: `instore sim` and the servers with its keys, else demo mode):\n\n")
+		}
 		writeRows(&b, r.Product)
+		b.WriteString("\n")
+	}
+	if r.Compare != "" {
+		b.WriteString("Engines and instances side by side (same run):\n\n")
+		b.WriteString(r.Compare)
 		b.WriteString("\n")
 	}
 	for _, n := range r.Notes {

@@ -19,6 +19,7 @@ type limits struct {
 	http                                                       figures
 	sse                                                        map[int]figures
 	csv                                                        figures
+	pgInsert1, pgInsert100, pgInsert1Conc                      float64 // PostgreSQL (-db), rows/s
 }
 
 // run measures every selected part and returns the report.
@@ -44,6 +45,10 @@ func (t *tool) run(ctx context.Context) *report {
 		rep.noteLoad("limits")
 		t.measureLimits(rep, &lim, bigDB, haveBig, deepAt, deepID)
 	}
+	if t.pgURL != "" && (t.want("limits") || t.want("limits-insert") || t.want("limits-pg") || t.want("webhooks")) {
+		t.measurePGLimits(rep, &lim)
+	}
+	defer t.dropBigPG()
 	product := []struct {
 		part string
 		fn   func(*report, *limits)
@@ -58,9 +63,14 @@ func (t *tool) run(ctx context.Context) *report {
 			p.fn(rep, &lim)
 		}
 	}
-	if haveBig && t.want("charges") {
+	if (haveBig || t.pgURL != "") && t.want("charges") {
 		rep.noteLoad("charges")
-		t.productCharges(rep, &lim, bigDB, deepAt, deepID)
+		t.productCharges(rep, &lim, haveBig, bigDB, deepAt, deepID)
+	}
+	if t.pgURL != "" {
+		var notes []string
+		rep.Compare, notes = t.comparison(&lim)
+		rep.Notes = append(rep.Notes, notes...)
 	}
 	if haveBig && t.want("csv") {
 		rep.noteLoad("csv")

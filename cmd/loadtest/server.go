@@ -225,9 +225,14 @@ type simulator struct {
 	api  *omisehttp.Client
 }
 
+// newSimulator talks to the simulator embedded in a demo server.
 func newSimulator(serverURL string, conns int) (*simulator, error) {
+	return newSimulatorAt(serverURL+"/sim/omise", conns)
+}
+
+// newSimulatorAt talks to the simulator whose API root is base.
+func newSimulatorAt(base string, conns int) (*simulator, error) {
 	hc := &http.Client{Transport: newTransport(conns), Timeout: 30 * time.Second}
-	base := serverURL + "/sim/omise"
 	api, err := omisehttp.New(omisehttp.Config{BaseURL: base, PublicKey: simPublicKey, SecretKey: simSecretKey, HTTPClient: hc})
 	if err != nil {
 		return nil, err
@@ -242,7 +247,7 @@ func newSimulator(serverURL string, conns int) (*simulator, error) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		return nil, fmt.Errorf("%w: no simulator at /sim/omise", errNotBuilt)
+		return nil, fmt.Errorf("%w: no simulator at %s", errNotBuilt, base)
 	}
 	return s, nil
 }
@@ -563,17 +568,59 @@ func counterTotal(metricsURL, name string) (float64, error) {
 	return total, nil
 }
 
-// waitWebhooksQuiet waits until the server has taken no webhook for quiet
-// (at most max).
-func waitWebhooksQuiet(metricsURL string, quiet, max time.Duration) {
+// waitWebhooksQuiet waits until the servers have taken no webhook for
+// quiet (at most max).
+func waitWebhooksQuiet(metricsURLs []string, quiet, max time.Duration) {
+	total := func() (float64, error) {
+		var sum float64
+		for _, u := range metricsURLs {
+			n, err := counterTotal(u, "instore_webhooks_total")
+			if err != nil {
+				return 0, err
+			}
+			sum += n
+		}
+		return sum, nil
+	}
 	deadline := time.Now().Add(max)
-	last, _ := counterTotal(metricsURL, "instore_webhooks_total")
+	last, _ := total()
 	for time.Now().Before(deadline) {
 		time.Sleep(quiet)
-		n, err := counterTotal(metricsURL, "instore_webhooks_total")
+		n, err := total()
 		if err != nil || n == last {
 			return
 		}
 		last = n
 	}
+}
+
+// histSumsAll is histSums of several instances; each series' key starts
+// with its instance's index, so the deltas and quantiles sum over them.
+func histSumsAll(metricsURLs []string) (map[string][2]float64, error) {
+	out := map[string][2]float64{}
+	for i, u := range metricsURLs {
+		m, err := histSums(u)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			out[fmt.Sprintf("%d|%s", i, k)] = v
+		}
+	}
+	return out, nil
+}
+
+// histBucketsAll is histBuckets of several instances, keyed as histSumsAll.
+func histBucketsAll(metricsURLs []string) (map[string]map[float64]float64, error) {
+	out := map[string]map[float64]float64{}
+	for i, u := range metricsURLs {
+		m, err := histBuckets(u)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			out[fmt.Sprintf("%d|%s", i, k)] = v
+		}
+	}
+	return out, nil
 }
