@@ -115,15 +115,19 @@ func (t *tool) comparison(lim *limits) (string, []string) {
 
 // dbRedacted is the -db URL as the report shows it, without a password.
 func dbRedacted(u string) string {
-	d := db.IsPostgresURL(u)
-	if !d {
+	if !db.IsPostgresURL(u) {
 		return u
 	}
 	scheme, rest, _ := strings.Cut(u, "://")
-	auth, tail, ok := strings.Cut(rest, "@")
-	if !ok {
+	authority, tail, _ := strings.Cut(rest, "/")
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
 		return u
 	}
-	user, _, _ := strings.Cut(auth, ":")
-	return scheme + "://" + user + "@" + tail
+	user, _, _ := strings.Cut(authority[:at], ":")
+	out := scheme + "://" + user + authority[at:]
+	if len(rest) > len(authority) {
+		out += "/" + tail
+	}
+	return out
 }
