@@ -93,7 +93,7 @@ func (h *Charges) Row(c echo.Context) error {
 		matches = merr == nil
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return Render(c, http.StatusOK, views.ChargeRowView(chargeRow(ch, matches)))
+	return Render(c, http.StatusOK, views.ChargeRows([]views.ChargeRow{chargeRow(ch, matches)}))
 }
 
 // visibleCharge loads the :id charge if the user may see it. A charge of
