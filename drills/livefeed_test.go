@@ -253,3 +253,42 @@ func BenchmarkLiveAcrossInstances(b *testing.B) {
 		next(b, sub, 5*time.Second)
 	}
 }
+
+// BenchmarkLiveAcrossInstancesBurst publishes b.N changes on A at once and
+// waits until B's subscriber has them all: ns/op is the inverse of the
+// changes per second one instance takes from another (A batches its
+// notes; B re-reads each charge).
+func BenchmarkLiveAcrossInstancesBurst(b *testing.B) {
+	x := newTwoInstances(b)
+	c := x.sale(b, x.a, 1, "S1")
+	sub := x.b.Broker.Subscribe(handlers.LiveFilter{ChargeID: c.ID})
+	defer sub.Close()
+	change := payments.Change{Kind: "charge", ChargeID: c.ID, StoreID: "S1", TerminalID: "T1", Status: string(c.Status)}
+	b.ResetTimer()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range b.N {
+			select {
+			case <-sub.Frames():
+			case <-sub.Dropped():
+				return
+			case <-time.After(10 * time.Second):
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	for i := range b.N {
+		// Distinct times: PostgreSQL folds identical notes sent in one
+		// transaction into one, which for real changes is no loss.
+		change.At = start.Add(time.Duration(i) * time.Millisecond)
+		x.a.Live.Publish(change)
+	}
+	<-done
+	select {
+	case <-sub.Dropped():
+		b.Fatal("B's subscriber fell behind and was dropped")
+	default:
+	}
+}
