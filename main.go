@@ -104,12 +104,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	// The syncer makes missed webhooks harmless; housekeeping keeps what
-	// anonymous callers can make us store bounded. Both stop after the HTTP
-	// servers have drained.
+	// anonymous callers can make us store bounded; the reconciler marks
+	// failed the runs of instances that stopped. Of several instances on
+	// one database each job runs on the one leading it. They stop after
+	// the HTTP servers have drained, giving up their leads.
 	var workers sync.WaitGroup
-	workers.Add(2)
+	workers.Add(3)
 	go func() { defer workers.Done(); w.Syncer.Run(workCtx) }()
 	go func() { defer workers.Done(); w.Housekeeping.Run(workCtx) }()
+	go func() { defer workers.Done(); w.Reconciler.Run(workCtx) }()
 	defer func() { stopWork(); workers.Wait(); w.Reconciler.Wait() }()
 	app := w.App
 	srv := &http.Server{

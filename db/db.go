@@ -49,6 +49,10 @@ type DB struct {
 	// statements that differ between the engines choose by it.
 	pg bool
 
+	// jobs are the job leadership locks' sessions (leader.go), on
+	// PostgreSQL only.
+	jobs *jobLocks
+
 	// keys and advisory are LockKey's locks (locks.go): this process's,
 	// and on PostgreSQL the ones shared with other instances.
 	keys     keyLocks
@@ -141,11 +145,15 @@ func (d *DB) Close() error {
 		<-d.stopped
 		d.stop = nil
 	}
+	var jobErr error
+	if d.jobs != nil {
+		jobErr = d.jobs.close()
+	}
 	var lockErr error
 	if d.advisory != nil {
 		lockErr = d.advisory.close()
 	}
-	return errors.Join(lockErr, d.R.Close(), d.W.Close())
+	return errors.Join(jobErr, lockErr, d.R.Close(), d.W.Close())
 }
 
 // Ping checks that the database answers a trivial query.

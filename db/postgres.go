@@ -112,6 +112,11 @@ func openPostgres(ctx context.Context, dbURL string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	d.R = r
+	if d.jobs, err = newJobLocks(dbURL); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open job lock sessions: %w", err)
+	}
 	if d.advisory, err = openAdvisoryLocks(dbURL); err != nil {
 		r.Close()
 		w.Close()

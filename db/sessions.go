@@ -63,9 +63,12 @@ func (d *DB) GetSession(ctx context.Context, id string) (*Session, error) {
 	return &s, nil
 }
 
-// TouchSession records activity on session id.
+// TouchSession records activity on session id at now. It never moves the
+// activity back: several instances touch the same session, each off the
+// request path, so a touch may land after a later one.
 func (d *DB) TouchSession(ctx context.Context, id string, now time.Time) error {
-	_, err := d.exec(ctx, `UPDATE user_sessions SET seen_at = ? WHERE id_hash = ?`, FormatTime(now), hashSessionID(id))
+	_, err := d.exec(ctx, `UPDATE user_sessions SET seen_at = ? WHERE id_hash = ? AND seen_at < ?`,
+		FormatTime(now), hashSessionID(id), FormatTime(now))
 	return err
 }
 

@@ -22,19 +22,107 @@ const reconcilePage = 100
 
 // Reconciler runs reconciliations in the background, one goroutine per run,
 // all under the server's lifetime context so shutdown stops them.
+//
+// Several instances may share the database: each run is worked on by the
+// instance that started it, holding the run's job lock
+// (db.ReconcileRunLock) throughout, and a run left "running" by an
+// instance that stopped is found by its free lock and marked failed
+// (RecoverOrphans, at start and by Run). A lock rather than a heartbeat
+// column: the server frees it the moment the owner's session ends, with no
+// clocks to compare and no writes while the run works.
 type Reconciler struct {
 	svc  *Service
 	base context.Context
 	wg   sync.WaitGroup
+
+	// mu covers recording a run and noting it in live, so that recovery
+	// never takes a run this instance has just started for an orphan.
+	mu   sync.Mutex
+	live map[int64]bool // runs this instance works on
 }
 
+const (
+	// ReconcileRecoveryJob is the name of the orphan recovery's job lock.
+	ReconcileRecoveryJob = "reconcile-recovery"
+	// reconcileRecoverEvery is how often the leader looks for orphans.
+	reconcileRecoverEvery = time.Minute
+	// runLockCheck is how often a working run checks it still holds its
+	// lock; one that lost it stops, since another instance may take it
+	// for an orphan.
+	runLockCheck = 10 * time.Second
+	// runLockTries bounds how long a start waits for a run's lock that a
+	// recovery holds for a moment (tries 50 ms apart).
+	runLockTries = 20
+	// orphanReason is the error recorded on a run whose instance stopped.
+	orphanReason = "interrupted: the instance running it stopped"
+)
+
+// errReconcileBusy: the run's lock is held but no run of the range is
+// recorded (a start or a recovery of it elsewhere is under way).
+var errReconcileBusy = errors.New("payments: a reconciliation of this range is starting elsewhere")
+
 // NewReconciler returns a Reconciler whose runs stop when base is done.
-// Runs left "running" by an earlier process are marked failed.
+// Runs left "running" by a process that stopped are marked failed.
 func NewReconciler(base context.Context, s *Service) *Reconciler {
-	if _, err := s.DB.AbandonReconcileRuns(base, s.now(), "interrupted by a restart"); err != nil {
+	r := &Reconciler{svc: s, base: base, live: map[int64]bool{}}
+	if _, err := r.RecoverOrphans(base); err != nil {
 		s.log().Error("abandon stale reconcile runs", "err", err)
 	}
-	return &Reconciler{svc: s, base: base}
+	return r
+}
+
+// Run looks for orphaned runs every minute while this instance leads the
+// recovery job, until ctx is cancelled.
+func (r *Reconciler) Run(ctx context.Context) {
+	lead := r.svc.DB.Leader(ReconcileRecoveryJob)
+	defer lead.Release()
+	t := time.NewTicker(reconcileRecoverEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !lead.Held(ctx) {
+			continue
+		}
+		if _, err := r.RecoverOrphans(ctx); err != nil && ctx.Err() == nil {
+			r.svc.log().Warn("reconcile: looking for orphaned runs", "err", err)
+		}
+	}
+}
+
+// RecoverOrphans marks failed every running run that no instance works on
+// (on SQLite, which one process serves: every one this process did not
+// start) and returns how many it marked.
+func (r *Reconciler) RecoverOrphans(ctx context.Context) (int, error) {
+	s := r.svc
+	r.mu.Lock()
+	runs, err := s.DB.ListRunningReconcileRuns(ctx)
+	runs = slices.DeleteFunc(runs, func(run *db.ReconcileRun) bool { return r.live[run.ID] })
+	r.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, run := range runs {
+		lock := s.DB.Leader(db.ReconcileRunLock(run))
+		free, err := lock.Hold(ctx)
+		if err == nil && free {
+			var marked bool
+			marked, err = s.DB.InterruptReconcileRun(ctx, run.ID, s.now(), orphanReason)
+			if marked {
+				n++
+				s.log().Warn("reconcile run interrupted: the instance running it stopped", "run", run.ID)
+			}
+		}
+		lock.Release()
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // StartIn validates a Bangkok date range and starts a run over it: of one
@@ -57,8 +145,19 @@ func (r *Reconciler) StartIn(ctx context.Context, a Actor, storeID string, store
 	}
 	run := &db.ReconcileRun{FromDay: fromDay, ToDay: toDay, StoreID: storeID, Stores: stores, UserID: a.UserID, Username: a.Username,
 		StartedAt: s.now(), DaysTotal: len(days)}
+	lock := s.DB.Leader(db.ReconcileRunLock(run))
+	if cur, err := r.holdRunLock(ctx, lock, run); err != nil {
+		lock.Release()
+		return cur, err
+	}
+	r.mu.Lock()
 	id, err := s.DB.CreateReconcileRun(ctx, run)
+	if err == nil {
+		r.live[id] = true
+	}
+	r.mu.Unlock()
 	if errors.Is(err, db.ErrReconcileRunning) {
+		lock.Release()
 		cur, gerr := s.DB.GetReconcileRun(ctx, id)
 		if gerr != nil {
 			return nil, gerr
@@ -66,6 +165,7 @@ func (r *Reconciler) StartIn(ctx context.Context, a Actor, storeID string, store
 		return cur, err
 	}
 	if err != nil {
+		lock.Release()
 		return nil, err
 	}
 	s.audit(ctx, a, "reconcile.start", "run:"+strconv.FormatInt(id, 10), "ok", nil, nil, fromDay+".."+toDay+" "+runStoresText(run))
@@ -75,9 +175,75 @@ func (r *Reconciler) StartIn(ctx context.Context, a Actor, storeID string, store
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		s.Reconcile(r.base, &work, days)
+		r.work(lock, &work, days)
 	}()
 	return run, nil
+}
+
+// holdRunLock takes the lock of run's range. Held elsewhere, it is most
+// likely by the instance working on a run of that range, returned with
+// db.ErrReconcileRunning; else a recovery holds it for a moment, or a start
+// elsewhere has not recorded its run yet, and holdRunLock asks again.
+func (r *Reconciler) holdRunLock(ctx context.Context, lock *db.JobLock, run *db.ReconcileRun) (*db.ReconcileRun, error) {
+	for try := 0; ; try++ {
+		held, err := lock.Hold(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			return nil, nil
+		}
+		cur, err := r.svc.DB.RunningReconcileRun(ctx, run)
+		if err == nil {
+			return cur, db.ErrReconcileRunning
+		}
+		if !errors.Is(err, db.ErrNotFound) {
+			return nil, err
+		}
+		if try == runLockTries {
+			return nil, errReconcileBusy
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// work runs one reconciliation holding its lock, and stops it (failed,
+// "interrupted") when the lock is lost.
+func (r *Reconciler) work(lock *db.JobLock, run *db.ReconcileRun, days []string) {
+	ctx, cancel := context.WithCancel(r.base)
+	done := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		t := time.NewTicker(runLockCheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if !lock.Kept(ctx) {
+				if ctx.Err() == nil {
+					r.svc.log().Error("reconcile run stopped: its lock was lost", "run", run.ID)
+				}
+				cancel()
+				return
+			}
+		}
+	}()
+	r.svc.Reconcile(ctx, run, days)
+	close(done)
+	<-watched
+	cancel()
+	r.mu.Lock()
+	delete(r.live, run.ID)
+	r.mu.Unlock()
+	lock.Release()
 }
 
 // Wait blocks until every started run has finished.

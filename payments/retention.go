@@ -16,6 +16,12 @@ const pruneBatch = 500
 // every event record older than the refund window or EventBodies,
 // whichever is longer, since a redelivery or a refund question about it
 // can no longer come.
+//
+// Of several instances on one database only the one leading the
+// "housekeeping" job prunes (see db.JobLock). The Extra steps run on
+// every instance: the login throttle's sweep also ends the instance's own
+// tallies of refused tries (for its summary log lines), and the rows it
+// deletes are expired counters, which any instance may delete.
 type Housekeeping struct {
 	Svc         *Service
 	EventBodies time.Duration // INSTORE_EVENT_RETENTION
@@ -25,19 +31,31 @@ type Housekeeping struct {
 	lastEvents time.Time
 }
 
+// HousekeepingJob is the name of the pruning's job lock.
+const HousekeepingJob = "housekeeping"
+
 // eventPruneEvery is how often the event tables are pruned.
 const eventPruneEvery = time.Hour
 
-// Run loops until ctx is cancelled.
+// Run loops until ctx is cancelled, then gives up the lead.
 func (k *Housekeeping) Run(ctx context.Context) {
 	every := k.Interval
 	if every <= 0 {
 		every = time.Minute
 	}
+	lead := k.Svc.DB.Leader(HousekeepingJob)
+	defer lead.Release()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		k.Pass(ctx)
+		k.extra(ctx)
+		if lead.Held(ctx) {
+			k.prune(ctx)
+		} else {
+			// Whoever leads next prunes at once: it cannot know when the
+			// last leader did.
+			k.lastEvents = time.Time{}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -46,14 +64,25 @@ func (k *Housekeeping) Run(ctx context.Context) {
 	}
 }
 
-// Pass runs one round; failures are logged and retried next round.
+// Pass runs one round on this instance alone; failures are logged and
+// retried next round.
 func (k *Housekeeping) Pass(ctx context.Context) {
+	k.extra(ctx)
+	k.prune(ctx)
+}
+
+func (k *Housekeeping) extra(ctx context.Context) {
 	now := k.Svc.now()
 	for _, step := range k.Extra {
 		if err := step(ctx, now); err != nil && ctx.Err() == nil {
 			k.Svc.log().WarnContext(ctx, "housekeeping step failed", "err", err)
 		}
 	}
+}
+
+// prune prunes the event tables when the last pruning here is an hour old.
+func (k *Housekeeping) prune(ctx context.Context) {
+	now := k.Svc.now()
 	if now.Sub(k.lastEvents) < eventPruneEvery {
 		return
 	}

@@ -14,7 +14,10 @@ import (
 // Interval it re-reads each non-final charge, imports charges and refunds
 // Omise has that we lack, retries events that could not be processed, and
 // runs the Extra steps (the till's unknown-outcome resolution and timeout
-// expiry). It backs off when Omise answers 429 or 5xx.
+// expiry). It backs off when Omise answers 429 or 5xx. Of several instances
+// on one database only the one leading the "syncer" job passes (see
+// db.JobLock); the others ask again every Interval and take over when the
+// leader is gone.
 type Syncer struct {
 	Svc      *Service
 	Interval time.Duration
@@ -27,17 +30,24 @@ type Syncer struct {
 
 	mu       sync.Mutex
 	lastPass time.Time
+	leading  bool
 }
+
+// SyncerJob is the name of the syncer's job lock.
+const SyncerJob = "syncer"
 
 // errBackoff marks a pass that met 429 or 5xx.
 var errBackoff = errors.New("payments: omise asked us to slow down")
 
-// Run loops until ctx is cancelled, then returns once the current pass ends.
+// Run loops until ctx is cancelled, then returns once the current pass ends
+// and gives up the lead.
 func (y *Syncer) Run(ctx context.Context) {
 	interval := y.Interval
 	if interval <= 0 {
 		interval = 15 * time.Second
 	}
+	lead := y.Svc.DB.Leader(SyncerJob)
+	defer lead.Release()
 	wait := time.Duration(0)
 	failures := 0
 	lagTicker := time.NewTicker(time.Second)
@@ -51,14 +61,29 @@ func (y *Syncer) Run(ctx context.Context) {
 				timer.Stop()
 				return
 			case <-lagTicker.C:
-				y.reportLag()
+				y.reportLag(ctx)
 			case <-timer.C:
 				break sleep
 			}
 		}
-		err := y.Pass(ctx)
+		leading, err := lead.Hold(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		y.setLeading(leading, err)
+		if !leading {
+			failures = 0
+			wait = interval
+			continue
+		}
+		err = y.Pass(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		// Every instance reads this for its lag metric; a failed write
+		// only makes the others report a little more lag.
+		if werr := y.Svc.DB.SetWatermark(ctx, db.SyncLastPass, time.Now()); werr != nil && ctx.Err() == nil {
+			y.Svc.log().Warn("syncer: recording the pass", "err", werr)
 		}
 		switch {
 		case errors.Is(err, errBackoff):
@@ -83,6 +108,23 @@ func (y *Syncer) Run(ctx context.Context) {
 	}
 }
 
+// setLeading records whether this instance leads the syncer and logs when
+// that changes.
+func (y *Syncer) setLeading(leading bool, err error) {
+	y.mu.Lock()
+	was := y.leading
+	y.leading = leading
+	y.mu.Unlock()
+	switch {
+	case err != nil:
+		y.Svc.log().Warn("syncer: cannot ask for the lead; not syncing", "err", err)
+	case leading && !was:
+		y.Svc.log().Info("syncer: this instance leads")
+	case !leading && was:
+		y.Svc.log().Info("syncer: another instance leads")
+	}
+}
+
 func backoff(base time.Duration, failures int) time.Duration {
 	d := base
 	for i := 0; i < failures && d < 5*time.Minute; i++ {
@@ -94,13 +136,24 @@ func backoff(base time.Duration, failures int) time.Duration {
 	return d
 }
 
-func (y *Syncer) reportLag() {
+// reportLag sets the lag metric: how long ago the last pass finished, on
+// whichever instance. The leader knows its own; an instance that does not
+// lead reads the leader's record, so it neither claims to be behind while
+// another instance syncs nor hides that the syncing has stopped.
+func (y *Syncer) reportLag(ctx context.Context) {
 	if y.Svc.Metrics == nil {
 		return
 	}
 	y.mu.Lock()
-	last := y.lastPass
+	last, leading := y.lastPass, y.leading
 	y.mu.Unlock()
+	if !leading {
+		shared, err := y.Svc.DB.Watermark(ctx, db.SyncLastPass)
+		if err != nil {
+			return
+		}
+		last = shared
+	}
 	if !last.IsZero() {
 		y.Svc.Metrics.SyncBehind(time.Since(last))
 	}
