@@ -716,6 +716,7 @@ func (c *chainClient) sell(ctx context.Context, terminal string, i int, twins []
 type liveWatch struct {
 	mu   sync.Mutex
 	msgs []liveMsg
+	raw  []string // the messages as sent, for the failure report
 }
 
 func watchLive(t *testing.T, c *chainClient, base string) *liveWatch {
@@ -744,6 +745,7 @@ func watchLive(t *testing.T, c *chainClient, base string) *liveWatch {
 			if json.Unmarshal([]byte(data), &m) == nil && m.Kind == "charge" {
 				w.mu.Lock()
 				w.msgs = append(w.msgs, m)
+				w.raw = append(w.raw, data)
 				w.mu.Unlock()
 			}
 		}
@@ -781,7 +783,7 @@ func (w *liveWatch) waitAll(sales []chainSale, refunded map[string]bool, limit t
 		}
 		for id := range refunded {
 			if refunds[id] != 1 {
-				missing = append(missing, fmt.Sprintf("%s refund shown %d times", id, refunds[id]))
+				missing = append(missing, fmt.Sprintf("%s refund shown %d times: %s", id, refunds[id], w.about(id)))
 			}
 		}
 		if len(missing) == 0 || time.Now().After(deadline) {
@@ -789,6 +791,19 @@ func (w *liveWatch) waitAll(sales []chainSale, refunded map[string]bool, limit t
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// about lists the messages the feed sent about one charge.
+func (w *liveWatch) about(chargeID string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for i, m := range w.msgs {
+		if m.ChargeID == chargeID {
+			out = append(out, w.raw[i])
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // completeEvents returns the charge.complete events of the first n sales as
