@@ -1,12 +1,15 @@
 package drills
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,6 +212,64 @@ func TestLiveFeedCrossesInstances(t *testing.T) {
 	}
 }
 
+// stream opens a /live-like stream served by w's broker as the live
+// handler serves it (the connection detached from its request) and
+// returns its event lines ("data: …") as they come; the channel closes
+// when the stream ends.
+func stream(t testing.TB, w *web.Wired, f handlers.LiveFilter) <-chan string {
+	t.Helper()
+	want := w.Broker.Subscribers() + 1
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if !w.Broker.Detach(rw, f) {
+			http.Error(rw, "not detached", http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %s", resp.Status)
+	}
+	// The broker takes the stream in just after its head went out.
+	for deadline := time.Now().Add(5 * time.Second); w.Broker.Subscribers() < want; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the broker did not take the stream in")
+		}
+	}
+	lines := make(chan string, 64)
+	go func() {
+		defer close(lines)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data: ") {
+				lines <- sc.Text()
+			}
+		}
+	}()
+	return lines
+}
+
+// TestLiveFeedReachesStreams: a browser's stream on B, detached from its
+// request, gets A's sale of its store and not another store's.
+func TestLiveFeedReachesStreams(t *testing.T) {
+	t.Parallel()
+	x := newTwoInstances(t)
+	s1 := stream(t, x.b, handlers.LiveFilter{Stores: map[string]bool{"S1": true}})
+	other := x.sale(t, x.a, 1, "S2")
+	mine := x.sale(t, x.a, 2, "S1")
+	select {
+	case line := <-s1:
+		if !strings.Contains(line, mine.ID) || strings.Contains(line, other.ID) {
+			t.Errorf("B's S1 stream got %s, want only %s", line, mine.ID)
+		}
+	case <-time.After(liveWithin):
+		t.Fatalf("B's S1 stream got nothing within %v", liveWithin)
+	}
+}
+
 // TestLiveFeedListensAgain: when B's listening session is cut, B tells its
 // subscribers to reload (they may have missed changes), listens again, and
 // the next change through A reaches it.
@@ -217,6 +278,7 @@ func TestLiveFeedListensAgain(t *testing.T) {
 	x := newTwoInstances(t)
 	sub := x.b.Broker.Subscribe(handlers.LiveFilter{})
 	defer sub.Close()
+	browser := stream(t, x.b, handlers.LiveFilter{})
 	pid := x.listenerPID(t, x.b)
 	if _, err := x.admin.Exec(`SELECT pg_terminate_backend($1)`, pid); err != nil {
 		t.Fatal(err)
@@ -225,6 +287,14 @@ func TestLiveFeedListensAgain(t *testing.T) {
 	case <-sub.Dropped():
 	case <-time.After(10 * time.Second):
 		t.Fatal("B's subscriber was not told to reload within 10 s of its listener's session ending")
+	}
+	select {
+	case line, open := <-browser:
+		if open {
+			t.Errorf("B's stream got %s, want its end", line)
+		}
+	case <-time.After(time.Second):
+		t.Error("B's stream did not end when its subscribers were told to reload")
 	}
 	if p := x.listenerPID(t, x.b); p == 0 || p == pid {
 		t.Fatalf("B's listener after the cut: backend %d (was %d)", p, pid)
