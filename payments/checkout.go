@@ -160,11 +160,20 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 
 // recordAttempt inserts att in one write transaction after the rules that
 // need the database: an existing attempt with the same id is returned
-// instead; a reused code and a busy terminal are refused.
+// instead; a reused code and a busy terminal are refused. The insert is
+// the sale's claim: only the transaction that inserted calls Omise. Two
+// instances claiming for one terminal (the same sale sent twice, or two
+// sales) take turns on the terminal's row (db.LockTerminalTx), and the
+// attempt id is the table's primary key besides. The payment code check
+// across terminals rests on the write transaction alone (on PostgreSQL,
+// db.Tx's lock); Alipay's codes are single-use at Alipay too.
 func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attempt, error) {
 	var existing *db.Attempt
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		existing = nil
+		if err := s.DB.LockTerminalTx(ctx, tx, att.StoreID, att.TerminalID); err != nil {
+			return err
+		}
 		got, err := db.GetAttemptQ(ctx, tx, att.AttemptID)
 		if err == nil {
 			existing = got

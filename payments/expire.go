@@ -15,9 +15,14 @@ var ErrNotPending = errors.New("payments: charge is not pending")
 // Omise then says. If Omise refuses because the charge completed meanwhile
 // (paid, failed), the charge is re-read so the caller sees the real outcome;
 // the returned charge is always Omise's view. Concurrent calls for one
-// charge are serialised.
+// charge are serialised across instances (db.LockKey): the first asks
+// Omise and stores the expired charge before letting go, so the others
+// find it no longer pending and never ask Omise themselves.
 func (s *Service) ExpireCharge(ctx context.Context, a Actor, chargeID string) (*db.Charge, error) {
-	unlock := s.locks.Lock("charge:" + chargeID)
+	unlock, err := s.DB.LockKey(ctx, "charge:"+chargeID)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	before, err := s.DB.GetCharge(ctx, chargeID)
 	if err != nil {

@@ -34,7 +34,9 @@ type RefundRequest struct {
 // called, under a per-charge lock and again inside the transaction that
 // records the request, so two managers clicking at once cannot refund more
 // than the charge. A request with an idempotency key already used returns
-// the first result without asking Omise again. When Omise refuses, nothing
+// the first result without asking Omise again, whichever instance it
+// reaches: the per-charge lock is the database's (db.LockKey), shared by
+// every instance, and the key is the request's primary key besides. When Omise refuses, nothing
 // is recorded as refunded and the returned *Refusal says why. Every
 // outcome is audited.
 func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.Refund, error) {
@@ -43,7 +45,10 @@ func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.R
 		s.audit(ctx, a, "refund.create", req.ChargeID, "refused", nil, nil, refundDetail(req, "", rerr.Code))
 		return nil, rerr
 	}
-	unlock := s.locks.Lock("charge:" + req.ChargeID)
+	unlock, err := s.DB.LockKey(ctx, "charge:"+req.ChargeID)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	// Past this point the work is finished even if the person goes away:
 	// an Omise refund must not be left half recorded.
@@ -61,6 +66,10 @@ func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.R
 		s.log().Warn("refund: could not settle earlier requests", "charge", req.ChargeID, "err", err)
 	}
 	before, err := s.reserveRefund(ctx, a, req)
+	var seen keySeen
+	if errors.As(err, &seen) {
+		return s.replayRefund(ctx, a, req, seen.prev)
+	}
 	if err != nil {
 		var re *Refusal
 		if errors.As(err, &re) {
@@ -79,6 +88,12 @@ func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.R
 	return s.completeRefund(ctx, a, req, before, ref)
 }
 
+// keySeen is reserveRefund's answer for a key recorded after Refund first
+// looked for it: the request is answered as a replay of prev.
+type keySeen struct{ prev *db.RefundRequest }
+
+func (keySeen) Error() string { return "payments: refund key recorded meanwhile" }
+
 // reserveRefund checks the rules against the stored charge and records the
 // request as in flight, both in one write transaction.
 func (s *Service) reserveRefund(ctx context.Context, a Actor, req RefundRequest) (*db.Charge, error) {
@@ -90,6 +105,18 @@ func (s *Service) reserveRefund(ctx context.Context, a Actor, req RefundRequest)
 			return err
 		}
 		before = c
+		// The key first: were the charge's lock ever lost (its session
+		// cut), another instance may have recorded this very form since
+		// Refund looked. Its in-flight amount must not count against the
+		// form itself, and the answer is the first one's, not a refusal.
+		if prev, err := db.GetRefundRequestQ(ctx, tx, req.IdempotencyKey); err == nil {
+			if prev.ChargeID == req.ChargeID {
+				return keySeen{prev}
+			}
+			return errKeyReused // used meanwhile for another charge
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
 		refunds, err := db.ListRefundsQ(ctx, tx, c.ID)
 		if err != nil {
 			return err
@@ -104,9 +131,6 @@ func (s *Service) reserveRefund(ctx context.Context, a Actor, req RefundRequest)
 		}
 		if rerr := checkRefundable(c, req.Amount, len(refunds), len(open), openSum, now); rerr != nil {
 			return rerr
-		}
-		if _, err := db.GetRefundRequestQ(ctx, tx, req.IdempotencyKey); err == nil {
-			return errKeyReused // used meanwhile for another charge
 		}
 		return db.InsertRefundRequestTx(ctx, tx, &db.RefundRequest{
 			IdempotencyKey: req.IdempotencyKey, ChargeID: c.ID, Amount: req.Amount, Reason: req.Reason,
@@ -240,7 +264,14 @@ func (s *Service) replayRefund(ctx context.Context, a Actor, req RefundRequest, 
 // settleInFlight learns from Omise what became of a charge's in-flight
 // requests (only the one with key onlyKey when set): a refund carrying the
 // request's key in its metadata completes it; none means the call never took
-// effect. Callers hold the charge's lock, so no call of ours is still running.
+// effect. Callers hold the charge's lock (db.LockKey, shared by every
+// instance), and a holder records its request and makes its Omise call
+// before letting go, so no request found here is still being made, by this
+// instance or another. Should the lock fail that promise (its session cut
+// while the holder goes on), two things keep a live request safe: one
+// younger than settleGrace, longer than any Omise call may take, is never
+// declared failed, and one Omise lists is completed, which its own caller
+// doing the same again leaves unchanged (completeRefund is idempotent).
 func (s *Service) settleInFlight(ctx context.Context, chargeID, onlyKey string) error {
 	open, err := db.ListInFlightRefundRequestsQ(ctx, s.DB.R, chargeID)
 	if err != nil || len(open) == 0 {

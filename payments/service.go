@@ -71,7 +71,6 @@ type Service struct {
 	// deliveries (NewUnsignedBudget); nil = unlimited.
 	UnsignedLookups *rate.Limiter
 
-	locks keyedMutex
 	qr    qrCache
 	reads chargeReads
 }

@@ -68,8 +68,29 @@ func (s *Service) ProcessEvent(ctx context.Context, eventID string) (WebhookOutc
 // charge reads (chargeReads).
 func (s *Service) processEvent(ctx context.Context, eventID string, received *db.OmiseEvent, authentic *omise.Event, arrived uint64) (WebhookOutcome, error) {
 	out := WebhookOutcome{EventID: eventID}
-	unlock := s.locks.Lock("event:" + eventID)
+	// One event is processed once at a time across instances (db.LockKey):
+	// Omise retries, and may deliver an event to any instance behind the
+	// load balancer.
+	unlock, err := s.DB.LockKey(ctx, "event:"+eventID)
+	if err != nil {
+		out.Result, out.Retryable = db.EventError, true
+		return out, fmt.Errorf("event lock: %w", err)
+	}
 	defer unlock()
+	if received != nil {
+		// A delivery that waited for the lock may find the event done by
+		// the holder: it is then a duplicate, stored and applied once,
+		// and Omise is not asked again.
+		done, err := s.DB.EventDone(ctx, eventID)
+		if err != nil {
+			out.Result, out.Retryable = db.EventError, true
+			return out, fmt.Errorf("read event: %w", err)
+		}
+		if done {
+			out.Result = "duplicate"
+			return out, nil
+		}
+	}
 	record := func(tx db.Querier, result, detail, chargeID string) error {
 		if received != nil {
 			stored := received
