@@ -28,8 +28,9 @@ import (
 
 const (
 	// maxPayload keeps a note far below PostgreSQL's 8000-byte limit; a
-	// note is ids and a status, about 200 bytes.
-	maxPayload = 1000
+	// note is ids and a status, about 250 bytes. A larger one (ids from
+	// Omise far longer than ours) goes to this instance's subscribers only.
+	maxPayload = 4000
 	// maxPending bounds the notes waiting for the sender while the
 	// database is slow; beyond it the oldest are given up (logged).
 	maxPending = 10000
