@@ -114,7 +114,11 @@ const pgInsertConns = webhookConns
 // measurePGLimits adds the PostgreSQL insert limits to lim and the table.
 func (t *tool) measurePGLimits(rep *report, lim *limits) {
 	settings := t.pgDurability()
-	rep.Notes = append(rep.Notes, "PostgreSQL (-db): "+settings+".")
+	note := "PostgreSQL (-db): " + settings + "."
+	if strings.Contains(settings, "fsync=off") || strings.Contains(settings, "synchronous_commit=off") {
+		note += " **Its commits do not wait for the disk** (fsync or synchronous_commit off), while SQLite's FULL figures fsync every commit: the engines are not compared on equal terms; use a cluster with the defaults (fsync=on, synchronous_commit=on) for figures to publish."
+	}
+	rep.Notes = append(rep.Notes, note)
 	ins := []struct {
 		perTx, conns int
 		dst          *float64
