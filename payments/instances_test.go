@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"instore/db"
 	"instore/db/dbtest"
+	"instore/fakeclock"
 	"instore/omise"
 	"instore/omise/omisehttp"
 	"instore/omise/sim"
@@ -201,6 +204,63 @@ func TestInstancesRefundsOfOneChargeWaitForEachOther(t *testing.T) {
 	}
 	got, err := e.b.DB.GetCharge(e.ctx, c.ID)
 	if err != nil || got.RefundedAmount != callers*1000 {
+		t.Fatalf("stored charge: %+v, %v", got, err)
+	}
+}
+
+// A refund request in flight on one instance is never settled by another:
+// while instance a waits for Omise's answer to its POST /refunds, long
+// enough that its request looks abandoned (older than the settling grace),
+// instance b's form for the same charge waits for a's to finish instead of
+// declaring a's refund never made and refunding the same money again.
+func TestInstancesRefundInFlightElsewhereIsLeftAlone(t *testing.T) {
+	t.Parallel()
+	e := newTwoInstances(t)
+	clock := fakeclock.Running()
+	e.a.Now, e.b.Now = clock.Now, clock.Now
+	c := e.pendingCharge(t) // 500.00
+	if _, err := e.sim.MarkPaid(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.a.SyncCharge(e.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.SetFaults(sim.Faults{Latency: 700 * time.Millisecond, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/refunds")
+	}})
+	keyA := uuid.NewString()
+	doneA := make(chan error, 1)
+	go func() {
+		_, err := e.a.Refund(e.ctx, manager, payments.RefundRequest{ChargeID: c.ID, Amount: 30000, Reason: payments.ReasonWrongAmount, IdempotencyKey: keyA})
+		doneA <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if r, err := db.GetRefundRequestQ(e.ctx, e.b.DB.R, keyA); err == nil && r.Status == db.RefundRequestInFlight {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("instance a never recorded its request")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	clock.Advance(10 * time.Minute)
+	_, errB := e.b.Refund(e.ctx, manager, payments.RefundRequest{ChargeID: c.ID, Amount: 30000, Reason: payments.ReasonWrongAmount, IdempotencyKey: uuid.NewString()})
+	if err := <-doneA; err != nil {
+		t.Fatalf("instance a: %v", err)
+	}
+	var re *payments.Refusal
+	if !errors.As(errB, &re) || strings.HasPrefix(re.Code, "omise_") {
+		t.Fatalf("instance b: %v, want our own refusal (only 200.00 left), Omise never asked", errB)
+	}
+	if n := e.requests("POST /charges/{id}/refunds"); n != 1 {
+		t.Fatalf("POST /refunds = %d, want 1", n)
+	}
+	r, err := db.GetRefundRequestQ(e.ctx, e.b.DB.R, keyA)
+	if err != nil || r.Status != db.RefundRequestDone {
+		t.Fatalf("instance a's request: %+v, %v", r, err)
+	}
+	got, err := e.b.DB.GetCharge(e.ctx, c.ID)
+	if err != nil || got.RefundedAmount != 30000 {
 		t.Fatalf("stored charge: %+v, %v", got, err)
 	}
 }
