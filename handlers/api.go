@@ -143,7 +143,7 @@ func (h *API) ListCharges(c echo.Context) error {
 		return c.JSON(http.StatusUnprocessableEntity, body)
 	}
 	ctx := c.Request().Context()
-	rows, next, err := h.DB.ListCharges(ctx, f)
+	rows, next, err := h.DB.ListChargesShown(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -162,5 +162,15 @@ func (h *API) ListCharges(c echo.Context) error {
 		out.Totals = &totalsJSON{Amount: t.Amount, Fee: t.Fee, FeeVat: t.FeeVat, Net: t.Net, RefundedAmount: t.Refunded,
 			FeeUnknownCount: t.FeeUnknownCount}
 	}
-	return c.JSON(http.StatusOK, out)
+	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+		return c.JSON(http.StatusOK, out) // indented: encoding/json's business
+	}
+	bp := jsonBufs.Get().(*[]byte)
+	b := out.appendJSON((*bp)[:0])
+	err = c.JSONBlob(http.StatusOK, b)
+	if cap(b) <= 1<<20 {
+		*bp = b
+		jsonBufs.Put(bp)
+	}
+	return err
 }
