@@ -168,6 +168,45 @@ func (l *JobLock) Kept(ctx context.Context) bool {
 	return l.held
 }
 
+// Watch returns a context for work done as the lock's holder: it ends
+// with ctx, or when a check every period finds the lock lost (its session
+// cut), since another instance may then have taken the lock and started
+// the same work. stop ends the watch; call it when the work is done.
+func (l *JobLock) Watch(ctx context.Context, period time.Duration) (watched context.Context, stop func()) {
+	wctx, cancel := context.WithCancel(ctx)
+	if l.d.jobs == nil {
+		return wctx, cancel
+	}
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-wctx.Done():
+				return
+			case <-t.C:
+			}
+			if !l.Kept(wctx) {
+				cancel()
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return wctx, func() {
+		once.Do(func() {
+			close(done)
+			<-ended
+			cancel()
+		})
+	}
+}
+
 // Release gives the lead up (at shutdown, or when the work is done) and
 // ends the lock's session, so another instance can take it at its next
 // check. Held may take it again afterwards.

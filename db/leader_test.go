@@ -82,8 +82,27 @@ func TestLeaderIsOneInstanceAndPassesOn(t *testing.T) {
 	if lc.Held(ctx) {
 		t.Fatal("third instance leads beside the second")
 	}
+	terminateLockSession(t, lb)
+	if !lc.Held(ctx) {
+		t.Fatal("no takeover after the leader's session was killed")
+	}
+	if lb.Kept(ctx) || lb.Held(ctx) {
+		t.Fatal("the old leader still thinks it leads")
+	}
+	// Released, it is free for the next asker.
+	lc.Release()
+	if !lb.Held(ctx) {
+		t.Fatal("no takeover after Release")
+	}
+}
+
+// terminateLockSession kills the server session holding l, as the server
+// does when it finds the instance's machine gone.
+func terminateLockSession(t *testing.T, l *JobLock) {
+	t.Helper()
+	ctx := context.Background()
 	var pid int
-	if err := lb.conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+	if err := l.conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := sql.Open("pgx", dbtest.URL())
@@ -95,16 +114,32 @@ func TestLeaderIsOneInstanceAndPassesOn(t *testing.T) {
 	if err := admin.QueryRowContext(ctx, `SELECT pg_terminate_backend($1, 5000)`, pid).Scan(&killed); err != nil || !killed {
 		t.Fatalf("terminate %d: %v %v", pid, killed, err)
 	}
-	if !lc.Held(ctx) {
-		t.Fatal("no takeover after the leader's session was killed")
+}
+
+// Work done as the holder stops when the lock is lost mid-way.
+func TestLeaderWatchEndsWhenTheLockIsLost(t *testing.T) {
+	t.Parallel()
+	dbtest.RequirePostgres(t)
+	a, b, _ := openTwice(t, "watch.db")
+	ctx := context.Background()
+	la := a.Leader("job")
+	if !la.Held(ctx) {
+		t.Fatal("no lead")
 	}
-	if lb.Kept(ctx) || lb.Held(ctx) {
-		t.Fatal("the old leader still thinks it leads")
+	wctx, stop := la.Watch(ctx, 10*time.Millisecond)
+	defer stop()
+	time.Sleep(50 * time.Millisecond)
+	if wctx.Err() != nil {
+		t.Fatal("watch ended while the lock is held")
 	}
-	// Released, it is free for the next asker.
-	lc.Release()
-	if !lb.Held(ctx) {
-		t.Fatal("no takeover after Release")
+	terminateLockSession(t, la)
+	select {
+	case <-wctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("watch still on after the lock was lost")
+	}
+	if !b.Leader("job").Held(ctx) {
+		t.Fatal("lock not free after its session ended")
 	}
 }
 

@@ -214,32 +214,12 @@ func (r *Reconciler) holdRunLock(ctx context.Context, lock *db.JobLock, run *db.
 // work runs one reconciliation holding its lock, and stops it (failed,
 // "interrupted") when the lock is lost.
 func (r *Reconciler) work(lock *db.JobLock, run *db.ReconcileRun, days []string) {
-	ctx, cancel := context.WithCancel(r.base)
-	done := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		t := time.NewTicker(runLockCheck)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			if !lock.Kept(ctx) {
-				if ctx.Err() == nil {
-					r.svc.log().Error("reconcile run stopped: its lock was lost", "run", run.ID)
-				}
-				cancel()
-				return
-			}
-		}
-	}()
+	ctx, stop := lock.Watch(r.base, runLockCheck)
 	r.svc.Reconcile(ctx, run, days)
-	close(done)
-	<-watched
-	cancel()
+	if ctx.Err() != nil && r.base.Err() == nil {
+		r.svc.log().Error("reconcile run stopped: its lock was lost", "run", run.ID)
+	}
+	stop()
 	r.mu.Lock()
 	delete(r.live, run.ID)
 	r.mu.Unlock()

@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync"
@@ -31,10 +32,16 @@ type Syncer struct {
 	mu       sync.Mutex
 	lastPass time.Time
 	leading  bool
+	// leadCheck overrides defaultLeadCheck (tests).
+	leadCheck time.Duration
 }
 
 // SyncerJob is the name of the syncer's job lock.
 const SyncerJob = "syncer"
+
+// defaultLeadCheck is how often a pass checks that this instance still
+// leads.
+const defaultLeadCheck = 5 * time.Second
 
 // errBackoff marks a pass that met 429 or 5xx.
 var errBackoff = errors.New("payments: omise asked us to slow down")
@@ -76,9 +83,20 @@ func (y *Syncer) Run(ctx context.Context) {
 			wait = interval
 			continue
 		}
-		err = y.Pass(ctx)
+		passCtx, stopWatch := lead.Watch(ctx, cmp.Or(y.leadCheck, defaultLeadCheck))
+		err = y.Pass(passCtx)
+		lost := passCtx.Err() != nil
+		stopWatch()
 		if ctx.Err() != nil {
 			return
+		}
+		if lost {
+			// The session holding the lead was cut mid-pass: another
+			// instance may be passing now.
+			y.Svc.log().Warn("syncer: lost the lead during a pass; stopped it")
+			y.setLeading(false, nil)
+			wait = interval
+			continue
 		}
 		// Every instance reads this for its lag metric; a failed write
 		// only makes the others report a little more lag.
