@@ -16,7 +16,7 @@ import (
 // openInstances opens the test's database n times, as n instances would
 // on PostgreSQL. SQLite is served by one process, so there it is one *DB
 // n times.
-func openInstances(t *testing.T, n int) []*DB {
+func openInstances(t testing.TB, n int) []*DB {
 	t.Helper()
 	src := dbtest.Source(t, "locks.db")
 	out := make([]*DB, n)
