@@ -36,6 +36,9 @@ var usage = `usage:
   instore group list | group remove --name NAME
   instore backup PATH                       consistent copy of the database to a new file PATH, safe while the server runs
                                             (SQLite; a PostgreSQL INSTORE_DB is backed up with pg_dump, as it explains)
+  instore copy --from FILE --to postgres://… [--replace]
+                                            copy every table of a SQLite file into an empty PostgreSQL database in one
+                                            transaction, then compare rows and money sums of both (--replace: empty it first)
   instore sim [--addr HOST:PORT] [--webhook URL,...] [--webhook-secret BASE64] [--public-key K] [--secret-key K]
               [--auto on|off] [--auto-delay 3s] [--charge-ttl 168h]
                                             the Omise simulator alone (default ` + simDefaultAddr + `, webhooks to ` + simDefaultWebhook + `),
@@ -61,6 +64,8 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		cmd == "group add", cmd == "group list", cmd == "group set-stores", cmd == "group remove":
 	case args[0] == "sim":
 		return runSim(ctx, args[1:], stdout)
+	case args[0] == "copy":
+		return runCopy(ctx, args[1:], stdout)
 	case args[0] == "backup":
 		cfg, err := config.Parse(getenv)
 		if err != nil {
