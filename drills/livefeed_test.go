@@ -33,6 +33,7 @@ const liveWithin = time.Second
 // servers behind a load balancer, with one simulator for both.
 type twoInstances struct {
 	a, b   *web.Wired
+	sim    *sim.Sim
 	client *omisehttp.Client
 	admin  *sql.DB // the test's own session, to watch and cut the listeners'
 }
@@ -79,7 +80,7 @@ func newTwoInstances(t testing.TB) *twoInstances {
 		}
 		return w
 	}
-	x := &twoInstances{a: wire(), b: wire(), client: client, admin: admin}
+	x := &twoInstances{a: wire(), b: wire(), sim: s, client: client, admin: admin}
 	x.waitListening(t, x.a)
 	x.waitListening(t, x.b)
 	return x
@@ -209,6 +210,47 @@ func TestLiveFeedCrossesInstances(t *testing.T) {
 	case f := <-everyA.Frames():
 		t.Errorf("A's subscriber got one more message: %q", f)
 	default:
+	}
+}
+
+// TestLiveFeedShowsEachChangeAsItWas: a sale paid and refunded through A
+// in quick succession shows on B as three messages, each with the
+// charge's state after its own change (a message re-read later would
+// show the refund twice).
+func TestLiveFeedShowsEachChangeAsItWas(t *testing.T) {
+	t.Parallel()
+	x := newTwoInstances(t)
+	sub := x.b.Broker.Subscribe(handlers.LiveFilter{})
+	defer sub.Close()
+	ctx := context.Background()
+	c := x.sale(t, x.a, 1, "S1")
+	if _, err := x.sim.MarkPaid(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.a.Payments.SyncCharge(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	const part = 2000
+	if _, err := x.a.Payments.Refund(ctx, payments.Actor{UserID: 1, Username: "manager", Role: "manager"},
+		payments.RefundRequest{ChargeID: c.ID, Amount: part, Reason: payments.ReasonRequestedByCustomer,
+			IdempotencyKey: "6f1c2a4e-0000-4000-8000-000000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		status   string
+		refunded int64
+	}{{"pending", 0}, {"successful", 0}, {"successful", part}}
+	// A publisher slow to announce the payment does so after the refund
+	// committed: B still shows the payment as it was.
+	x.a.Live.Publish(payments.Change{Kind: "charge", ChargeID: c.ID, StoreID: "S1", TerminalID: "T1", Status: "successful",
+		Charge: &db.Charge{ID: c.ID, Status: "successful", Amount: c.Amount, CreatedAt: c.CreatedAt}, At: time.Now()})
+	want = append(want, want[1])
+	for i, w := range want {
+		m := next(t, sub, liveWithin)
+		if m.ChargeID != c.ID || m.Status != w.status || m.RefundedAmount != w.refunded || m.Amount != c.Amount {
+			t.Errorf("message %d on B: %s %s, amount %d, refunded %d; want %s %s, amount %d, refunded %d",
+				i+1, m.ChargeID, m.Status, m.Amount, m.RefundedAmount, c.ID, w.status, c.Amount, w.refunded)
+		}
 	}
 }
 

@@ -1,8 +1,8 @@
 // Package pgfeed carries the live feed across instances sharing one
 // PostgreSQL database. Each instance publishes a committed change to its
 // own subscribers at once, as on SQLite, and NOTIFYs a small note of it;
-// every other instance LISTENs on a dedicated connection, re-reads what its
-// subscribers need and publishes the change to them.
+// every other instance LISTENs on a dedicated connection and publishes the
+// change to its subscribers as the note describes it.
 //
 // It speaks pgx directly: LISTEN holds one session for the instance's
 // life, which database/sql's pool (package db) does not lend out.
@@ -28,8 +28,9 @@ import (
 
 const (
 	// maxPayload keeps a note far below PostgreSQL's 8000-byte limit; a
-	// note is ids and a status, about 250 bytes. A larger one (ids from
-	// Omise far longer than ours) goes to this instance's subscribers only.
+	// note is ids, a status and a few figures, about 300 bytes. A larger
+	// one (ids from Omise far longer than ours) goes to this instance's
+	// subscribers only.
 	maxPayload = 4000
 	// maxPending bounds the notes waiting for the sender while the
 	// database is slow; beyond it the oldest are given up (logged).
@@ -71,17 +72,29 @@ type Feed struct {
 	wake    chan struct{}
 }
 
-// note is what crosses instances: what the brokers' filters read, and
-// which charge to re-read for the rest.
+// note is what crosses instances: what the brokers' filters read, and the
+// few figures a live message shows of the charge as the change left it.
+// Re-reading the charge instead would show a later state: the message
+// about a sale's success, read after its refund, would show the refund
+// too, and a board would count it twice.
 type note struct {
-	Instance   string `json:"i"`
-	Kind       string `json:"k"`
-	ChargeID   string `json:"c,omitempty"`
-	AttemptID  string `json:"a,omitempty"`
-	StoreID    string `json:"s"`
-	TerminalID string `json:"t"`
-	Status     string `json:"st"`
-	At         int64  `json:"at"` // Unix milliseconds
+	Instance   string      `json:"i"`
+	Kind       string      `json:"k"`
+	ChargeID   string      `json:"c,omitempty"`
+	AttemptID  string      `json:"a,omitempty"`
+	StoreID    string      `json:"s"`
+	TerminalID string      `json:"t"`
+	Status     string      `json:"st"`
+	At         int64       `json:"at"` // Unix milliseconds
+	Charge     *noteCharge `json:"ch,omitempty"`
+}
+
+// noteCharge is what web.Broker shows of a changed charge.
+type noteCharge struct {
+	Amount         int64  `json:"am"`
+	RefundedAmount int64  `json:"rf,omitempty"`
+	FailureCode    string `json:"fc,omitempty"`
+	CreatedAt      int64  `json:"ca"` // Unix milliseconds
 }
 
 // New makes the feed of an instance whose database d is PostgreSQL at
@@ -111,8 +124,13 @@ func (f *Feed) Instance() string { return f.instance }
 // for the others. It never waits for the database.
 func (f *Feed) Publish(c payments.Change) {
 	f.local.Publish(c)
-	b, err := json.Marshal(note{Instance: f.instance, Kind: c.Kind, ChargeID: c.ChargeID, AttemptID: c.AttemptID,
-		StoreID: c.StoreID, TerminalID: c.TerminalID, Status: c.Status, At: c.At.UnixMilli()})
+	n := note{Instance: f.instance, Kind: c.Kind, ChargeID: c.ChargeID, AttemptID: c.AttemptID,
+		StoreID: c.StoreID, TerminalID: c.TerminalID, Status: c.Status, At: c.At.UnixMilli()}
+	if ch := c.Charge; ch != nil {
+		n.Charge = &noteCharge{Amount: ch.Amount, RefundedAmount: ch.RefundedAmount, FailureCode: ch.FailureCode,
+			CreatedAt: ch.CreatedAt.UnixMilli()}
+	}
+	b, err := json.Marshal(n)
 	if err != nil || len(b) > maxPayload {
 		f.log.Warn("live feed: change too large to send to other instances", "kind", c.Kind, "charge", c.ChargeID, "bytes", len(b))
 		return
@@ -264,7 +282,8 @@ func (f *Feed) receive(ctx context.Context, conn *pgx.Conn) error {
 }
 
 // deliver publishes another instance's change to this instance's
-// subscribers, with the charge as it is now in the database.
+// subscribers: the charge as the note shows it, or as it is now in the
+// database when the note has no figures.
 func (f *Feed) deliver(ctx context.Context, payload string) {
 	var n note
 	if err := json.Unmarshal([]byte(payload), &n); err != nil {
@@ -276,7 +295,12 @@ func (f *Feed) deliver(ctx context.Context, payload string) {
 	}
 	c := payments.Change{Kind: n.Kind, ChargeID: n.ChargeID, AttemptID: n.AttemptID, StoreID: n.StoreID,
 		TerminalID: n.TerminalID, Status: n.Status, At: time.UnixMilli(n.At).UTC()}
-	if n.Kind == "charge" && n.ChargeID != "" {
+	switch {
+	case n.Charge != nil:
+		c.Charge = &db.Charge{ID: n.ChargeID, AttemptID: n.AttemptID, StoreID: n.StoreID, TerminalID: n.TerminalID,
+			Status: n.Status, Amount: n.Charge.Amount, RefundedAmount: n.Charge.RefundedAmount,
+			FailureCode: n.Charge.FailureCode, CreatedAt: time.UnixMilli(n.Charge.CreatedAt).UTC()}
+	case n.Kind == "charge" && n.ChargeID != "":
 		rctx, cancel := context.WithTimeout(ctx, callTimeout)
 		ch, err := f.db.GetCharge(rctx, n.ChargeID)
 		cancel()
