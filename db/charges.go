@@ -103,12 +103,7 @@ func PutChargeTx(ctx context.Context, tx *sql.Tx, old, c *Charge) error {
 	if err != nil {
 		return err
 	}
-	if old != nil {
-		if err := addChargeToDaily(ctx, tx, old, -1); err != nil {
-			return err
-		}
-	}
-	return addChargeToDaily(ctx, tx, c, 1)
+	return moveChargeInDaily(ctx, tx, old, c)
 }
 
 // TouchChargeSyncedTx records, inside tx, that Omise was asked about
@@ -135,31 +130,74 @@ ON CONFLICT (bkk_day, store_id, terminal_id, source_type) DO UPDATE SET
   fee_unknown_count = daily_totals.fee_unknown_count + excluded.fee_unknown_count,
   fee_unknown_gross = daily_totals.fee_unknown_gross + excluded.fee_unknown_gross`
 
-// addChargeToDaily adds (sign=1) or removes (sign=-1) one charge's share of
-// its day's totals under its method (source type). Gross, fee, VAT and net
-// count successful charges only, fee, VAT and net only when the fee is known
-// (the others are counted apart); charges_refunded is the charge's
-// refunded_amount on its day.
-func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) error {
-	var pending, ok, failed, expired, gross, fee, vat, net, unknown, unknownGross int64
+// dailyShare is one charge's share of its day's totals under its method
+// (source type): gross, fee, VAT and net count successful charges only,
+// fee, VAT and net only when the fee is known (the others are counted
+// apart); refunded is the charge's refunded_amount on its day.
+type dailyShare struct {
+	pending, ok, failed, expired, gross, fee, vat, net, refunded, unknown, unknownGross int64
+}
+
+func shareOf(c *Charge) dailyShare {
+	s := dailyShare{refunded: c.RefundedAmount}
 	switch c.Status {
 	case "pending":
-		pending = 1
+		s.pending = 1
 	case "successful":
-		ok, gross = 1, c.Amount
+		s.ok, s.gross = 1, c.Amount
 		if c.FeeUnknown {
-			unknown, unknownGross = 1, c.Amount
+			s.unknown, s.unknownGross = 1, c.Amount
 		} else {
-			fee, vat, net = c.Fee, c.FeeVat, c.Net
+			s.fee, s.vat, s.net = c.Fee, c.FeeVat, c.Net
 		}
 	case "failed":
-		failed = 1
+		s.failed = 1
 	case "expired":
-		expired = 1
+		s.expired = 1
 	}
-	_, err := tx.ExecContext(ctx, addDailySQL, c.BkkDay, c.StoreID, c.TerminalID, c.SourceType, sign*pending, sign*ok,
-		sign*failed, sign*expired, sign*gross, sign*fee, sign*vat, sign*net, 0, 0, sign*c.RefundedAmount,
-		sign*unknown, sign*unknownGross)
+	return s
+}
+
+func (s dailyShare) minus(o dailyShare) dailyShare {
+	return dailyShare{s.pending - o.pending, s.ok - o.ok, s.failed - o.failed, s.expired - o.expired,
+		s.gross - o.gross, s.fee - o.fee, s.vat - o.vat, s.net - o.net, s.refunded - o.refunded,
+		s.unknown - o.unknown, s.unknownGross - o.unknownGross}
+}
+
+// addChargeToDaily adds (sign=1) or removes (sign=-1) one charge's share of
+// its day's totals under its method (dailyShare).
+func addChargeToDaily(ctx context.Context, tx *sql.Tx, c *Charge, sign int64) error {
+	s := shareOf(c)
+	if sign < 0 {
+		s = dailyShare{}.minus(s)
+	}
+	return addShareToDaily(ctx, tx, c, s)
+}
+
+// moveChargeInDaily moves a charge's share of the totals from old (nil
+// for a new charge) to c: one row's difference when the charge stays on
+// the same day, store, terminal and method (nothing when the difference
+// is none), else out of the old row and into the new.
+func moveChargeInDaily(ctx context.Context, tx *sql.Tx, old, c *Charge) error {
+	if old == nil {
+		return addChargeToDaily(ctx, tx, c, 1)
+	}
+	if old.BkkDay != c.BkkDay || old.StoreID != c.StoreID || old.TerminalID != c.TerminalID || old.SourceType != c.SourceType {
+		if err := addChargeToDaily(ctx, tx, old, -1); err != nil {
+			return err
+		}
+		return addChargeToDaily(ctx, tx, c, 1)
+	}
+	d := shareOf(c).minus(shareOf(old))
+	if d == (dailyShare{}) {
+		return nil
+	}
+	return addShareToDaily(ctx, tx, c, d)
+}
+
+func addShareToDaily(ctx context.Context, tx *sql.Tx, c *Charge, s dailyShare) error {
+	_, err := tx.ExecContext(ctx, addDailySQL, c.BkkDay, c.StoreID, c.TerminalID, c.SourceType, s.pending, s.ok,
+		s.failed, s.expired, s.gross, s.fee, s.vat, s.net, 0, 0, s.refunded, s.unknown, s.unknownGross)
 	return err
 }
 

@@ -73,6 +73,32 @@ func InsertEventTx(ctx context.Context, q Querier, e *OmiseEvent) error {
 	return err
 }
 
+// RecordEventTx stores a delivered event together with what processing it
+// did, in one statement: a new event is inserted already finished (as
+// InsertEventTx then FinishEventTx would leave it); an event already
+// stored (an earlier delivery Omise could not be asked about) keeps its
+// body and signature and takes the result, as FinishEventTx records it.
+func RecordEventTx(ctx context.Context, q Querier, e *OmiseEvent, result, detail, chargeID string, at time.Time) error {
+	raw, size := e.Raw, e.RawSize
+	if raw == nil {
+		raw = []byte{}
+	}
+	if size == 0 {
+		size = len(raw)
+	}
+	stored := e.ChargeID
+	if chargeID != "" {
+		stored = chargeID
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, raw_size, received_at, processed_at, attempts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+		ON CONFLICT (id) DO UPDATE SET result = excluded.result, detail = excluded.detail,
+		charge_id = CASE WHEN ? <> '' THEN excluded.charge_id ELSE omise_events.charge_id END,
+		processed_at = excluded.processed_at, attempts = omise_events.attempts + 1`,
+		e.ID, e.Key, stored, e.Signature, result, detail, raw, size, FormatTime(e.ReceivedAt), FormatTime(at), chargeID)
+	return err
+}
+
 // PruneEventBodies empties the stored bodies of events received before
 // before, at most limit of them, and returns how many it emptied. The
 // rows stay, with their size.

@@ -92,20 +92,22 @@ func (s *Service) processEvent(ctx context.Context, eventID string, received *db
 		}
 	}
 	record := func(tx db.Querier, result, detail, chargeID string) error {
-		if received != nil {
-			stored := received
-			if result == db.EventRejected {
-				// Not Omise's event: keep that it came, never what it said.
-				rejected := *received
-				rejected.Raw, rejected.ChargeID = nil, ""
-				stored = &rejected
-			}
-			if err := db.InsertEventTx(ctx, tx, stored); err != nil {
-				return fmt.Errorf("store event: %w", err)
-			}
-		}
 		out.Result = result
-		return db.FinishEventTx(ctx, tx, eventID, result, detail, chargeID, s.now())
+		if received == nil {
+			return db.FinishEventTx(ctx, tx, eventID, result, detail, chargeID, s.now())
+		}
+		stored := received
+		if result == db.EventRejected {
+			// Not Omise's event: keep that it came, never what it said.
+			rejected := *received
+			rejected.Raw, rejected.ChargeID = nil, ""
+			stored = &rejected
+		}
+		// The delivery and its result in one statement.
+		if err := db.RecordEventTx(ctx, tx, stored, result, detail, chargeID, s.now()); err != nil {
+			return fmt.Errorf("store event: %w", err)
+		}
+		return nil
 	}
 	recordAlone := func(result, detail, chargeID string) error {
 		return s.DB.Tx(ctx, func(tx *sql.Tx) error { return record(tx, result, detail, chargeID) })
