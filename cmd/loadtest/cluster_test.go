@@ -103,6 +103,16 @@ instore_webhooks_total{result="applied"} %d
 	if _, n, ok := quantileDelta(nil, bs, 0.5, "instore_http_beyond_omise_seconds_bucket{"); !ok || n != 20 {
 		t.Errorf("observations = %v %v, want 20", n, ok)
 	}
+	// Half the observations are past the last finite bucket (5 ms).
+	p99, _, _ := quantileDelta(nil, bs, 0.99, "instore_http_beyond_omise_seconds_bucket{")
+	top, ok := topBucket(bs, "instore_http_beyond_omise_seconds_bucket{")
+	if !ok || top != 0.005 || p99 < top {
+		t.Errorf("p99 %v, top bucket %v %v: want the p99 at or past 0.005", p99, top, ok)
+	}
+	f := figures{"x_p99_ms": 5, "x_p99_over": 1}
+	if got := p99Str(f, "x_"); got != "> 5.00 ms (past the histogram's last bucket)" {
+		t.Errorf("p99Str = %q", got)
+	}
 }
 
 func TestReportedURLHasNoPassword(t *testing.T) {

@@ -84,7 +84,7 @@ func (t *tool) comparison(lim *limits) (string, []string) {
 			wh = fmt.Sprintf("%s (%s)", num(v), msStr(f["wh_p99_ms"]))
 		}
 		if v, ok := get(f, "co_server_beyond_mean_ms"); ok {
-			co = fmt.Sprintf("%s / %s (%s)", msStr(v), msStr(f["co_server_beyond_p99_ms"]), num(f["co_sales_per_s"]))
+			co = fmt.Sprintf("%s / %s (%s)", msStr(v), p99Str(f, "co_server_beyond_"), num(f["co_sales_per_s"]))
 		}
 		if v, ok := get(f, "ch_html_first64_rps"); ok {
 			ch = fmt.Sprintf("%s / %s (%s)", num(v), num(f["ch_html_deep64_rps"]), msStr(f["ch_html_first8_p99_ms"]))

@@ -556,6 +556,11 @@ func (t *tool) measureCheckout(dep deployment) (figures, error) {
 		}
 		if p99, n, ok := quantileDelta(beforeB, afterB, 0.99, "instore_http_beyond_omise_seconds_bucket{", `route="/till/charges"`, `method="POST"`); ok {
 			f["server_beyond_p99_ms"], f["server_beyond_n"] = p99*1000, n
+			// Past the histogram's last finite bucket the quantile is
+			// only known to be above it.
+			if top, ok := topBucket(afterB, "instore_http_beyond_omise_seconds_bucket{"); ok && p99 >= top {
+				f["server_beyond_p99_over"] = 1
+			}
 		}
 		return f, nil
 	})
@@ -721,10 +726,19 @@ func (t *tool) productCSV(rep *report, lim *limits, bigDB string) {
 func serverMean(f figures) string {
 	out := ""
 	if v, ok := f["server_beyond_mean_ms"]; ok {
-		out += "; server histogram of time beyond the request's Omise calls: mean " + msStr(v) + ", p99 " + msStr(f["server_beyond_p99_ms"])
+		out += "; server histogram of time beyond the request's Omise calls: mean " + msStr(v) + ", p99 " + p99Str(f, "server_beyond_")
 	}
 	if v, ok := f["server_add_mean_ms"]; ok {
 		out += "; route mean minus Omise means: " + msStr(v)
 	}
 	return out
+}
+
+// p99Str renders a histogram's p99 under prefix, saying when it lies past
+// the last finite bucket.
+func p99Str(f figures, prefix string) string {
+	if f[prefix+"p99_over"] > 0 {
+		return "> " + msStr(f[prefix+"p99_ms"]) + " (past the histogram's last bucket)"
+	}
+	return msStr(f[prefix+"p99_ms"])
 }

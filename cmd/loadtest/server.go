@@ -624,3 +624,27 @@ func histBucketsAll(metricsURLs []string) (map[string]map[float64]float64, error
 	}
 	return out, nil
 }
+
+// topBucket is the largest finite bucket bound of the series whose key
+// contains every part.
+func topBucket(bs map[string]map[float64]float64, parts ...string) (float64, bool) {
+	top, found := 0.0, false
+	for k, b := range bs {
+		match := true
+		for _, p := range parts {
+			if !strings.Contains(k, p) {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		for le := range b {
+			if !math.IsInf(le, 1) && le > top {
+				top, found = le, true
+			}
+		}
+	}
+	return top, found
+}
