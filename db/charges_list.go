@@ -279,7 +279,28 @@ type ChargeTotals struct {
 // are answered from the daily rollup plus two small index reads, so the
 // cost does not grow with the number of charges; an amount range or a
 // search reads the matching rows.
+// On SQLite the answer is reused until the next commit (charges_list_totals.go).
 func (d *DB) ChargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
+	c := d.totals()
+	if c == nil {
+		return d.chargeTotals(ctx, f)
+	}
+	v, ok := c.version(ctx)
+	if !ok {
+		return d.chargeTotals(ctx, f)
+	}
+	key := f.totalsKey()
+	if t, ok := c.get(key, v); ok {
+		return t, nil
+	}
+	t, err := d.chargeTotals(ctx, f)
+	if err == nil {
+		c.put(key, v, t)
+	}
+	return t, err
+}
+
+func (d *DB) chargeTotals(ctx context.Context, f ChargeFilter) (ChargeTotals, error) {
 	if f.AmountMin > 0 || f.AmountMax > 0 || strings.TrimSpace(f.Search) != "" || f.HasRefundState() ||
 		(!f.From.IsZero() && f.FromDay == "") || (!f.To.IsZero() && f.ToDay == "") {
 		return d.scanChargeTotals(ctx, f)

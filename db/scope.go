@@ -7,7 +7,7 @@ func storesIn(col string, stores []string) (string, []any) {
 		return "", nil
 	}
 	if len(stores) == 0 {
-		return "0", nil
+		return "1 = 0", nil // not "0": PostgreSQL wants a boolean
 	}
 	return col + ` IN (` + placeholders(len(stores)) + `)`, anys(stores)
 }

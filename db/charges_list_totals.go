@@ -1,0 +1,154 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The list page shows the totals of its filter on every request, and
+// most requests ask for the same few filters between two commits. On
+// SQLite the totals are therefore kept per filter and reused for as long
+// as nothing was committed to the file: PRAGMA data_version, read on a
+// connection of its own that never writes, changes whenever any other
+// connection (this process's writer, the CLI, another process) commits.
+// A version is read before the totals it stamps, so a commit racing the
+// read makes the entry stale at once; totals are never older than the
+// last commit. PostgreSQL, where other instances write, reads them
+// every time.
+
+// totalsCacheMax bounds the filters remembered per database; past it the
+// cache starts over (filters are typed by people: a few dozen at most).
+const totalsCacheMax = 256
+
+// totalsCaches holds each open SQLite database's cache.
+var totalsCaches sync.Map // *DB → *totalsCache
+
+type totalsCache struct {
+	mu      sync.Mutex
+	pool    *sql.DB   // one read-only connection on the file
+	conn    *sql.Conn // pinned: data_version compares within one connection only
+	epoch   int64     // bumped when conn is replaced, whose counter starts over
+	entries map[string]totalsEntry
+	hits    int // for tests
+}
+
+type totalsEntry struct {
+	version [2]int64 // epoch, data_version
+	t       ChargeTotals
+}
+
+// totals returns d's cache, or nil on PostgreSQL or when the version
+// connection cannot be opened (totals are then read every time).
+func (d *DB) totals() *totalsCache {
+	if d.pg || d.Path == "" || d.stopped == nil {
+		return nil
+	}
+	if c, ok := totalsCaches.Load(d); ok {
+		return c.(*totalsCache)
+	}
+	pool, err := openCached(dsn(d.Path, true))
+	if err != nil {
+		return nil
+	}
+	pool.SetMaxOpenConns(1)
+	pool.SetMaxIdleConns(1)
+	c := &totalsCache{pool: pool, entries: map[string]totalsEntry{}}
+	if prev, loaded := totalsCaches.LoadOrStore(d, c); loaded {
+		pool.Close()
+		return prev.(*totalsCache)
+	}
+	stopped := d.stopped
+	go func() { // the cache lives as long as the database is open
+		<-stopped
+		totalsCaches.Delete(d)
+		c.mu.Lock()
+		if c.conn != nil {
+			c.conn.Close()
+		}
+		c.mu.Unlock()
+		pool.Close()
+	}()
+	return c
+}
+
+// version reads the file's commit counter as seen by the cache's own
+// connection.
+func (c *totalsCache) version(ctx context.Context) ([2]int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		conn, err := c.pool.Conn(ctx)
+		if err != nil {
+			return [2]int64{}, false
+		}
+		c.conn, c.epoch = conn, c.epoch+1
+		c.entries = map[string]totalsEntry{}
+	}
+	var v int64
+	if err := c.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		c.conn.Close()
+		c.conn = nil
+		return [2]int64{}, false
+	}
+	return [2]int64{c.epoch, v}, true
+}
+
+func (c *totalsCache) get(key string, v [2]int64) (ChargeTotals, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if ok && e.version == v {
+		c.hits++
+		return e.t, true
+	}
+	return ChargeTotals{}, false
+}
+
+func (c *totalsCache) put(key string, v [2]int64, t ChargeTotals) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v[0] != c.epoch {
+		return
+	}
+	if len(c.entries) >= totalsCacheMax {
+		c.entries = map[string]totalsEntry{}
+	}
+	c.entries[key] = totalsEntry{version: v, t: t}
+}
+
+// totalsKey names everything of f that its totals depend on (not the
+// cursor or the page size).
+func (f ChargeFilter) totalsKey() string {
+	var b strings.Builder
+	field := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	list := func(ss []string) {
+		if ss == nil { // every store, unlike an empty set (none)
+			b.WriteString("*")
+		}
+		b.WriteString(strconv.Itoa(len(ss)))
+		b.WriteByte('[')
+		for _, s := range ss {
+			field(s)
+		}
+	}
+	field(f.StoreID)
+	list(f.Stores)
+	field(f.TerminalID)
+	list(f.Statuses)
+	list(f.SourceTypes)
+	for _, t := range []int64{f.From.UnixNano(), f.To.UnixNano(), f.AmountMin, f.AmountMax} {
+		field(strconv.FormatInt(t, 10))
+	}
+	field(strconv.FormatBool(f.From.IsZero()) + strconv.FormatBool(f.To.IsZero()))
+	field(f.FromDay)
+	field(f.ToDay)
+	field(strings.TrimSpace(f.Search))
+	return b.String()
+}
