@@ -215,3 +215,60 @@ func TestLockKeyNamespacedBySchema(t *testing.T) {
 		u()
 	}
 }
+
+// A till's claim of a terminal on PostgreSQL holds the terminal's row: a
+// second instance's claim for the same terminal waits for the first
+// transaction to end, whatever lock db.Tx takes around them, while a claim
+// for another terminal does not wait.
+func TestLockTerminalTxQueuesClaimsOfOneTerminal(t *testing.T) {
+	t.Parallel()
+	dbtest.RequirePostgres(t)
+	ds := openInstances(t, 2)
+	ctx := context.Background()
+	if _, err := ds[0].CreateStore(ctx, CLI, Store{StoreID: "S1", StoreName: "Shop", Methods: []string{"barcode_alipay"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"T1", "T2"} {
+		if _, err := ds[0].CreateTerminal(ctx, CLI, Terminal{StoreID: "S1", TerminalID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Plain transactions, without Tx's own lock, so only the row lock is
+	// tried.
+	first, err := ds[0].W.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback()
+	if err := ds[0].LockTerminalTx(ctx, first, "S1", "T1"); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(terminal string, wait time.Duration) error {
+		tx, err := ds[1].W.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		short, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		return ds[1].LockTerminalTx(short, tx, "S1", terminal)
+	}
+	if err := claim("T2", 5*time.Second); err != nil {
+		t.Fatalf("another terminal: %v", err)
+	}
+	if err := claim("T1", 200*time.Millisecond); err == nil {
+		t.Fatal("a second claim of the terminal did not wait for the first")
+	}
+	got := make(chan error, 1)
+	go func() { got <- claim("T1", 5*time.Second) }()
+	time.Sleep(50 * time.Millisecond)
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("the claim after the first ended: %v", err)
+	}
+	if err := ds[1].Tx(ctx, func(tx *sql.Tx) error { return ds[1].LockTerminalTx(ctx, tx, "S1", "T9") }); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown terminal: %v", err)
+	}
+}
