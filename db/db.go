@@ -255,10 +255,16 @@ func (d *DB) runBatcher() {
 	}
 }
 
+// commitBatch runs reqs' functions in one transaction and commits once.
+// Each caller but the first to run is under a SAVEPOINT, so that one
+// caller's error undoes only its own writes. The first needs none: when it
+// fails the transaction holds nothing else yet, so it is rolled back whole
+// and the rest run in a new one.
 func (d *DB) commitBatch(reqs []*txRequest) {
 	results := make([]error, len(reqs))
 	// The transaction itself must not die with one caller's context.
-	tx, err := d.W.BeginTx(context.Background(), nil)
+	begin := func() (*sql.Tx, error) { return d.W.BeginTx(context.Background(), nil) }
+	tx, err := begin()
 	if err != nil {
 		for _, r := range reqs {
 			r.done <- fmt.Errorf("begin: %w", err)
@@ -267,13 +273,24 @@ func (d *DB) commitBatch(reqs []*txRequest) {
 	}
 	ran := 0
 	for i, r := range reqs {
+		if tx == nil {
+			results[i] = fmt.Errorf("begin: %w", err)
+			continue
+		}
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		if len(reqs) == 1 {
-			results[i] = r.fn(tx)
-			ran++
+		if ran == 0 {
+			if results[i] = r.fn(tx); results[i] == nil {
+				ran++
+				continue
+			}
+			_ = tx.Rollback()
+			tx = nil
+			if i < len(reqs)-1 {
+				tx, err = begin()
+			}
 			continue
 		}
 		if _, err := tx.Exec(`SAVEPOINT caller`); err != nil {
@@ -293,12 +310,12 @@ func (d *DB) commitBatch(reqs []*txRequest) {
 		}
 	}
 	var commitErr error
-	if len(reqs) == 1 && results[0] != nil {
-		_ = tx.Rollback()
-	} else if ran == 0 {
-		_ = tx.Rollback()
-	} else if err := tx.Commit(); err != nil {
-		commitErr = fmt.Errorf("commit: %w", err)
+	if tx != nil {
+		if ran == 0 {
+			_ = tx.Rollback()
+		} else if err := tx.Commit(); err != nil {
+			commitErr = fmt.Errorf("commit: %w", err)
+		}
 	}
 	for i, r := range reqs {
 		if results[i] == nil && commitErr != nil {

@@ -3,8 +3,12 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"instore/db/dbtest"
 )
 
 // RecordEventTx leaves an event as InsertEventTx then FinishEventTx would:
@@ -102,5 +106,50 @@ func TestPutChargeMovesItsShareOfTheRollup(t *testing.T) {
 	}
 	if monthGross != 10000 {
 		t.Fatalf("month rollup gross %d, want 10000", monthGross)
+	}
+}
+
+// commitBatch keeps each caller's writes apart whichever caller fails:
+// the first to run (no savepoint of its own), a later one, the last, or
+// all; a caller whose context ended runs nothing.
+func TestCommitBatchUndoesOnlyTheFailedCaller(t *testing.T) {
+	dbtest.SkipOnPostgres(t, "PostgreSQL runs each Tx alone (txPG), with no batch")
+	t.Parallel()
+	ctx := context.Background()
+	d := openTestDB(t)
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	for n, plan := range []string{"x", "o", "xoo", "oxo", "oox", "xx", "cxo", "cox", "oxxo"} {
+		reqs := make([]*txRequest, len(plan))
+		for i, what := range plan {
+			key := fmt.Sprintf("batch%d-%d", n, i)
+			r := &txRequest{ctx: ctx, done: make(chan error, 1), fn: func(tx *sql.Tx) error {
+				if _, err := tx.Exec(`INSERT INTO settings (key, value, updated_at) VALUES (?, 'v', 'now')`, key); err != nil {
+					return err
+				}
+				if what == 'x' {
+					return errors.New("caller failed")
+				}
+				return nil
+			}}
+			if what == 'c' {
+				r.ctx = ended
+			}
+			reqs[i] = r
+		}
+		d.commitBatch(reqs)
+		for i, what := range plan {
+			err := <-reqs[i].done
+			if (err == nil) != (what == 'o') {
+				t.Errorf("%s: caller %d: %v", plan, i, err)
+			}
+			var rows int
+			if err := d.R.QueryRow(`SELECT COUNT(*) FROM settings WHERE key = ?`, fmt.Sprintf("batch%d-%d", n, i)).Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			if (rows == 1) != (what == 'o') {
+				t.Errorf("%s: caller %d left %d rows", plan, i, rows)
+			}
+		}
 	}
 }
