@@ -68,6 +68,7 @@ func (h *Charges) List(c echo.Context) error {
 	v.LiveURL = liveURL(scope, f)
 	v.Totals = views.ChargeTotalsView{Count: tot.Count, SuccessfulCount: tot.SuccessfulCount, Gross: tot.Amount,
 		Fees: tot.Fee + tot.FeeVat, Net: tot.Net, Refunded: tot.Refunded, FeeUnknownCount: tot.FeeUnknownCount}
+	v.Rows = make([]views.ChargeRow, 0, len(page))
 	for _, ch := range page {
 		v.Rows = append(v.Rows, chargeRow(ch, true))
 	}

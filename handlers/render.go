@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -15,13 +16,23 @@ import (
 
 // Render renders comp into a buffer first, so a template error becomes a
 // clean error response instead of half a page, then writes it with status.
+// The buffers are reused: growing a fresh one to a list page's size was
+// half of that page's allocation.
 func Render(c echo.Context, status int, comp templ.Component) error {
-	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+	buf := renderBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // an odd huge page is not kept
+			renderBufs.Put(buf)
+		}
+	}()
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, buf.Bytes()) // written (copied) before the buffer goes back
 }
+
+var renderBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // WantsJSON reports whether the client asked for JSON: an Accept header
 // naming application/json, or any path under /api/.
