@@ -127,8 +127,9 @@ type copyTable struct {
 // reads the source in one read transaction (a consistent snapshot, even
 // with a server still writing; what it writes afterwards is not copied)
 // through a connection that refuses writes, and never migrates it. It
-// writes the target in one transaction that also holds the writers' lock
-// (txPG): the tables in foreign-key order, their secondary indexes built
+// writes the target in one transaction that first locks every table it
+// fills against any server writing to it meanwhile: the tables in
+// foreign-key order, their secondary indexes built
 // afterwards (dropPGIndexes), the identity sequences moved past the copied
 // ids, then the checks. On any difference it rolls back and returns the
 // report with ErrCopyDiffers; the target keeps nothing, as on any error or
@@ -175,6 +176,17 @@ func CopySQLite(ctx context.Context, srcPath string, dst *DB, opt CopyOptions) (
 	err = dst.Tx(ctx, func(tx *sql.Tx) error {
 		if err := comparePGSchema(ctx, tx, tables); err != nil {
 			return err
+		}
+		// Writers to a table wait until the copy commits (reads go on):
+		// the emptiness check and the rows copied then hold to the end.
+		names := make([]string, len(ordered))
+		for i, t := range ordered {
+			names[i] = quoteIdent(t.name)
+		}
+		if len(names) > 0 {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE `+strings.Join(names, ", ")+` IN EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("db: copy: lock tables: %w", err)
+			}
 		}
 		if err := emptyTarget(ctx, tx, ordered, opt.Replace); err != nil {
 			return err

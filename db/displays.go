@@ -64,6 +64,11 @@ const pairingCodeKeep = 24 * time.Hour
 // same hash: the caller draws a new code.
 func (d *DB) CreatePairingCode(ctx context.Context, by Actor, p PairingCode, now time.Time) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
+		// One live code per terminal: two codes made at once for one
+		// terminal take turns on its row, so the second deletes the first.
+		if err := d.LockTerminalTx(ctx, tx, p.StoreID, p.TerminalID); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM display_pairing_codes
 WHERE expires_at < ? OR (store_id = ? AND terminal_id = ? AND used_at IS NULL)`,
 			FormatTime(now.Add(-pairingCodeKeep)), p.StoreID, p.TerminalID); err != nil {
@@ -105,6 +110,7 @@ func (d *DB) RedeemPairingCode(ctx context.Context, codeHash string, nd NewDispl
 	}
 	var out *DisplayDevice
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		out = nil
 		var codeID int64
 		var storeID, terminalID, createdBy string
 		err := tx.QueryRowContext(ctx, `SELECT id, store_id, terminal_id, created_by FROM display_pairing_codes
@@ -125,9 +131,20 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+displayColumns,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE display_pairing_codes SET used_at = ?, device_id = ? WHERE id = ?`,
-			FormatTime(now), out.ID, codeID); err != nil {
+		// Used up only if still unused: two displays redeeming one code
+		// at once both found it live, and the second to get here finds
+		// it used and pairs nothing (its display row goes with the
+		// rollback).
+		res, err := tx.ExecContext(ctx, `UPDATE display_pairing_codes SET used_at = ?, device_id = ? WHERE id = ? AND used_at IS NULL`,
+			FormatTime(now), out.ID, codeID)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			out = nil
+			return ErrNotFound
 		}
 		a := Actor{Role: "display", IP: nd.IP}
 		return InsertAudit(ctx, tx, a.audit("display.pair", storeID+"/"+terminalID, nil,

@@ -7,9 +7,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -203,25 +206,73 @@ func (d *DB) migratePG(ctx context.Context) error {
 	return nil
 }
 
-// pgWriteLockKey serialises Tx on PostgreSQL (see txPG); "instwrt".
-const pgWriteLockKey = 0x696e7374777274
+// pgTxAttempts bounds how many times txPG runs one Tx: a deadlock or a
+// serialization failure aborts the transaction and is settled by running
+// it again, and a few tries settle any collision these short transactions
+// have.
+const pgTxAttempts = 5
 
-// txPG runs fn in a transaction of its own that first takes a
-// transaction-level advisory lock shared by every writer of the database,
-// across instances. The payments rules were written for SQLite's single
-// writer: a Tx reads what it is about to change (is this payment code in
-// use, is this refund already asked for) and decides on it. Holding one
-// lock keeps that true on PostgreSQL, where READ COMMITTED would let two
-// such transactions decide on the same snapshot; it is released at commit
-// or rollback. It costs PostgreSQL its concurrent writers until those
-// rules rest on unique keys and row locks instead.
+// pgTxRetries counts the Tx that PostgreSQL aborted and txPG ran again
+// (TxRetries), for the operator and the tests.
+var pgTxRetries atomic.Int64
+
+// TxRetries is how many times, since the process started, a transaction
+// on PostgreSQL was aborted by a deadlock or a serialization failure and
+// run again. A number that keeps growing means two paths take their locks
+// in opposite orders.
+func TxRetries() int64 { return pgTxRetries.Load() }
+
+// txPG runs fn in a transaction of its own, at PostgreSQL's READ
+// COMMITTED, with as many writers at once as the pool has connections:
+// there is no lock shared by every writer. Each rule that reads and then
+// decides rests on its own guard, taken where the rule is (the charge's
+// lock, LockChargeTx; the terminal's row, LockTerminalTx; a unique key
+// with ON CONFLICT; an UPDATE … WHERE that checks what it changes; the
+// caller's LockKey), so writers to different charges, terminals and users
+// never wait for each other.
+//
+// Row locks can meet in a cycle (two charges' rollup rows, a trigger's
+// month row): PostgreSQL then aborts one transaction with a deadlock
+// (40P01), or a serialization failure (40001). Neither wrote anything, so
+// fn is run again from the start on a new transaction, after a short
+// random pause so the two do not collide again in step. fn must therefore
+// set whatever it hands out anew on every run (the callers assign their
+// results, never append to what an earlier run left).
 func (d *DB) txPG(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return d.txDirect(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(pgWriteLockKey)); err != nil {
-			return fmt.Errorf("write lock: %w", err)
+	pause := 2 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := d.txDirect(ctx, fn)
+		code := pgRetryable(err)
+		if code == "" || attempt == pgTxAttempts {
+			return err
 		}
-		return fn(tx)
-	})
+		pgTxRetries.Add(1)
+		slog.Info("db: transaction aborted by the server, running it again", "sqlstate", code, "attempt", attempt)
+		t := time.NewTimer(pause/2 + rand.N(pause))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+		pause *= 2
+	}
+}
+
+// pgRetryable returns the SQLSTATE of err when it is one that running the
+// transaction again settles: a deadlock or a serialization failure. The
+// error is asked through its SQLState method (pgx's PgError has one) so
+// that this package links no PostgreSQL client of its own.
+func pgRetryable(err error) string {
+	var se interface{ SQLState() string }
+	if err == nil || !errors.As(err, &se) {
+		return ""
+	}
+	switch code := se.SQLState(); code {
+	case "40P01", "40001":
+		return code
+	}
+	return ""
 }
 
 // pgSimpleProtocol, passed as the only argument, makes the wrapper send

@@ -102,6 +102,12 @@ func scanRun(r rowScanner) (*ReconcileRun, error) {
 func (d *DB) CreateReconcileRun(ctx context.Context, r *ReconcileRun) (int64, error) {
 	var id int64
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		// One running run per range and stores (a unique index as well):
+		// the range's lock makes a second start wait and then find the
+		// first, answered with its id rather than the index's error.
+		if err := d.lockNameTx(ctx, tx, "reconcile", r.FromDay+" "+r.ToDay+" "+r.StoreID+" "+JoinStores(r.Stores)); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `SELECT id FROM reconcile_runs WHERE from_day = ? AND to_day = ? AND store_id = ?
 			AND stores = ? AND status = 'running'`, r.FromDay, r.ToDay, r.StoreID, JoinStores(r.Stores)).Scan(&id)
 		if err == nil {

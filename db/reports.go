@@ -297,6 +297,15 @@ func financeQueryCharges(ctx context.Context, q Querier, query string, args ...a
 // is for bulk loads (the benchmark) and for repairing a damaged file.
 func (d *DB) RebuildDailyTotals(ctx context.Context) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
+		if d.pg {
+			// The rollup is rebuilt from what charges and refunds hold, so
+			// their writers (which move the rollup as they go) wait for it:
+			// a SHARE lock lets the writers already running finish first
+			// and holds new ones until commit.
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE charges, refunds IN SHARE MODE`); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM daily_totals`); err != nil {
 			return err
 		}

@@ -130,6 +130,12 @@ func (d *DB) UpdateStoreGroup(ctx context.Context, by Actor, id int64, name stri
 	var after *StoreGroup
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		const one = `SELECT ` + groupColumns + ` FROM store_groups g WHERE g.id = ?`
+		// Locked before read: the audit's "before" is the group this change
+		// replaces, and two edits (each rewriting the members whole) take
+		// turns instead of both inserting into one member list.
+		if err := d.lockRowsTx(ctx, tx, `SELECT 1 FROM store_groups WHERE id = ?`, id); err != nil {
+			return err
+		}
 		before, err := scanGroup(tx.QueryRowContext(ctx, one, id))
 		if err != nil {
 			return err
@@ -159,6 +165,11 @@ func (d *DB) UpdateStoreGroup(ctx context.Context, by Actor, id int64, name stri
 // to it, ErrNotFound when there is none), audited.
 func (d *DB) DeleteStoreGroup(ctx context.Context, by Actor, id int64) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
+		// Locked before its users are counted; a user being moved into the
+		// group meanwhile is refused by the users' foreign key besides.
+		if err := d.lockRowsTx(ctx, tx, `SELECT 1 FROM store_groups WHERE id = ?`, id); err != nil {
+			return err
+		}
 		g, err := scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM store_groups g WHERE g.id = ?`, id))
 		if err != nil {
 			return err

@@ -185,13 +185,20 @@ func (d *DB) UpdateStore(ctx context.Context, by Actor, s Store) (*Store, error)
 	var out *Store
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = updateStore(ctx, tx, by, s)
+		out, err = d.updateStore(ctx, tx, by, s)
 		return err
 	})
 	return out, err
 }
 
-func updateStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, error) {
+func (d *DB) updateStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, error) {
+	// The store's row locked before it is read: the no-change test and
+	// the audit's "before" are then about the store this change replaces,
+	// and two edits of one store (its methods are rewritten whole) take
+	// turns.
+	if err := d.lockRowsTx(ctx, tx, `SELECT 1 FROM stores WHERE store_id = ?`, s.StoreID); err != nil {
+		return nil, err
+	}
 	before, err := scanStore(tx.QueryRowContext(ctx, getStoreSQL, s.StoreID))
 	if err != nil {
 		return nil, err
@@ -219,7 +226,7 @@ func (d *DB) UpsertStore(ctx context.Context, by Actor, s Store) (*Store, error)
 	var out *Store
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = updateStore(ctx, tx, by, s)
+		out, err = d.updateStore(ctx, tx, by, s)
 		if errors.Is(err, ErrNotFound) {
 			out, err = createStore(ctx, tx, by, s)
 		}

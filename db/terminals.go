@@ -90,6 +90,11 @@ func (d *DB) CreateTerminal(ctx context.Context, by Actor, t Terminal) (*Termina
 func (d *DB) UpdateTerminal(ctx context.Context, by Actor, t Terminal) (*Terminal, error) {
 	var out *Terminal
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		// The terminal's row locked first (LockTerminalTx), so the audited
+		// label before is the one this change replaced.
+		if err := d.LockTerminalTx(ctx, tx, t.StoreID, t.TerminalID); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
 		before, err := scanTerminal(tx.QueryRowContext(ctx, `SELECT `+terminalColumns+` FROM terminals
 			WHERE store_id = ? AND terminal_id = ?`, t.StoreID, t.TerminalID))
 		if err != nil {

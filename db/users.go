@@ -311,6 +311,12 @@ func (d *DB) CountUsers(ctx context.Context) (int, error) {
 func (d *DB) changeUser(ctx context.Context, by Actor, id int64, action string, endSessions bool, query string, args ...any) (*User, error) {
 	var after *User
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		// The row is locked before it is read, so the audit's "before" is
+		// the account as the change found it, not as a concurrent change
+		// left it a moment earlier.
+		if err := d.lockRowsTx(ctx, tx, `SELECT 1 FROM users WHERE id = ?`, id); err != nil {
+			return err
+		}
 		before, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 		if err != nil {
 			return err

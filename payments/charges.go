@@ -42,6 +42,12 @@ func (s *Service) applyCharge(ctx context.Context, oc *omise.Charge, also func(t
 	var res Applied
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		res = Applied{}
+		// The charge's lock before reading it: a webhook, the syncer and a
+		// till sale may apply one charge at once, and each merges into
+		// what the one before committed, never into the same old row.
+		if err := s.DB.LockChargeTx(ctx, tx, oc.ID); err != nil {
+			return err
+		}
 		old, err := db.GetChargeQ(ctx, tx, oc.ID)
 		if errors.Is(err, db.ErrNotFound) {
 			old = nil

@@ -165,8 +165,8 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 // instances claiming for one terminal (the same sale sent twice, or two
 // sales) take turns on the terminal's row (db.LockTerminalTx), and the
 // attempt id is the table's primary key besides. The payment code check
-// across terminals rests on the write transaction alone (on PostgreSQL,
-// db.Tx's lock); Alipay's codes are single-use at Alipay too.
+// across terminals holds the code's lock (db.LockBarcodeTx), taken after
+// the terminal's; Alipay's codes are single-use at Alipay too.
 func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attempt, error) {
 	var existing *db.Attempt
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -180,6 +180,11 @@ func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attem
 			return nil
 		}
 		if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		// Another terminal may be claiming the same code: its claim holds
+		// another terminal's row, so the code is locked too.
+		if err := s.DB.LockBarcodeTx(ctx, tx, att.BarcodeHash); err != nil {
 			return err
 		}
 		used, err := db.BarcodeUsedSinceQ(ctx, tx, att.BarcodeHash, att.CreatedAt.Add(-BarcodeReuseWindow))

@@ -100,6 +100,12 @@ func (s *Service) reserveRefund(ctx context.Context, a Actor, req RefundRequest)
 	var before *db.Charge
 	now := s.now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// The caller holds the charge's LockKey against other refunds; the
+		// charge's transaction lock also waits for a webhook or the syncer
+		// applying it, so the amounts checked are the committed ones.
+		if err := s.DB.LockChargeTx(ctx, tx, req.ChargeID); err != nil {
+			return err
+		}
 		c, err := db.GetChargeQ(ctx, tx, req.ChargeID)
 		if err != nil {
 			return err
@@ -185,6 +191,9 @@ func (s *Service) completeRefund(ctx context.Context, a Actor, req RefundRequest
 	stored.ChargeID = req.ChargeID
 	stored.Reason, stored.Note, stored.CreatedBy = req.Reason, req.Note, a.Username
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.DB.LockChargeTx(ctx, tx, req.ChargeID); err != nil {
+			return err
+		}
 		old, err := db.GetChargeQ(ctx, tx, req.ChargeID)
 		if err != nil {
 			return err
