@@ -33,6 +33,9 @@ type totalsCache struct {
 	epoch   int64     // bumped when conn is replaced, whose counter starts over
 	entries map[string]totalsEntry
 	hits    int // for tests
+	// stores is StoreChoices' listing as of storesAt.
+	stores   []StoreChoice
+	storesAt [2]int64
 }
 
 type totalsEntry struct {

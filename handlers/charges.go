@@ -115,9 +115,16 @@ func (h *Charges) visibleCharge(c echo.Context) (*db.User, *db.Charge, error) {
 // the stores of the user's scope.
 func (h *Charges) options(c echo.Context, scope payments.ChargeScope, storeID string, v *views.ChargesView) error {
 	ctx := c.Request().Context()
-	var err error
-	if v.Stores, err = storeOptions(ctx, h.DB, scope); err != nil {
-		return err
+	if scope.Picks() {
+		stores, err := h.DB.StoreChoices(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range stores {
+			if scope.Has(s.StoreID) {
+				v.Stores = append(v.Stores, views.Option{Value: s.StoreID, Label: s.StoreName + " (" + s.StoreID + ")"})
+			}
+		}
 	}
 	terms, err := h.DB.TerminalRefs(ctx, storeID)
 	if err != nil {
