@@ -28,6 +28,9 @@ func (d *DB) ListChargesShown(ctx context.Context, f ChargeFilter) ([]*Charge, s
 	if err != nil {
 		return nil, "", err
 	}
+	if !d.pg {
+		return d.listChargesShownSQLite(ctx, f, where, args)
+	}
 	rows, err := d.R.QueryContext(ctx, `SELECT `+chargeAPIColumns+` FROM charges`+where+listChargesOrder, append(args, f.Limit+1)...)
 	if err != nil {
 		return nil, "", err
@@ -50,11 +53,17 @@ func (d *DB) ListChargesShown(ctx context.Context, f ChargeFilter) ([]*Charge, s
 		c.PaidAt, c.ExpiredAt = ParseTimeNull(paid), ParseTimeNull(expired)
 		page = append(page, c)
 	}
-	if err := rows.Err(); err != nil {
+	return shownPage(page, rows.Err(), f.Limit)
+}
+
+// shownPage cuts a page read one row past the limit and names the cursor
+// of the next one.
+func shownPage(page []*Charge, err error, limit int) ([]*Charge, string, error) {
+	if err != nil {
 		return nil, "", err
 	}
-	if len(page) > f.Limit {
-		page = page[:f.Limit]
+	if len(page) > limit {
+		page = page[:limit]
 		return page, ChargeCursor(page[len(page)-1]), nil
 	}
 	return page, "", nil

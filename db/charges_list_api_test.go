@@ -15,20 +15,25 @@ func TestListChargesShownMatchListCharges(t *testing.T) {
 	ctx := context.Background()
 	d := openListDB(t)
 	start := time.Date(2025, 3, 1, 2, 0, 0, 0, time.UTC)
+	badUTF8 := "bad utf-8 \xff\xfe"
+	if d.pg {
+		badUTF8 = "PostgreSQL keeps UTF-8 only" // it refuses the bytes
+	}
 	var cs []*Charge
 	for i := 0; i < 90; i++ {
 		at := start.Add(time.Duration(i/2) * time.Minute) // pairs share a time: the id breaks the tie
 		c := &Charge{ID: fmt.Sprintf("chrg_test_a%05d", i), Amount: int64(2000 + i), Status: []string{"successful", "failed", "expired"}[i%3],
 			StoreID: fmt.Sprintf("S%d", i%2), TerminalID: "T1", SourceType: "barcode_alipay", BarcodeMasked: "28••••1234",
 			CreatedAt: at, UpdatedAt: at.Add(time.Second), SyncedAt: at.Add(time.Minute), Cashier: "c", SourceID: "src_x",
-			TransactionID: "tx", Livemode: i%5 == 0, Fee: 73, FeeVat: 5, Net: int64(2000+i) - 78, FeeUnknown: i%4 == 0,
+			TransactionID: "tx", Livemode: i%5 == 0, Fee: int64(73 - i), FeeVat: 5, Net: int64(2000+i) - 78, FeeUnknown: i%4 == 0,
 			ExpiresAt: &at}
 		if i%2 == 0 {
 			c.AttemptID = fmt.Sprintf("att_%d", i)
 		}
 		switch c.Status {
 		case "failed":
-			c.FailureCode, c.FailureMessage = "payment_rejected", `rejected "<ไม่ผ่าน>"`
+			c.FailureCode, c.FailureMessage = "payment_rejected", []string{`rejected "<ไม่ผ่าน>"`,
+				"tab\there\nnew \\ back \x01\x1f ctrl \x7f 😀 \u2028 / \\u0041 ,]", "", `\`, badUTF8}[i/3%5]
 		case "expired":
 			c.ExpiredAt = &at
 		default:
