@@ -187,6 +187,10 @@ func (s *Service) completeRefund(ctx context.Context, a Actor, req RefundRequest
 	}
 	now := s.now()
 	var after *db.Charge
+	// changed says whether this request moved what live screens show: the
+	// refund's webhook, applied first, may already have shown it, and the
+	// same change shown twice reads as two refunds to a manager watching.
+	var changed bool
 	stored := refundFromOmise(ref, now)
 	stored.ChargeID = req.ChargeID
 	stored.Reason, stored.Note, stored.CreatedBy = req.Reason, req.Note, a.Username
@@ -213,21 +217,26 @@ func (s *Service) completeRefund(ctx context.Context, a Actor, req RefundRequest
 			}
 		}
 		next.UpdatedAt, next.SyncedAt = old.UpdatedAt, now
-		if chargeDiffers(old, next) {
+		changed = chargeDiffers(old, next)
+		if changed {
 			next.UpdatedAt = now
 			if err := db.PutChargeTx(ctx, tx, old, next); err != nil {
 				return fmt.Errorf("put charge: %w", err)
 			}
 		}
-		if _, err := db.PutRefundTx(ctx, tx, stored, next.StoreID, next.TerminalID); err != nil {
+		inserted, err := db.PutRefundTx(ctx, tx, stored, next.StoreID, next.TerminalID)
+		if err != nil {
 			return fmt.Errorf("put refund: %w", err)
 		}
+		changed = changed || inserted
 		if oc != nil && oc.Refunds != nil {
 			for i := range oc.Refunds.Data {
 				if r := &oc.Refunds.Data[i]; r.ID != ref.ID {
-					if _, err := db.PutRefundTx(ctx, tx, refundFromOmise(r, now), next.StoreID, next.TerminalID); err != nil {
+					inserted, err := db.PutRefundTx(ctx, tx, refundFromOmise(r, now), next.StoreID, next.TerminalID)
+					if err != nil {
 						return fmt.Errorf("put refund: %w", err)
 					}
+					changed = changed || inserted
 				}
 			}
 		}
@@ -240,8 +249,10 @@ func (s *Service) completeRefund(ctx context.Context, a Actor, req RefundRequest
 		s.log().Error("refund made at Omise but not stored", "charge", req.ChargeID, "refund", ref.ID, "err", err)
 		return nil, errRefundUnknown
 	}
-	s.publish(Change{Kind: "charge", ChargeID: after.ID, AttemptID: after.AttemptID, StoreID: after.StoreID,
-		TerminalID: after.TerminalID, Status: after.Status, Charge: after})
+	if changed {
+		s.publish(Change{Kind: "charge", ChargeID: after.ID, AttemptID: after.AttemptID, StoreID: after.StoreID,
+			TerminalID: after.TerminalID, Status: after.Status, Charge: after})
+	}
 	s.audit(ctx, a, "refund.create", req.ChargeID, "ok", before, after, refundDetail(req, ref.ID, ""))
 	return s.storedRefund(ctx, req.ChargeID, ref.ID)
 }
