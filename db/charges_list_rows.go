@@ -21,6 +21,9 @@ func (d *DB) ListChargeRows(ctx context.Context, f ChargeFilter) ([]*Charge, str
 	if err != nil {
 		return nil, "", err
 	}
+	if !d.pg {
+		return d.listChargeRowsSQLite(ctx, f, where, args)
+	}
 	rows, err := d.R.QueryContext(ctx, `SELECT `+chargeRowColumns+` FROM charges`+where+listChargesOrder, append(args, f.Limit+1)...)
 	if err != nil {
 		return nil, "", err
@@ -38,12 +41,37 @@ func (d *DB) ListChargeRows(ctx context.Context, f ChargeFilter) ([]*Charge, str
 		c.CreatedAt = ParseTime(created)
 		page = append(page, c)
 	}
-	if err := rows.Err(); err != nil {
+	return shownPage(page, rows.Err(), f.Limit)
+}
+
+// listChargeRowsSQLite is ListChargeRows' query on SQLite: one json_array
+// value a charge, as ListChargesShown reads it (charges_list_api_sqlite.go).
+func (d *DB) listChargeRowsSQLite(ctx context.Context, f ChargeFilter, where string, args []any) ([]*Charge, string, error) {
+	rows, err := d.R.QueryContext(ctx, `SELECT json_array(`+chargeRowColumns+`) FROM charges`+where+listChargesOrder,
+		append(args, f.Limit+1)...)
+	if err != nil {
 		return nil, "", err
 	}
-	if len(page) > f.Limit {
-		page = page[:f.Limit]
-		return page, ChargeCursor(page[len(page)-1]), nil
+	defer rows.Close()
+	page := make([]*Charge, 0, f.Limit+1)
+	all := make([]Charge, f.Limit+1)
+	var raw string
+	for i := 0; rows.Next() && i < len(all); i++ {
+		if err := rows.Scan(&raw); err != nil {
+			return nil, "", err
+		}
+		c := &all[i]
+		r := jsonRow{b: raw}
+		if !r.open() {
+			return nil, "", errShownJSON
+		}
+		c.ID, c.Amount, c.Status, c.FailureCode = r.str(), r.int(), r.str(), r.str()
+		c.RefundedAmount, c.SourceType, c.BarcodeMasked = r.int(), r.str(), r.str()
+		c.StoreID, c.TerminalID, c.CreatedAt = r.str(), r.str(), ParseTime(r.str())
+		if !r.close() {
+			return nil, "", errShownJSON
+		}
+		page = append(page, c)
 	}
-	return page, "", nil
+	return shownPage(page, rows.Err(), f.Limit)
 }

@@ -17,8 +17,9 @@ func TestListChargeRowsMatchListCharges(t *testing.T) {
 	var cs []*Charge
 	for i := 0; i < 130; i++ {
 		c := &Charge{ID: fmt.Sprintf("chrg_test_r%05d", i), Amount: int64(2000 + i), Status: []string{"successful", "failed", "pending"}[i%3],
-			StoreID: fmt.Sprintf("S%d", i%2), TerminalID: "T1", SourceType: "barcode_alipay", BarcodeMasked: "28••••1234",
-			CreatedAt: start.Add(time.Duration(i/2) * time.Minute)} // pairs share a time: the id breaks the tie
+			StoreID: fmt.Sprintf("S%d", i%2), TerminalID: "T1", SourceType: "barcode_alipay",
+			BarcodeMasked: []string{"28••••1234", `q"uo\te`, "ctl\x01\n\u2028", ""}[i%4],
+			CreatedAt:     start.Add(time.Duration(i/2) * time.Minute)} // pairs share a time: the id breaks the tie
 		if c.Status == "failed" {
 			c.FailureCode = "payment_rejected"
 		}
