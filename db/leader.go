@@ -32,15 +32,6 @@ import (
 // that does not answer a trivial statement in this time is treated as lost.
 const jobLockTimeout = 5 * time.Second
 
-// jobKeepalive are the server's TCP keepalive settings for the job lock
-// sessions (seconds): the server notices a vanished leader within about
-// idle + interval × count and frees its jobs, instead of the operating
-// system's default of two hours. The client side needs nothing set: pgx
-// dials with Go's net.Dialer defaults, which keep TCP keepalives on (15 s
-// idle, 15 s apart), and every check below runs a statement with a
-// deadline anyway.
-var jobKeepalive = [][2]string{{"tcp_keepalives_idle", "10"}, {"tcp_keepalives_interval", "5"}, {"tcp_keepalives_count", "3"}}
-
 const (
 	pgJobKeySQL     = `hashtextextended('instore.job ' || current_schema() || ' ' || ?, 0)`
 	pgJobTryLockSQL = `SELECT pg_try_advisory_lock(` + pgJobKeySQL + `)`
@@ -62,11 +53,7 @@ type jobLocks struct {
 // newJobLocks prepares the job lock sessions of the database at dbURL; it
 // connects nothing until a lock is first asked for.
 func newJobLocks(dbURL string) (*jobLocks, error) {
-	u := dbURL
-	for _, kv := range jobKeepalive {
-		u = withRuntimeParam(u, kv[0], kv[1])
-	}
-	pool, err := openPG(u)
+	pool, err := openLockSessions(dbURL)
 	if err != nil {
 		return nil, err
 	}

@@ -22,20 +22,7 @@ func ReconcileRunLock(r *ReconcileRun) string {
 
 // ListRunningReconcileRuns returns every run still marked running.
 func (d *DB) ListRunningReconcileRuns(ctx context.Context) ([]*ReconcileRun, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT `+runColumns+` FROM reconcile_runs WHERE status = 'running' ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*ReconcileRun
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return d.listRuns(ctx, `SELECT `+runColumns+` FROM reconcile_runs WHERE status = 'running' ORDER BY id`)
 }
 
 // RunningReconcileRun returns the running run of r's range and stores, or

@@ -54,12 +54,6 @@ const (
 	pgLockStatementTimeout = 10 * time.Second
 )
 
-// pgLockKeepalive are the server's TCP keepalive settings for the lock
-// sessions (seconds): the server notices a vanished instance within about
-// idle + interval × count and frees its keys, instead of the operating
-// system's default of two hours.
-var pgLockKeepalive = [][2]string{{"tcp_keepalives_idle", "10"}, {"tcp_keepalives_interval", "5"}, {"tcp_keepalives_count", "3"}}
-
 const (
 	pgKeyIDSQL   = `hashtextextended('instore.key ' || current_schema() || ' ' || ?, 0)`
 	pgTryLockSQL = `SELECT pg_try_advisory_lock(` + pgKeyIDSQL + `)`
@@ -89,11 +83,7 @@ type lockSession struct {
 // openAdvisoryLocks prepares the lock sessions for the database at dbURL;
 // it connects nothing until a key is first locked.
 func openAdvisoryLocks(dbURL string) (*advisoryLocks, error) {
-	u := dbURL
-	for _, kv := range pgLockKeepalive {
-		u = withRuntimeParam(u, kv[0], kv[1])
-	}
-	pool, err := openPG(u)
+	pool, err := openLockSessions(dbURL)
 	if err != nil {
 		return nil, err
 	}

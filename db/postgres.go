@@ -128,6 +128,25 @@ func openPostgres(ctx context.Context, dbURL string) (*DB, error) {
 	return d, nil
 }
 
+// lockSessionKeepalive are the server's TCP keepalive settings (seconds)
+// for sessions that hold advisory locks (job leadership, key locks): the
+// server notices a vanished instance within about idle + interval × count
+// and frees its locks, instead of the operating system's default of two
+// hours. The client side needs nothing set: pgx dials with Go's net.Dialer
+// defaults, which keep TCP keepalives on, and every lock statement runs
+// with a deadline anyway.
+var lockSessionKeepalive = [][2]string{{"tcp_keepalives_idle", "10"}, {"tcp_keepalives_interval", "5"}, {"tcp_keepalives_count", "3"}}
+
+// openLockSessions opens a pool for sessions that hold advisory locks,
+// kept apart from the writers so holding a lock never takes a writer's
+// connection.
+func openLockSessions(dbURL string) (*sql.DB, error) {
+	for _, kv := range lockSessionKeepalive {
+		dbURL = withRuntimeParam(dbURL, kv[0], kv[1])
+	}
+	return openPG(dbURL)
+}
+
 func openPG(dbURL string) (*sql.DB, error) {
 	probe, err := sql.Open(pgDriverName, dbURL) // connects nothing: it only finds the driver
 	if err != nil {
