@@ -143,17 +143,6 @@ func (d *DB) FinishReconcileRun(ctx context.Context, r *ReconcileRun) error {
 	return err
 }
 
-// AbandonReconcileRuns marks every run still "running" as failed: after a
-// restart nothing works on them any more.
-func (d *DB) AbandonReconcileRuns(ctx context.Context, at time.Time, reason string) (int64, error) {
-	res, err := d.exec(ctx, `UPDATE reconcile_runs SET status = 'failed', finished_at = ?, error = ?
-		WHERE status = 'running'`, FormatTime(at), reason)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
 // GetReconcileRun reads one run (from the writer, so progress just written is seen).
 func (d *DB) GetReconcileRun(ctx context.Context, id int64) (*ReconcileRun, error) {
 	return scanRun(d.W.QueryRowContext(ctx, `SELECT `+runColumns+` FROM reconcile_runs WHERE id = ?`, id))

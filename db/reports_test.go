@@ -174,8 +174,12 @@ func TestReconcileRunsAndItems(t *testing.T) {
 	if _, err := d.CreateReconcileRun(ctx, again); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := d.AbandonReconcileRuns(ctx, fin, "restart"); err != nil || n != 1 {
-		t.Fatalf("abandon %d %v", n, err)
+	running, err := d.ListRunningReconcileRuns(ctx)
+	if err != nil || len(running) != 1 {
+		t.Fatalf("running %+v %v", running, err)
+	}
+	if ok, err := d.InterruptReconcileRun(ctx, running[0].ID, fin, "restart"); err != nil || !ok {
+		t.Fatalf("interrupt %v %v", ok, err)
 	}
 	runs, _ := d.ListReconcileRuns(ctx, AllStores, 10)
 	if len(runs) != 2 || runs[0].Status != ReconcileFailed || runs[0].Error != "restart" {
