@@ -74,6 +74,20 @@ func New() *M {
 	return m
 }
 
+// CountTxRetries exposes retries, the database's count of transactions
+// the server aborted (deadlock, serialization failure) and that were run
+// again, as instore_db_tx_retries_total: a count that keeps growing means
+// two paths take their locks in opposite orders. A nil M records nothing.
+func (m *M) CountTxRetries(retries func() int64) {
+	if m == nil {
+		return
+	}
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "instore_db_tx_retries_total",
+		Help: "Database transactions aborted by the server (deadlock, serialization failure) and run again.",
+	}, func() float64 { return float64(retries()) }))
+}
+
 // ObserveOmise records one Omise call; it matches omisehttp.Config.Observe.
 func (m *M) ObserveOmise(endpoint, result string, d time.Duration) {
 	m.OmiseCalls.WithLabelValues(endpoint, result).Inc()

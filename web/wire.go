@@ -71,6 +71,7 @@ func Wire(p Parts) (*Wired, error) {
 	if work == nil {
 		work = context.Background()
 	}
+	p.Metrics.CountTxRetries(db.TxRetries)
 	broker := NewBroker(p.Metrics)
 	var notify payments.Notifier = broker
 	var live *pgfeed.Feed
