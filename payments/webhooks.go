@@ -33,12 +33,17 @@ var ErrOmiseUnavailable = errors.New("payments: omise unavailable")
 // delivery costs one (group) commit; the answer is sent only after it.
 func (s *Service) ReceiveWebhook(ctx context.Context, raw []byte, ev *omise.Event, signature string) (WebhookOutcome, error) {
 	arrived := s.reads.arrival()
-	done, err := s.DB.EventDone(ctx, ev.ID)
-	if err != nil {
-		return WebhookOutcome{EventID: ev.ID, Result: db.EventError, Retryable: true}, fmt.Errorf("read event: %w", err)
-	}
-	if done {
-		return WebhookOutcome{EventID: ev.ID, Result: "duplicate"}, nil
+	// processEvent tells a duplicate once it holds the event's lock; an
+	// unsigned one is told here too, before it spends the budget. A signed
+	// delivery skips this read: it would only repeat that one.
+	if signature != "valid" {
+		done, err := s.DB.EventDone(ctx, ev.ID)
+		if err != nil {
+			return WebhookOutcome{EventID: ev.ID, Result: db.EventError, Retryable: true}, fmt.Errorf("read event: %w", err)
+		}
+		if done {
+			return WebhookOutcome{EventID: ev.ID, Result: "duplicate"}, nil
+		}
 	}
 	if signature == "unsigned" && !s.spendUnsigned() {
 		return WebhookOutcome{EventID: ev.ID, Result: "deferred", Retryable: true}, ErrWebhookBudget
