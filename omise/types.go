@@ -284,7 +284,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	}
 	*e = Event(aux.plain)
 	useLegacyCreated(&e.CreatedAt, aux.Created)
-	d := readEventData(e.Data)
+	d := readValidEventData(e.Data)
 	e.about = &d
 	return nil
 }
@@ -294,12 +294,6 @@ type eventData struct {
 	Object string `json:"object"`
 	ID     string `json:"id"`
 	Charge string `json:"charge"`
-}
-
-func readEventData(raw json.RawMessage) eventData {
-	var d eventData
-	_ = json.Unmarshal(raw, &d)
-	return d
 }
 
 func (e *Event) data() eventData {
