@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
@@ -60,6 +61,11 @@ func newSessions(keys [][]byte, secure bool, d *db.DB, now func() time.Time, log
 	st := sessions.NewCookieStore(keys...)
 	st.Options = &sessions.Options{Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
 	st.MaxAge(int(IdleTimeout / time.Second))
+	for _, c := range st.Codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(sessionValues{})
+		}
+	}
 	return &Sessions{store: st, db: d, now: now, log: log}
 }
 
