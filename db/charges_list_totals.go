@@ -77,11 +77,32 @@ func (d *DB) totals() *totalsCache {
 	return c
 }
 
+type commitMemoKey struct{}
+
+// commitMemo is one request's read of a cache's commit counter.
+type commitMemo struct {
+	c *totalsCache
+	v [2]int64
+}
+
+// WithCommitMemo returns ctx under which the commit counter is read once
+// and reused by every cache lookup made with it (the store picker and the
+// totals of one page). Reusing it is the same as having made both lookups
+// at the moment of that read, so a commit is still seen by the next
+// request. ctx is for one request only.
+func WithCommitMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, commitMemoKey{}, &commitMemo{})
+}
+
 // version reads the file's commit counter as seen by the cache's own
-// connection.
+// connection, or the one read earlier under ctx (WithCommitMemo).
 func (c *totalsCache) version(ctx context.Context) ([2]int64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	memo, _ := ctx.Value(commitMemoKey{}).(*commitMemo)
+	if memo != nil && memo.c == c && c.conn != nil && memo.v[0] == c.epoch {
+		return memo.v, true
+	}
 	if c.conn == nil {
 		conn, err := c.pool.Conn(ctx)
 		if err != nil {
@@ -95,6 +116,9 @@ func (c *totalsCache) version(ctx context.Context) ([2]int64, bool) {
 		c.conn.Close()
 		c.conn = nil
 		return [2]int64{}, false
+	}
+	if memo != nil {
+		memo.c, memo.v = c, [2]int64{c.epoch, v}
 	}
 	return [2]int64{c.epoch, v}, true
 }
