@@ -95,14 +95,16 @@ var methodNames = sync.OnceValue(func() map[string]methodJSON {
 		if _, dup := out[m.SourceType]; dup {
 			continue // MethodBySourceType answers with the first
 		}
-		out[m.SourceType] = methodJSON{id: m.ID, name: MethodNameJSON{TH: i18n.TLang(i18n.TH, m.NameID()), EN: i18n.TLang(i18n.EN, m.NameID())}}
+		out[m.SourceType] = methodJSON{id: m.ID, nameID: m.NameID(),
+			name: MethodNameJSON{TH: i18n.TLang(i18n.TH, m.NameID()), EN: i18n.TLang(i18n.EN, m.NameID())}}
 	}
 	return out
 })
 
 type methodJSON struct {
-	id   string
-	name MethodNameJSON
+	id     string
+	nameID string // catalog id of the short name (payments.MethodNameID)
+	name   MethodNameJSON
 }
 
 // API serves the JSON endpoints under /api.

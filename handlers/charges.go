@@ -165,6 +165,6 @@ func chargeRow(ch *db.Charge, matches bool) views.ChargeRow {
 	return views.ChargeRow{ID: ch.ID, StoreID: ch.StoreID, TerminalID: ch.TerminalID, Status: ch.Status,
 		State:       payments.ChargeState(ch),
 		FailureCode: ch.FailureCode, Amount: ch.Amount, Refunded: ch.RefundedAmount, BarcodeMasked: ch.BarcodeMasked,
-		MethodNameID: payments.MethodNameID(ch.SourceType), SourceType: ch.SourceType,
+		MethodNameID: methodNames()[ch.SourceType].nameID, SourceType: ch.SourceType,
 		CreatedAt: ch.CreatedAt, Matches: matches}
 }
