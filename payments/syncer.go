@@ -98,10 +98,14 @@ func (y *Syncer) Run(ctx context.Context) {
 			wait = interval
 			continue
 		}
-		// Every instance reads this for its lag metric; a failed write
-		// only makes the others report a little more lag.
-		if werr := y.Svc.DB.SetWatermark(ctx, db.SyncLastPass, time.Now()); werr != nil && ctx.Err() == nil {
-			y.Svc.log().Warn("syncer: recording the pass", "err", werr)
+		// The other instances read this for their lag metric; a failed
+		// write only makes them report a little more lag. SQLite has no
+		// other instance, and a write there would only cost a commit and
+		// empty the list pages' caches.
+		if y.Svc.DB.Postgres() {
+			if werr := y.Svc.DB.SetWatermark(ctx, db.SyncLastPass, time.Now()); werr != nil && ctx.Err() == nil {
+				y.Svc.log().Warn("syncer: recording the pass", "err", werr)
+			}
 		}
 		switch {
 		case errors.Is(err, errBackoff):
