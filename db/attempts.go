@@ -103,6 +103,35 @@ func GetAttemptQ(ctx context.Context, q Querier, id string) (*Attempt, error) {
 	return scanAttempt(q.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM checkout_attempts WHERE attempt_id = ?`, id))
 }
 
+// ClaimChecks is what a till sale's claim must know before it inserts
+// its attempt, read in one statement inside the write transaction.
+type ClaimChecks struct {
+	Exists        bool   // an attempt with this id is already recorded
+	BarcodeUsed   bool   // the code's keyed hash is on an attempt created since then
+	OpenAttemptID string // the terminal's oldest open attempt, "" when none
+}
+
+// One statement rather than three: each runs on the one writer while
+// every other sale waits for it.
+const claimChecksSQL = `SELECT
+  CASE WHEN EXISTS (SELECT 1 FROM checkout_attempts WHERE attempt_id = ?) THEN 1 ELSE 0 END,
+  CASE WHEN EXISTS (SELECT 1 FROM checkout_attempts WHERE barcode_hash = ? AND barcode_hash <> '' AND created_at >= ?) THEN 1 ELSE 0 END,
+  COALESCE((SELECT attempt_id FROM checkout_attempts
+    WHERE store_id = ? AND terminal_id = ? AND status IN ('creating', 'pending', 'unknown')
+    ORDER BY created_at LIMIT 1), '')`
+
+// ClaimChecksQ reads, through q, whether attemptID exists, whether a code
+// with barcodeHash was used at or after since (as BarcodeUsedSinceQ) and
+// the terminal's open attempt (as OpenAttemptForTerminalQ).
+func ClaimChecksQ(ctx context.Context, q Querier, attemptID, barcodeHash string, since time.Time, storeID, terminalID string) (ClaimChecks, error) {
+	var c ClaimChecks
+	var exists, used int
+	err := q.QueryRowContext(ctx, claimChecksSQL, attemptID, barcodeHash, FormatTime(since), storeID, terminalID).
+		Scan(&exists, &used, &c.OpenAttemptID)
+	c.Exists, c.BarcodeUsed = exists != 0, used != 0
+	return c, err
+}
+
 // GetAttempt reads one attempt.
 func (d *DB) GetAttempt(ctx context.Context, id string) (*Attempt, error) {
 	return GetAttemptQ(ctx, d.R, id)

@@ -179,11 +179,14 @@ func (h *Till) Create(c echo.Context) error {
 	if req.TerminalID != "" {
 		// Only the terminals of the user's store (an admin's chosen store)
 		// take sales; anything else is refused outright.
-		if _, err := h.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID); errors.Is(err, db.ErrNotFound) {
+		term, err := h.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID)
+		if errors.Is(err, db.ErrNotFound) {
 			return Refuse(payments.Forbidden, "terminal_forbidden", "till.sale.terminal_forbidden")
 		} else if err != nil {
 			return err
 		}
+		// Checkout would read the same row again.
+		req.Terminal = term
 	}
 	amountText := c.FormValue("amount")
 	amount, amountMsg := payments.ParseTillAmount(amountText)

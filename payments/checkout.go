@@ -47,6 +47,9 @@ type CheckoutRequest struct {
 	// the cashier's last keystroke (a scan landing there) would otherwise
 	// be charged.
 	AmountConfirmed *string
+	// Terminal is StoreID's TerminalID as the caller has just read it
+	// (db.GetTillTerminal); nil, or another terminal, and Checkout reads it.
+	Terminal *db.TillTerminal
 }
 
 // ErrAttemptStillOpen means an attempt cannot be cancelled yet: its charge
@@ -93,7 +96,10 @@ func (s *Service) Checkout(ctx context.Context, a Actor, req CheckoutRequest) (*
 	} else if m := CheckTillAmount(req.Amount); m != nil {
 		fields["amount"] = m
 	}
-	term, err := s.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID)
+	term, err := req.Terminal, error(nil)
+	if term == nil || term.StoreID != req.StoreID || term.TerminalID != req.TerminalID {
+		term, err = s.DB.GetTillTerminal(ctx, req.StoreID, req.TerminalID)
+	}
 	if errors.Is(err, db.ErrNotFound) {
 		fields["terminal_id"] = refusalTerminalUnknown()
 	} else if err != nil {
@@ -174,34 +180,29 @@ func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attem
 		if err := s.DB.LockTerminalTx(ctx, tx, att.StoreID, att.TerminalID); err != nil {
 			return err
 		}
-		got, err := db.GetAttemptQ(ctx, tx, att.AttemptID)
-		if err == nil {
-			existing = got
-			return nil
-		}
-		if !errors.Is(err, db.ErrNotFound) {
-			return err
-		}
 		// Another terminal may be claiming the same code: its claim holds
-		// another terminal's row, so the code is locked too.
+		// another terminal's row, so the code is locked too. A duplicate
+		// submit takes it needlessly, which costs nothing on SQLite and
+		// one short wait at most on PostgreSQL.
 		if err := s.DB.LockBarcodeTx(ctx, tx, att.BarcodeHash); err != nil {
 			return err
 		}
-		used, err := db.BarcodeUsedSinceQ(ctx, tx, att.BarcodeHash, att.CreatedAt.Add(-BarcodeReuseWindow))
+		chk, err := db.ClaimChecksQ(ctx, tx, att.AttemptID, att.BarcodeHash, att.CreatedAt.Add(-BarcodeReuseWindow),
+			att.StoreID, att.TerminalID)
 		if err != nil {
 			return err
 		}
-		if used {
+		if chk.Exists {
+			existing, err = db.GetAttemptQ(ctx, tx, att.AttemptID)
+			return err
+		}
+		if chk.BarcodeUsed {
 			return refuseFields(map[string]*Refusal{"barcode": refusalBarcodeReused()})
 		}
-		open, err := db.OpenAttemptForTerminalQ(ctx, tx, att.StoreID, att.TerminalID)
-		if err == nil {
+		if chk.OpenAttemptID != "" {
 			busy := refusalTerminalBusy()
-			busy.Ref = open.AttemptID
+			busy.Ref = chk.OpenAttemptID
 			return busy
-		}
-		if !errors.Is(err, db.ErrNotFound) {
-			return err
 		}
 		return db.InsertAttemptTx(ctx, tx, att)
 	})
