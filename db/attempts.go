@@ -121,7 +121,7 @@ const claimChecksSQL = `SELECT
     ORDER BY created_at LIMIT 1), '')`
 
 // ClaimChecksQ reads, through q, whether attemptID exists, whether a code
-// with barcodeHash was used at or after since (as BarcodeUsedSinceQ) and
+// with barcodeHash was used in any attempt created at or after since, and
 // the terminal's open attempt (as OpenAttemptForTerminalQ).
 func ClaimChecksQ(ctx context.Context, q Querier, attemptID, barcodeHash string, since time.Time, storeID, terminalID string) (ClaimChecks, error) {
 	var c ClaimChecks
@@ -143,15 +143,6 @@ func OpenAttemptForTerminalQ(ctx context.Context, q Querier, storeID, terminalID
 	return scanAttempt(q.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM checkout_attempts
 WHERE store_id = ? AND terminal_id = ? AND status IN ('creating', 'pending', 'unknown')
 ORDER BY created_at LIMIT 1`, storeID, terminalID))
-}
-
-// BarcodeUsedSinceQ reports whether a payment code with this keyed hash was
-// used in any attempt created at or after since.
-func BarcodeUsedSinceQ(ctx context.Context, q Querier, hash string, since time.Time) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM checkout_attempts WHERE barcode_hash = ? AND barcode_hash <> '' AND created_at >= ?`,
-		hash, FormatTime(since)).Scan(&n)
-	return n > 0, err
 }
 
 // The final flag is a Go bool, bound as 1 or 0 on both engines; comparing

@@ -52,11 +52,11 @@ func TestAttemptInsertGetAndRules(t *testing.T) {
 	if err == nil {
 		t.Fatal("duplicate attempt id accepted")
 	}
-	if used, _ := BarcodeUsedSinceQ(ctx, d.R, "h1", now.Add(-10*time.Minute)); !used {
-		t.Fatal("code used a minute ago not found")
+	if c, _ := ClaimChecksQ(ctx, d.R, "a2", "h1", now.Add(-10*time.Minute), "S1", "T9"); !c.BarcodeUsed || c.Exists {
+		t.Fatalf("code used a minute ago not found: %+v", c)
 	}
-	if used, _ := BarcodeUsedSinceQ(ctx, d.R, "h1", now); used {
-		t.Fatal("code found outside the window")
+	if c, _ := ClaimChecksQ(ctx, d.R, "a1", "h1", now, "S1", "T9"); c.BarcodeUsed || !c.Exists {
+		t.Fatalf("code found outside the window: %+v", c)
 	}
 	if open, err := OpenAttemptForTerminalQ(ctx, d.R, "S1", "T1"); err != nil || open.AttemptID != "a1" {
 		t.Fatalf("open attempt: %+v, %v", open, err)

@@ -58,24 +58,9 @@ func scanEvent(r rowScanner) (*OmiseEvent, error) {
 	return &e, nil
 }
 
-// InsertEventTx stores a received event unless its id is already stored.
-func InsertEventTx(ctx context.Context, q Querier, e *OmiseEvent) error {
-	raw, size := e.Raw, e.RawSize
-	if raw == nil {
-		raw = []byte{}
-	}
-	if size == 0 {
-		size = len(raw)
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, raw_size, received_at, attempts)
-		VALUES (?, ?, ?, ?, 'received', '', ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
-		e.ID, e.Key, e.ChargeID, e.Signature, raw, size, FormatTime(e.ReceivedAt))
-	return err
-}
-
 // RecordEventTx stores a delivered event together with what processing it
-// did, in one statement: a new event is inserted already finished (as
-// InsertEventTx then FinishEventTx would leave it); an event already
+// did, in one statement: a new event is inserted already finished (as an
+// insert then FinishEventTx would leave it); an event already
 // stored (an earlier delivery Omise could not be asked about) keeps its
 // body and signature and takes the result, as FinishEventTx records it.
 func RecordEventTx(ctx context.Context, q Querier, e *OmiseEvent, result, detail, chargeID string, at time.Time) error {

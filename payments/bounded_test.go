@@ -138,10 +138,8 @@ func TestHousekeepingPrunesEvents(t *testing.T) {
 			raw = nil
 		}
 		err := e.svc.DB.Tx(ctx, func(tx *sql.Tx) error {
-			if err := db.InsertEventTx(ctx, tx, &db.OmiseEvent{ID: ev.id, Key: "charge.complete", Signature: "unsigned", Raw: raw, RawSize: 18, ReceivedAt: now.Add(-ev.age)}); err != nil {
-				return err
-			}
-			return db.FinishEventTx(ctx, tx, ev.id, ev.result, "test", "", now.Add(-ev.age))
+			return db.RecordEventTx(ctx, tx, &db.OmiseEvent{ID: ev.id, Key: "charge.complete", Signature: "unsigned", Raw: raw, RawSize: 18, ReceivedAt: now.Add(-ev.age)},
+				ev.result, "test", "", now.Add(-ev.age))
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -64,13 +64,6 @@ func (k *Housekeeping) Run(ctx context.Context) {
 	}
 }
 
-// Pass runs one round on this instance alone; failures are logged and
-// retried next round.
-func (k *Housekeeping) Pass(ctx context.Context) {
-	k.extra(ctx)
-	k.prune(ctx)
-}
-
 func (k *Housekeeping) extra(ctx context.Context) {
 	now := k.Svc.now()
 	for _, step := range k.Extra {
