@@ -239,11 +239,24 @@ const listChargesOrder = ` ORDER BY created_at DESC, id DESC LIMIT ?`
 // the cursor of the next page ("" when this is the last one). Paging is by
 // keyset (created_at, id), never OFFSET, so page 10,000 costs what page 1 does.
 func (d *DB) ListCharges(ctx context.Context, f ChargeFilter) ([]*Charge, string, error) {
+	f.pageLimit()
+	return d.listBatch(ctx, f)
+}
+
+// pageLimit sets a page's size: the default when none is asked, never more
+// than MaxChargePage.
+func (f *ChargeFilter) pageLimit() {
 	if f.Limit <= 0 {
 		f.Limit = DefaultChargePage
 	}
 	f.Limit = min(f.Limit, MaxChargePage)
-	return d.listBatch(ctx, f)
+}
+
+// pageWhere sets the page's size and returns its WHERE clause with the
+// cursor, for the lists that read fewer columns than ListCharges.
+func (f *ChargeFilter) pageWhere() (string, []any, error) {
+	f.pageLimit()
+	return f.where(true)
 }
 
 // GetChargeMatching reads one charge if it matches f (the cursor is

@@ -20,11 +20,7 @@ expired_at, fee_known`
 // RefundedAmount, SourceType, BarcodeMasked, StoreID, TerminalID,
 // AttemptID, CreatedAt, UpdatedAt, PaidAt and ExpiredAt.
 func (d *DB) ListChargesShown(ctx context.Context, f ChargeFilter) ([]*Charge, string, error) {
-	if f.Limit <= 0 {
-		f.Limit = DefaultChargePage
-	}
-	f.Limit = min(f.Limit, MaxChargePage)
-	where, args, err := f.where(true)
+	where, args, err := f.pageWhere()
 	if err != nil {
 		return nil, "", err
 	}

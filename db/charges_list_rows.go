@@ -13,11 +13,7 @@ terminal_id, created_at`
 // RefundedAmount, SourceType, BarcodeMasked, StoreID, TerminalID and
 // CreatedAt.
 func (d *DB) ListChargeRows(ctx context.Context, f ChargeFilter) ([]*Charge, string, error) {
-	if f.Limit <= 0 {
-		f.Limit = DefaultChargePage
-	}
-	f.Limit = min(f.Limit, MaxChargePage)
-	where, args, err := f.where(true)
+	where, args, err := f.pageWhere()
 	if err != nil {
 		return nil, "", err
 	}
