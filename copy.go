@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +69,7 @@ func runCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	printCopyChecks(stdout, rep)
 	fmt.Fprintf(stdout, "copied %s rows of %d tables in %s (%s rows/s), %d id sequences moved on; every figure is equal.\n",
-		groupDigits(rep.Rows), len(rep.Tables), rep.Elapsed.Round(100*time.Millisecond), groupDigits(perSecond(rep.Rows, rep.Elapsed)), rep.Sequences)
+		money.GroupDigits(rep.Rows), len(rep.Tables), rep.Elapsed.Round(100*time.Millisecond), money.GroupDigits(perSecond(rep.Rows, rep.Elapsed)), rep.Sequences)
 	fmt.Fprintln(stdout, "Start instore with INSTORE_DB set to the --to URL; keep the SQLite file as it is until you are sure.")
 	return nil
 }
@@ -90,9 +89,9 @@ func (p *copyProgress) show(c db.CopyProgress) {
 		}
 		return
 	}
-	rate := groupDigits(perSecond(c.Rows, c.Elapsed))
+	rate := money.GroupDigits(perSecond(c.Rows, c.Elapsed))
 	if c.Finished {
-		fmt.Fprintf(p.out, "  %-24s %12s rows  %8s  %s rows/s\n", c.Table, groupDigits(c.Rows), c.Elapsed.Round(10*time.Millisecond), rate)
+		fmt.Fprintf(p.out, "  %-24s %12s rows  %8s  %s rows/s\n", c.Table, money.GroupDigits(c.Rows), c.Elapsed.Round(10*time.Millisecond), rate)
 		p.last = time.Time{}
 		return
 	}
@@ -105,7 +104,7 @@ func (p *copyProgress) show(c db.CopyProgress) {
 		return
 	}
 	p.last = now
-	fmt.Fprintf(p.out, "  %-24s %12s of %s rows, %s rows/s\n", c.Table, groupDigits(c.Rows), groupDigits(c.Total), rate)
+	fmt.Fprintf(p.out, "  %-24s %12s of %s rows, %s rows/s\n", c.Table, money.GroupDigits(c.Rows), money.GroupDigits(c.Total), rate)
 }
 
 // printCopyChecks prints the rows of every table and, for a table with
@@ -124,7 +123,7 @@ func printCopyChecks(out io.Writer, rep *db.CopyReport) {
 		switch {
 		case c.Kind == db.CheckRows:
 			empty[c.Table] = c.Source == 0 && c.Target == 0
-			fmt.Fprintf(out, line, c.Table, "rows", groupDigits(c.Source), groupDigits(c.Target), verdict)
+			fmt.Fprintf(out, line, c.Table, "rows", money.GroupDigits(c.Source), money.GroupDigits(c.Target), verdict)
 		case c.Kind == db.CheckMoney && !(empty[c.Table] && c.Equal()):
 			fmt.Fprintf(out, line, c.Table, c.Column, money.FormatTHB(c.Source), money.FormatTHB(c.Target), verdict)
 		case c.Kind == db.CheckMoney:
@@ -132,7 +131,7 @@ func printCopyChecks(out io.Writer, rep *db.CopyReport) {
 			others++
 		default:
 			otherDiffs++
-			fmt.Fprintf(out, line, c.Table, c.Column+" (sum)", groupDigits(c.Source), groupDigits(c.Target), verdict)
+			fmt.Fprintf(out, line, c.Table, c.Column+" (sum)", money.GroupDigits(c.Source), money.GroupDigits(c.Target), verdict)
 		}
 	}
 	fmt.Fprintf(out, "%d further sums (counts, flags, ids, text lengths) compared: %d equal, %d differ\n",
@@ -144,22 +143,4 @@ func perSecond(n int64, d time.Duration) int64 {
 		return n
 	}
 	return int64(float64(n) / d.Seconds())
-}
-
-// groupDigits writes n with thousands separators: 100000 is 100,000.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, ch := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(ch)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

@@ -38,16 +38,33 @@ func FormatBaht(satang int64) string {
 	if neg {
 		b.WriteByte('-')
 	}
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
+	writeGrouped(&b, whole)
 	b.WriteByte('.')
 	b.WriteByte(byte('0' + frac/10))
 	b.WriteByte(byte('0' + frac%10))
 	return b.String()
+}
+
+// GroupDigits renders a count with thousands separators: 100000 is
+// "100,000" (rows copied, events a second), grouped as amounts are.
+func GroupDigits(n int64) string {
+	if n < 0 {
+		return "-" + GroupDigits(-n)
+	}
+	var b strings.Builder
+	writeGrouped(&b, strconv.FormatInt(n, 10))
+	return b.String()
+}
+
+// writeGrouped writes the decimal digits with a comma before each group of
+// three from the right.
+func writeGrouped(b *strings.Builder, digits string) {
+	for i := 0; i < len(digits); i++ {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(digits[i])
+	}
 }
 
 // FormatPlain renders satang as "4000.00": no separators, for CSV and inputs.

@@ -126,3 +126,12 @@ func BenchmarkFormatTHB(b *testing.B) {
 		_ = FormatTHB(int64(i) * 137)
 	}
 }
+
+func TestGroupDigits(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 100000: "100,000",
+		1234567: "1,234,567", -1234567: "-1,234,567", -12: "-12"} {
+		if got := GroupDigits(n); got != want {
+			t.Errorf("GroupDigits(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

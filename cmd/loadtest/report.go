@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"instore/money"
 )
 
 // row is one line of the results table.
@@ -35,20 +38,7 @@ type report struct {
 
 // num renders n with thousands separators and no decimals.
 func num(n float64) string {
-	s := fmt.Sprintf("%.0f", n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return money.GroupDigits(int64(math.Round(n)))
 }
 
 // rate renders a measured rate, or — when it was not measured.
