@@ -597,24 +597,20 @@ func waitWebhooksQuiet(metricsURLs []string, quiet, max time.Duration) {
 // histSumsAll is histSums of several instances; each series' key starts
 // with its instance's index, so the deltas and quantiles sum over them.
 func histSumsAll(metricsURLs []string) (map[string][2]float64, error) {
-	out := map[string][2]float64{}
-	for i, u := range metricsURLs {
-		m, err := histSums(u)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range m {
-			out[fmt.Sprintf("%d|%s", i, k)] = v
-		}
-	}
-	return out, nil
+	return perInstance(metricsURLs, histSums)
 }
 
 // histBucketsAll is histBuckets of several instances, keyed as histSumsAll.
 func histBucketsAll(metricsURLs []string) (map[string]map[float64]float64, error) {
-	out := map[string]map[float64]float64{}
+	return perInstance(metricsURLs, histBuckets)
+}
+
+// perInstance reads every instance's series and keys each by its
+// instance's index and its own key.
+func perInstance[V any](metricsURLs []string, read func(string) (map[string]V, error)) (map[string]V, error) {
+	out := map[string]V{}
 	for i, u := range metricsURLs {
-		m, err := histBuckets(u)
+		m, err := read(u)
 		if err != nil {
 			return nil, err
 		}
