@@ -7,14 +7,16 @@
 //
 // The LIMITS are bare versions of the same stack measured in the same run on
 // the same machine: a SQLite insert loop (one commit per row and 100 rows per
-// commit, synchronous FULL and NORMAL), a bare Echo JSON handler, a bare
-// 50-row HTML page over a keyset SQLite query, a bare SSE broker at 100
-// events/s, and a bare scan of every charge to CSV. The PRODUCT figures come
-// from the real server (`go build` of the main package, demo mode, embedded
-// Omise simulator) started as a subprocess on a scratch database:
-// webhook ingestion, live fan-out, till checkout, the /charges and
-// /api/charges pages over 1,000,000 charges, and the CSV export of them.
-// A product piece that does not exist yet is reported as "n/a (not built
+// commit, synchronous FULL and NORMAL), a bare webhook pipeline (the work
+// of one webhook delivery: HMAC check, event JSON, a GET of the charge from
+// a bare Omise process, charge JSON, one group commit), a bare Echo JSON
+// handler, a bare 50-row HTML page over a keyset SQLite query, a bare SSE
+// broker at 100 events/s, and a bare scan of every charge to CSV. The
+// PRODUCT figures come from the real server (`go build` of the main
+// package, demo mode, embedded Omise simulator) started as a subprocess on
+// a scratch database: webhook ingestion, live fan-out, till checkout, the
+// /charges and /api/charges pages over 1,000,000 charges, and the CSV
+// export of them. A product piece that does not exist yet is reported as "n/a (not built
 // yet)" instead of failing the run.
 //
 // The 1,000,000-charge database is built once with plain SQL (charges and
@@ -65,6 +67,8 @@ type tool struct {
 
 	webhookEvents int // webhook deliveries per run
 
+	pipelineProfile string // -pipeline-cpuprofile: the bare receiver's CPU profile
+
 	// pgURL (-db) adds PostgreSQL to the webhooks, checkout and /charges
 	// measurements: each is made on SQLite (one instance), PostgreSQL (one)
 	// and PostgreSQL (instances, -instances), in a new schema of that
@@ -91,7 +95,7 @@ func main() {
 		sseWin   = flag.Duration("sse-window", 5*time.Second, "measured window of each SSE fan-out")
 		events   = flag.Int("webhook-events", 6000, "webhook deliveries per run")
 		subs     = flag.String("subs", "1000,5000", "SSE subscriber counts")
-		only     = flag.String("only", "", "comma list of parts to run: limits (or limits-insert, limits-http, limits-sse, limits-csv, limits-pg), webhooks, live, checkout, charges, csv (default all)")
+		only     = flag.String("only", "", "comma list of parts to run: limits (or limits-insert, limits-webhook, limits-http, limits-sse, limits-csv, limits-pg), webhooks, live, checkout, charges, csv (default all)")
 		work     = flag.String("work", "", "scratch directory (default: a new temporary one, removed after)")
 		cache    = flag.String("cache", filepath.Join(os.TempDir(), "instore-loadtest-cache"), "where the big database is built once and kept")
 		repo     = flag.String("repo", ".", "repository root holding the main package")
@@ -101,8 +105,24 @@ func main() {
 		bare     = flag.Bool("bare", false, "internal: serve the bare limit endpoints")
 		bareDB   = flag.String("bare-db", "", "internal: database of the bare server")
 		bareRate = flag.Int("bare-sse-rate", 0, "internal: SSE events per second of the bare server")
+		bareOm   = flag.String("bare-omise", "", "internal: serve as the bare Omise, answering GET /charges/:id with the charge JSON in this file")
+		bareRecv = flag.String("bare-receiver", "", "internal: serve as the bare webhook receiver, reading charges from the bare Omise at this URL")
+		pipeProf = flag.String("pipeline-cpuprofile", "", "write a CPU profile of the bare webhook receiver (all its runs) to this file")
 	)
 	flag.Parse()
+	if *bareOm != "" || *bareRecv != "" {
+		var err error
+		if *bareOm != "" {
+			err = runBareOmise(*bareOm)
+		} else {
+			err = runBareReceiver(*bareDB, *bareRecv)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bare:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *bare {
 		if err := runBare(*bareDB, *bareRate); err != nil {
 			fmt.Fprintln(os.Stderr, "bare:", err)
@@ -112,7 +132,7 @@ func main() {
 	}
 	raiseNoFile()
 	t := &tool{runs: max(1, *runs), rows: *rows, dur: *dur, sseWindow: *sseWin, cache: *cache, repo: *repo, log: os.Stderr, webhookEvents: *events,
-		pgURL: *pgURL, instances: max(1, *inst), pgRows: *pgRows, compare: map[string]figures{}}
+		pgURL: *pgURL, instances: max(1, *inst), pgRows: *pgRows, compare: map[string]figures{}, pipelineProfile: *pipeProf}
 	if t.pgRows <= 0 {
 		t.pgRows = t.rows
 	}

@@ -19,6 +19,7 @@ type limits struct {
 	http                                                       figures
 	sse                                                        map[int]figures
 	csv                                                        figures
+	pipeline                                                   figures // the bare webhook pipeline
 	pgInsert1, pgInsert100, pgInsert1Conc                      float64 // PostgreSQL (-db), rows/s
 }
 
@@ -41,7 +42,7 @@ func (t *tool) run(ctx context.Context) *report {
 			haveBig = true
 		}
 	}
-	if t.want("limits") || t.want("limits-insert") || t.want("limits-http") || t.want("limits-sse") || t.want("limits-csv") {
+	if t.want("limits") || t.want("limits-insert") || t.want("limits-webhook") || t.want("limits-http") || t.want("limits-sse") || t.want("limits-csv") {
 		rep.noteLoad("limits")
 		t.measureLimits(rep, &lim, bigDB, haveBig, deepAt, deepID)
 	}
@@ -108,6 +109,7 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 		{"NORMAL", 100, &lim.insert100Normal, "SQLite insert, 100 rows per commit, synchronous=NORMAL"},
 	}
 	part := func(p string) bool { return t.want("limits") || t.want("limits-"+p) }
+	afterFull := len(rep.Limits) // where the bare pipeline's row goes: after the one-row FULL commit's
 	for _, x := range ins {
 		if !part("insert") {
 			break
@@ -119,10 +121,26 @@ func (t *tool) measureLimits(rep *report, lim *limits, bigDB string, haveBig boo
 		})
 		if err != nil {
 			rep.Limits = append(rep.Limits, failRow(x.what, err))
-			continue
+		} else {
+			*x.dst = f["rps"]
+			rep.Limits = append(rep.Limits, row{What: x.what, Measured: num(f["rps"]) + " rows/s", Limit: "—", Ratio: "—", Target: "", Verdict: ""})
 		}
-		*x.dst = f["rps"]
-		rep.Limits = append(rep.Limits, row{What: x.what, Measured: num(f["rps"]) + " rows/s", Limit: "—", Ratio: "—", Target: "", Verdict: ""})
+		if x.dst == &lim.insert1Full {
+			afterFull = len(rep.Limits)
+		}
+	}
+	if part("webhook") {
+		what := fmt.Sprintf("bare webhook pipeline: HMAC check, event JSON, GET charge from a bare Omise process (keep-alive HTTP), charge JSON, event + charge rows in one group commit, WAL, synchronous=FULL (%d in flight)", webhookConns)
+		t.logf("limit: bare webhook pipeline")
+		var r row
+		if f, err := t.limitPipeline(); err != nil {
+			r = failRow(what, err)
+		} else {
+			lim.pipeline = f
+			r = row{What: what, Measured: fmt.Sprintf("%s events/s, p50 %s, p99 %s; %.1f deliveries per commit",
+				num(f["eps"]), msStr(f["p50_ms"]), msStr(f["p99_ms"]), f["per_commit"])}
+		}
+		rep.Limits = append(rep.Limits[:afterFull], append([]row{r}, rep.Limits[afterFull:]...)...)
 	}
 	if haveBig && part("http") {
 		t.logf("limit: bare Echo JSON and bare page")
