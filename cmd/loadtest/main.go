@@ -16,8 +16,8 @@
 // package, demo mode, embedded Omise simulator) started as a subprocess on
 // a scratch database: webhook ingestion, live fan-out, till checkout, the
 // /charges and /api/charges pages over 1,000,000 charges, and the CSV
-// export of them. A product piece that does not exist yet is reported as "n/a (not built
-// yet)" instead of failing the run.
+// export of them. A product piece that does not exist yet is reported as
+// "n/a (not built yet)" instead of failing the run.
 //
 // The 1,000,000-charge database is built once with plain SQL (charges and
 // daily_totals) and cached (-cache); every run works on a copy.
