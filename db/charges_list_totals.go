@@ -23,6 +23,10 @@ import (
 // cache starts over (filters are typed by people: a few dozen at most).
 const totalsCacheMax = 256
 
+// sessionCacheMax bounds the sessions remembered (every till and back-office
+// login of an instance; a few hundred bytes each).
+const sessionCacheMax = 4096
+
 // totalsCaches holds each open SQLite database's cache.
 var totalsCaches sync.Map // *DB → *totalsCache
 
@@ -36,6 +40,12 @@ type totalsCache struct {
 	// stores is StoreChoices' listing as of storesAt.
 	stores   []StoreChoice
 	storesAt [2]int64
+	sessions map[string]sessionEntry // GetSession's rows by id hash
+}
+
+type sessionEntry struct {
+	version [2]int64
+	s       *Session // never handed out: callers get clones
 }
 
 type totalsEntry struct {
@@ -91,6 +101,9 @@ type commitMemo struct {
 // at the moment of that read, so a commit is still seen by the next
 // request. ctx is for one request only.
 func WithCommitMemo(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(commitMemoKey{}).(*commitMemo); ok {
+		return ctx // the request's session lookup made it already
+	}
 	return context.WithValue(ctx, commitMemoKey{}, &commitMemo{})
 }
 
@@ -132,6 +145,30 @@ func (c *totalsCache) get(key string, v [2]int64) (ChargeTotals, bool) {
 		return e.t, true
 	}
 	return ChargeTotals{}, false
+}
+
+// session returns a copy of the session row stored under key at v.
+func (c *totalsCache) session(key string, v [2]int64) (*Session, bool) {
+	c.mu.Lock()
+	e, ok := c.sessions[key]
+	c.mu.Unlock()
+	if !ok || e.version != v {
+		return nil, false
+	}
+	return e.s.clone(), true
+}
+
+func (c *totalsCache) putSession(key string, v [2]int64, s *Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v[0] != c.epoch {
+		return
+	}
+	if c.sessions == nil || len(c.sessions) >= sessionCacheMax {
+		// Past the bound the cache starts over; a new session costs one read.
+		c.sessions = map[string]sessionEntry{}
+	}
+	c.sessions[key] = sessionEntry{version: v, s: s}
 }
 
 func (c *totalsCache) put(key string, v [2]int64, t ChargeTotals) {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -42,11 +43,28 @@ func (d *DB) CreateSession(ctx context.Context, id string, userID int64, ip, use
 // GetSession returns the session with id and its user, or ErrNotFound when
 // it was never created or has ended.
 func (d *DB) GetSession(ctx context.Context, id string) (*Session, error) {
+	key := hashSessionID(id)
+	// On SQLite the row is reused until the next commit to the file, like
+	// the list's totals (charges_list_totals.go): every request reads its
+	// session, and a login, logout, role or group change, touch or
+	// sign-out everywhere is a commit, so a reused row is what a read
+	// would return.
+	c := d.totals()
+	var v [2]int64
+	var versioned bool
+	if c != nil {
+		v, versioned = c.version(ctx)
+		if versioned {
+			if s, ok := c.session(key, v); ok {
+				return s, nil
+			}
+		}
+	}
 	// The user's scope is read here, on every request, so a change to it
 	// (or to their group's stores) applies to the next request.
 	row := d.R.QueryRowContext(ctx, `SELECT s.created_at, s.seen_at, users.id, users.username, users.role, COALESCE(users.store_id, ''),
 		users.disabled, users.session_epoch, users.created_at, users.updated_at, `+userScopeColumns+`, users.display_name
-		FROM user_sessions s JOIN users ON users.id = s.user_id WHERE s.id_hash = ?`, hashSessionID(id))
+		FROM user_sessions s JOIN users ON users.id = s.user_id WHERE s.id_hash = ?`, key)
 	var s Session
 	var u User
 	var created, seen, uc, uu, groupStores string
@@ -60,7 +78,20 @@ func (d *DB) GetSession(ctx context.Context, id string) (*Session, error) {
 	}
 	u.CreatedAt, u.UpdatedAt, u.GroupStores = ParseTime(uc), ParseTime(uu), splitStores(groupStores)
 	s.User, s.CreatedAt, s.SeenAt = &u, ParseTime(created), ParseTime(seen)
+	if versioned {
+		c.putSession(key, v, &s)
+		return s.clone(), nil
+	}
 	return &s, nil
+}
+
+// clone copies s and its user, so a caller may change what it was given.
+func (s *Session) clone() *Session {
+	u := *s.User
+	u.GroupStores = slices.Clone(u.GroupStores)
+	out := *s
+	out.User = &u
+	return &out
 }
 
 // TouchSession records activity on session id at now. It never moves the

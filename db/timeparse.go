@@ -33,9 +33,38 @@ func parseStoredTime(s string) (t time.Time, ok bool) {
 		day > daysIn(time.Month(month), year) || hour > 23 || min > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(year, time.Month(month), day, hour, min, sec, micro*1000, time.UTC), true
+	secs := daysSinceEpoch(year, month, day)*86400 + int64(hour*3600+min*60+sec)
+	return time.Unix(secs, int64(micro)*1000).UTC(), true
 }
 
+// daysIn is how many days month m of year has (proleptic Gregorian).
 func daysIn(m time.Month, year int) int {
-	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return int(monthDays[m])
+}
+
+var monthDays = [13]uint8{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// daysSinceEpoch counts the days from 1970-01-01 to the date (valid, year
+// 0 to 9999), with the usual civil-from-days arithmetic on 400-year eras
+// counted from March, so a leap day falls at the end of its year: cheaper
+// than time.Date's normalisation, which was most of a stored time's parse.
+func daysSinceEpoch(year, month, day int) int64 {
+	y := year
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400                             // 0…399
+	doy := (153*((month+9)%12)+2)/5 + day - 1      // 0…365, from March 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy         // 0…146096
+	return int64(era)*146097 + int64(doe) - 719468 // 719468: 0000-03-01 to 1970-01-01
 }

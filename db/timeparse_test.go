@@ -1,6 +1,7 @@
 package db
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -33,6 +34,33 @@ func TestParseStoredTimeMatchesTimeParse(t *testing.T) {
 	}
 	if got := ParseTime("2025-01-01T07:00:00+07:00"); !got.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("RFC 3339 fallback: %v", got)
+	}
+}
+
+// Every day of years 0 to 9999 is read as time.Parse reads it (the fast
+// path's own day arithmetic), and no day past a month's end is taken.
+func TestParseStoredTimeEveryDay(t *testing.T) {
+	t.Parallel()
+	for _, year := range []int{0, 1, 4, 99, 100, 400, 1600, 1700, 1900, 1969, 1970, 1971, 2000, 2024, 2025, 2100, 2400, 9999} {
+		for day := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() == year; day = day.AddDate(0, 0, 1) {
+			s := day.Add(13*time.Hour + 59*time.Minute + 58*time.Second + 7*time.Microsecond).Format(TimeLayout)
+			want, err := time.Parse(TimeLayout, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := parseStoredTime(s); !ok || got != want {
+				t.Fatalf("%s: %v %v, want %v", s, got, ok, want)
+			}
+		}
+		for m := time.January; m <= time.December; m++ {
+			past := fmt.Sprintf("%04d-%02d-%02dT00:00:00.000000Z", year, int(m), daysIn(m, year)+1)
+			if _, err := time.Parse(TimeLayout, past); err == nil {
+				t.Fatalf("%s parsed by time.Parse: daysIn(%v, %d) is wrong", past, m, year)
+			}
+			if _, ok := parseStoredTime(past); ok {
+				t.Fatalf("%s parsed by the fast path", past)
+			}
+		}
 	}
 }
 

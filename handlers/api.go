@@ -95,8 +95,12 @@ var methodNames = sync.OnceValue(func() map[string]methodJSON {
 		if _, dup := out[m.SourceType]; dup {
 			continue // MethodBySourceType answers with the first
 		}
-		out[m.SourceType] = methodJSON{id: m.ID, nameID: m.NameID(),
+		mj := methodJSON{id: m.ID, nameID: m.NameID(),
 			name: MethodNameJSON{TH: i18n.TLang(i18n.TH, m.NameID()), EN: i18n.TLang(i18n.EN, m.NameID())}}
+		mj.json = appendJSONString(append([]byte(nil), `,"method":`...), mj.id)
+		mj.json = appendJSONString(append(mj.json, `,"method_name":{"th":`...), mj.name.TH)
+		mj.json = append(appendJSONString(append(mj.json, `,"en":`...), mj.name.EN), '}')
+		out[m.SourceType] = mj
 	}
 	return out
 })
@@ -105,6 +109,7 @@ type methodJSON struct {
 	id     string
 	nameID string // catalog id of the short name (payments.MethodNameID)
 	name   MethodNameJSON
+	json   []byte // its "method" and "method_name" members as the list writes them
 }
 
 // API serves the JSON endpoints under /api.
@@ -139,6 +144,15 @@ type chargeListJSON struct {
 	Totals     *totalsJSON  `json:"totals,omitempty"`
 }
 
+// newChargeListJSON is the answer for rows as a value for encoding/json.
+func newChargeListJSON(rows []*db.Charge, next string, count *int64, totals *totalsJSON) chargeListJSON {
+	out := chargeListJSON{Object: "list", Data: make([]ChargeJSON, 0, len(rows)), NextCursor: next, Count: count, Totals: totals}
+	for _, ch := range rows {
+		out.Data = append(out.Data, NewChargeJSON(ch))
+	}
+	return out
+}
+
 type totalsJSON struct {
 	Amount          int64 `json:"amount"`
 	Fee             int64 `json:"fee"`
@@ -168,10 +182,8 @@ func (h *API) ListCharges(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := chargeListJSON{Object: "list", Data: make([]ChargeJSON, 0, len(rows)), NextCursor: next}
-	for _, ch := range rows {
-		out.Data = append(out.Data, NewChargeJSON(ch))
-	}
+	var count *int64
+	var totals *totalsJSON
 	// Totals read every matching row; a client asks for them (totals=1)
 	// rather than paying for them on every page.
 	if c.QueryParam("totals") == "1" {
@@ -179,15 +191,15 @@ func (h *API) ListCharges(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		out.Count = &t.Count
-		out.Totals = &totalsJSON{Amount: t.Amount, Fee: t.Fee, FeeVat: t.FeeVat, Net: t.Net, RefundedAmount: t.Refunded,
+		count = &t.Count
+		totals = &totalsJSON{Amount: t.Amount, Fee: t.Fee, FeeVat: t.FeeVat, Net: t.Net, RefundedAmount: t.Refunded,
 			FeeUnknownCount: t.FeeUnknownCount}
 	}
 	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
-		return c.JSON(http.StatusOK, out) // indented: encoding/json's business
+		return c.JSON(http.StatusOK, newChargeListJSON(rows, next, count, totals)) // indented: encoding/json's business
 	}
 	bp := jsonBufs.Get().(*[]byte)
-	b := out.appendJSON((*bp)[:0])
+	b := appendChargeList((*bp)[:0], rows, next, count, totals)
 	err = c.JSONBlob(http.StatusOK, b)
 	if cap(b) <= 1<<20 {
 		*bp = b

@@ -30,22 +30,28 @@ func TestChargeListJSONMatchesEncodingJSON(t *testing.T) {
 		{ID: `chrg_<x>&"y"`, Status: "reversed", StoreID: "s&<>", TerminalID: `t"\`, BarcodeMasked: "\u00e9\u00e8", AttemptID: "a\u2028b"},
 	}
 	count := int64(123456789)
-	lists := []chargeListJSON{
-		{Object: "list", Data: []ChargeJSON{}, NextCursor: ""},
-		{Object: "list", NextCursor: "abc"},
-		{Object: "list", Data: []ChargeJSON{}, NextCursor: "MjAyNi0xMi0wNlQwOTozMDowNS4xMjM0NTZafGNocmdfdGVzdF8x", Count: &count,
-			Totals: &totalsJSON{Amount: 1, Fee: -2, FeeVat: 3, Net: 4, RefundedAmount: 5, FeeUnknownCount: 6}},
+	type list struct {
+		rows   []*db.Charge
+		next   string
+		count  *int64
+		totals *totalsJSON
+	}
+	lists := []list{
+		{},
+		{next: "abc"},
+		{next: "MjAyNi0xMi0wNlQwOTozMDowNS4xMjM0NTZafGNocmdfdGVzdF8x", count: &count,
+			totals: &totalsJSON{Amount: 1, Fee: -2, FeeVat: 3, Net: 4, RefundedAmount: 5, FeeUnknownCount: 6}},
 	}
 	for i := range charges {
-		lists[0].Data = append(lists[0].Data, NewChargeJSON(&charges[i]))
-		lists[2].Data = append(lists[2].Data, NewChargeJSON(&charges[len(charges)-1-i]))
+		lists[1].rows = append(lists[1].rows, &charges[i])
+		lists[2].rows = append(lists[2].rows, &charges[len(charges)-1-i])
 	}
 	for i, l := range lists {
 		var want bytes.Buffer
-		if err := json.NewEncoder(&want).Encode(l); err != nil {
+		if err := json.NewEncoder(&want).Encode(newChargeListJSON(l.rows, l.next, l.count, l.totals)); err != nil {
 			t.Fatal(err)
 		}
-		if got := l.appendJSON(nil); string(got) != want.String() {
+		if got := appendChargeList(nil, l.rows, l.next, l.count, l.totals); string(got) != want.String() {
 			g, w := string(got), want.String()
 			j := 0
 			for j < len(g) && j < len(w) && g[j] == w[j] {
@@ -60,26 +66,43 @@ func TestChargeListJSONMatchesEncodingJSON(t *testing.T) {
 // encoder on a 50-charge answer.
 func BenchmarkChargeListJSON(b *testing.B) {
 	at := time.Date(2026, 12, 6, 9, 30, 5, 0, time.UTC)
-	l := chargeListJSON{Object: "list", NextCursor: "MjAyNi0xMi0wNlQwOTozMDowNS4xMjM0NTZafGNocmdfdGVzdF8x"}
+	next := "MjAyNi0xMi0wNlQwOTozMDowNS4xMjM0NTZafGNocmdfdGVzdF8x"
+	var rows []*db.Charge
 	for i := range 50 {
-		c := db.Charge{ID: "chrg_test_5xbench000000000", Amount: int64(2000 + i), Currency: "THB", Status: "successful", Fee: 73,
+		c := &db.Charge{ID: "chrg_test_5xbench000000000", Amount: int64(2000 + i), Currency: "THB", Status: "successful", Fee: 73,
 			FeeVat: 5, Net: 1922, SourceType: "barcode_alipay", BarcodeMasked: "28••••••••••1234", StoreID: "store_1",
 			TerminalID: "T1", AttemptID: "att_0000001", CreatedAt: at, UpdatedAt: at, PaidAt: &at}
-		l.Data = append(l.Data, NewChargeJSON(&c))
+		rows = append(rows, c)
 	}
 	b.Run("encoding_json", func(b *testing.B) {
 		var buf bytes.Buffer
 		b.ReportAllocs()
 		for b.Loop() {
 			buf.Reset()
-			_ = json.NewEncoder(&buf).Encode(l)
+			_ = json.NewEncoder(&buf).Encode(newChargeListJSON(rows, next, nil, nil))
 		}
 	})
 	b.Run("append", func(b *testing.B) {
 		var buf []byte
 		b.ReportAllocs()
 		for b.Loop() {
-			buf = l.appendJSON(buf[:0])
+			buf = appendChargeList(buf[:0], rows, next, nil, nil)
+		}
+	})
+}
+
+// appendJSONString writes any text as encoding/json does: escapes,
+// U+2028/U+2029 (whole, cut short, or next to others) and bytes that are
+// not UTF-8.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "chrg_test_1", "ร้านหนึ่ง", "a\u2028b", "\u2029", "\xe2\x80", "\xe2\x80\xa8\xe2", "x\xe2\x80\xa7",
+		"<&>", `"\`, "\x00\x1f\x7f", "\xff", "é\xc3", "𝄞 emoji 😀", "\xed\xa0\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Fatalf("%q: got %s, want %s", s, got[1:], want)
 		}
 	})
 }

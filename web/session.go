@@ -138,7 +138,10 @@ func (s *Sessions) resume(c echo.Context, st *state) error {
 	if sid == "" {
 		return nil
 	}
-	ctx := c.Request().Context()
+	// The commit counter read for the session is the request's: a list
+	// page's totals and store picker reuse it (db.WithCommitMemo).
+	ctx := db.WithCommitMemo(c.Request().Context())
+	c.SetRequest(c.Request().WithContext(ctx))
 	row, err := s.db.GetSession(ctx, sid)
 	if errors.Is(err, db.ErrNotFound) {
 		s.forget(st)
