@@ -15,27 +15,30 @@ import (
 // cost about half as much. PostgreSQL reads the columns as they are.
 
 // listChargesShownSQLite is ListChargesShown's query on SQLite.
-func (d *DB) listChargesShownSQLite(ctx context.Context, f ChargeFilter, where string, args []any) ([]*Charge, string, error) {
+func (d *DB) listChargesShownSQLite(ctx context.Context, f ChargeFilter, where string, args []any) (*ChargePage, error) {
 	rows, err := d.R.QueryContext(ctx, `SELECT json_array(`+chargeAPIColumns+`) FROM charges`+where+listChargesOrder,
 		append(args, f.Limit+1)...)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	defer rows.Close()
-	page := make([]*Charge, 0, f.Limit+1)
-	all := make([]Charge, f.Limit+1) // one allocation for the page's rows
-	var raw string                   // the fields are cut from it: one string a row
-	for i := 0; rows.Next() && i < len(all); i++ {
-		if err := rows.Scan(&raw); err != nil {
-			return nil, "", err
+	p := newChargePage(f.Limit + 1)
+	var raw string // the fields are cut from it: one string a row
+	for rows.Next() {
+		c := p.add()
+		if c == nil {
+			break
 		}
-		c := &all[i]
-		if err := c.readShownJSON(raw); err != nil {
-			return nil, "", err
+		err := rows.Scan(&raw)
+		if err == nil {
+			err = c.readShownJSON(raw)
 		}
-		page = append(page, c)
+		if err != nil {
+			p.Release()
+			return nil, err
+		}
 	}
-	return shownPage(page, rows.Err(), f.Limit)
+	return p.cut(rows.Err(), f.Limit)
 }
 
 var errShownJSON = errors.New("db: unexpected json_array value of a charge")

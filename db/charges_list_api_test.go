@@ -51,10 +51,11 @@ func TestListChargesShownMatchListCharges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			shown, snext, err := d.ListChargesShown(ctx, f)
+			sp, err := d.ListChargesShown(ctx, f)
 			if err != nil {
 				t.Fatal(err)
 			}
+			shown, snext := sp.Charges, sp.Next
 			if len(full) != len(shown) || next != snext {
 				t.Fatalf("filter %+v page %d: %d rows, cursor %q; shown %d rows, cursor %q", f, page, len(full), next, len(shown), snext)
 			}

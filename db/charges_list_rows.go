@@ -12,62 +12,72 @@ terminal_id, created_at`
 // cursor, each charge holding only ID, Amount, Status, FailureCode,
 // RefundedAmount, SourceType, BarcodeMasked, StoreID, TerminalID and
 // CreatedAt.
-func (d *DB) ListChargeRows(ctx context.Context, f ChargeFilter) ([]*Charge, string, error) {
+func (d *DB) ListChargeRows(ctx context.Context, f ChargeFilter) (*ChargePage, error) {
 	where, args, err := f.pageWhere()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if !d.pg {
 		return d.listChargeRowsSQLite(ctx, f, where, args)
 	}
 	rows, err := d.R.QueryContext(ctx, `SELECT `+chargeRowColumns+` FROM charges`+where+listChargesOrder, append(args, f.Limit+1)...)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	defer rows.Close()
-	page := make([]*Charge, 0, f.Limit+1)
-	all := make([]Charge, f.Limit+1) // one allocation for the page's rows
+	p := newChargePage(f.Limit + 1)
 	var created string
-	for i := 0; rows.Next() && i < len(all); i++ {
-		c := &all[i]
+	for rows.Next() {
+		c := p.add()
+		if c == nil {
+			break
+		}
 		if err := rows.Scan(&c.ID, &c.Amount, &c.Status, &c.FailureCode, &c.RefundedAmount, &c.SourceType,
 			&c.BarcodeMasked, &c.StoreID, &c.TerminalID, &created); err != nil {
-			return nil, "", err
+			p.Release()
+			return nil, err
 		}
 		c.CreatedAt = ParseTime(created)
-		page = append(page, c)
 	}
-	return shownPage(page, rows.Err(), f.Limit)
+	return p.cut(rows.Err(), f.Limit)
 }
 
 // listChargeRowsSQLite is ListChargeRows' query on SQLite: one json_array
 // value a charge, as ListChargesShown reads it (charges_list_api_sqlite.go).
-func (d *DB) listChargeRowsSQLite(ctx context.Context, f ChargeFilter, where string, args []any) ([]*Charge, string, error) {
+func (d *DB) listChargeRowsSQLite(ctx context.Context, f ChargeFilter, where string, args []any) (*ChargePage, error) {
 	rows, err := d.R.QueryContext(ctx, `SELECT json_array(`+chargeRowColumns+`) FROM charges`+where+listChargesOrder,
 		append(args, f.Limit+1)...)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	defer rows.Close()
-	page := make([]*Charge, 0, f.Limit+1)
-	all := make([]Charge, f.Limit+1)
+	p := newChargePage(f.Limit + 1)
 	var raw string
-	for i := 0; rows.Next() && i < len(all); i++ {
+	for rows.Next() {
+		c := p.add()
+		if c == nil {
+			break
+		}
 		if err := rows.Scan(&raw); err != nil {
-			return nil, "", err
+			p.Release()
+			return nil, err
 		}
-		c := &all[i]
-		r := jsonRow{b: raw}
-		if !r.open() {
-			return nil, "", errShownJSON
+		if !c.readRowJSON(raw) {
+			p.Release()
+			return nil, errShownJSON
 		}
-		c.ID, c.Amount, c.Status, c.FailureCode = r.str(), r.int(), r.str(), r.str()
-		c.RefundedAmount, c.SourceType, c.BarcodeMasked = r.int(), r.str(), r.str()
-		c.StoreID, c.TerminalID, c.CreatedAt = r.str(), r.str(), ParseTime(r.str())
-		if !r.close() {
-			return nil, "", errShownJSON
-		}
-		page = append(page, c)
 	}
-	return shownPage(page, rows.Err(), f.Limit)
+	return p.cut(rows.Err(), f.Limit)
+}
+
+// readRowJSON fills c from json_array(chargeRowColumns).
+func (c *Charge) readRowJSON(b string) bool {
+	r := jsonRow{b: b}
+	if !r.open() {
+		return false
+	}
+	c.ID, c.Amount, c.Status, c.FailureCode = r.str(), r.int(), r.str(), r.str()
+	c.RefundedAmount, c.SourceType, c.BarcodeMasked = r.int(), r.str(), r.str()
+	c.StoreID, c.TerminalID, c.CreatedAt = r.str(), r.str(), ParseTime(r.str())
+	return r.close()
 }

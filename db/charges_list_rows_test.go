@@ -35,10 +35,11 @@ func TestListChargeRowsMatchListCharges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			light, lnext, err := d.ListChargeRows(ctx, f)
+			lp, err := d.ListChargeRows(ctx, f)
 			if err != nil {
 				t.Fatal(err)
 			}
+			light, lnext := lp.Charges, lp.Next
 			if len(full) != len(light) || next != lnext {
 				t.Fatalf("filter %+v page %d: %d rows, cursor %q; light %d rows, cursor %q", f, page, len(full), next, len(light), lnext)
 			}

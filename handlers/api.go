@@ -178,10 +178,12 @@ func (h *API) ListCharges(c echo.Context) error {
 		return c.JSON(http.StatusUnprocessableEntity, body)
 	}
 	ctx := c.Request().Context()
-	rows, next, err := h.DB.ListChargesShown(ctx, f)
+	page, err := h.DB.ListChargesShown(ctx, f)
 	if err != nil {
 		return err
 	}
+	defer page.Release()
+	rows, next := page.Charges, page.Next
 	var count *int64
 	var totals *totalsJSON
 	// Totals read every matching row; a client asks for them (totals=1)

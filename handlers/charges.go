@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +23,10 @@ type Charges struct {
 	Payments *payments.Service
 	Now      func() time.Time
 }
+
+// chargeRowBufs hold the list page's rows between requests (the page
+// is rendered before List returns, and nothing keeps the rows after).
+var chargeRowBufs = sync.Pool{New: func() any { return new([]views.ChargeRow) }}
 
 // List is GET /charges.
 func (h *Charges) List(c echo.Context) error {
@@ -48,10 +53,12 @@ func (h *Charges) List(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 		return Render(c, status, views.ChargesPage(v))
 	}
-	page, next, err := h.DB.ListChargeRows(ctx, f)
+	page, err := h.DB.ListChargeRows(ctx, f)
 	if err != nil {
 		return err
 	}
+	defer page.Release()
+	next := page.Next
 	tot, err := h.DB.ChargeTotals(ctx, f)
 	if err != nil {
 		return err
@@ -71,10 +78,16 @@ func (h *Charges) List(c echo.Context) error {
 	v.LiveURL = liveURL(scope, f)
 	v.Totals = views.ChargeTotalsView{Count: tot.Count, SuccessfulCount: tot.SuccessfulCount, Gross: tot.Amount,
 		Fees: tot.Fee + tot.FeeVat, Net: tot.Net, Refunded: tot.Refunded, FeeUnknownCount: tot.FeeUnknownCount}
-	v.Rows = make([]views.ChargeRow, 0, len(page))
-	for _, ch := range page {
-		v.Rows = append(v.Rows, chargeRow(ch, true))
+	rows := chargeRowBufs.Get().(*[]views.ChargeRow)
+	defer func() {
+		clear(*rows)
+		*rows = (*rows)[:0]
+		chargeRowBufs.Put(rows)
+	}()
+	for _, ch := range page.Charges {
+		*rows = append(*rows, chargeRow(ch, true))
 	}
+	v.Rows = *rows
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return Render(c, status, views.ChargesPage(v))
 }

@@ -40,10 +40,33 @@ type catalog struct {
 	bundle     *goi18n.Bundle
 	localizers map[string]*goi18n.Localizer
 	// plain keeps what a message without template data says in a
-	// language (key: lang, NUL, id): the catalog never changes after
+	// language (by language, then id): the catalog never changes after
 	// load, and looking a message up matches languages each time, which
-	// made translation the largest cost of rendering a long table.
-	plain sync.Map
+	// made translation the largest cost of rendering a long table. Plain
+	// maps keyed in two steps, so a lookup builds and boxes no key.
+	plainMu sync.RWMutex
+	plain   map[string]map[string]string // lang → id → text
+}
+
+// plainText returns what id says in lang without data, and whether it was
+// looked up before.
+func (c *catalog) plainText(lang, id string) (string, bool) {
+	c.plainMu.RLock()
+	s, ok := c.plain[lang][id]
+	c.plainMu.RUnlock()
+	return s, ok
+}
+
+func (c *catalog) keepPlain(lang, id, s string) {
+	c.plainMu.Lock()
+	defer c.plainMu.Unlock()
+	if c.plain == nil {
+		c.plain = map[string]map[string]string{}
+	}
+	if c.plain[lang] == nil {
+		c.plain[lang] = map[string]string{}
+	}
+	c.plain[lang][id] = s
 }
 
 // load parses every embedded message file once. A broken file is a
@@ -118,12 +141,11 @@ func TLang(lang, id string, data ...map[string]any) string {
 		return id
 	}
 	if len(data) == 0 {
-		key := lang + "\x00" + id
-		if s, ok := c.plain.Load(key); ok {
-			return s.(string)
+		if s, ok := c.plainText(lang, id); ok {
+			return s
 		}
 		s := c.localize(lang, id, nil)
-		c.plain.Store(key, s)
+		c.keepPlain(lang, id, s)
 		return s
 	}
 	return c.localize(lang, id, data[0])
