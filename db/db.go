@@ -255,6 +255,13 @@ func (d *DB) runBatcher() {
 	}
 }
 
+// The savepoint each caller of a batch but the first runs under.
+const (
+	savepointSQL           = `SAVEPOINT caller`
+	rollbackToSavepointSQL = `ROLLBACK TO caller`
+	releaseSavepointSQL    = `RELEASE caller`
+)
+
 // commitBatch runs reqs' functions in one transaction and commits once.
 // Each caller but the first to run is under a SAVEPOINT, so that one
 // caller's error undoes only its own writes. The first needs none: when it
@@ -293,19 +300,19 @@ func (d *DB) commitBatch(reqs []*txRequest) {
 			}
 			continue
 		}
-		if _, err := tx.Exec(`SAVEPOINT caller`); err != nil {
+		if _, err := tx.Exec(savepointSQL); err != nil {
 			results[i] = err
 			continue
 		}
 		if err := r.fn(tx); err != nil {
 			results[i] = err
-			if _, rbErr := tx.Exec(`ROLLBACK TO caller`); rbErr != nil {
+			if _, rbErr := tx.Exec(rollbackToSavepointSQL); rbErr != nil {
 				results[i] = errors.Join(err, rbErr)
 			}
 		} else {
 			ran++
 		}
-		if _, err := tx.Exec(`RELEASE caller`); err != nil && results[i] == nil {
+		if _, err := tx.Exec(releaseSavepointSQL); err != nil && results[i] == nil {
 			results[i] = err
 		}
 	}

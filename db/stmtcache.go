@@ -110,10 +110,16 @@ func (c *cachingConn) stmt(ctx context.Context, query string) *cachedStmt {
 	return cs
 }
 
+// preparedBare are the statements without arguments that are still kept
+// prepared: the group commit's savepoints run for every caller but the
+// first of each batch, and parsing them each time was a cost per delivery.
+var preparedBare = map[string]bool{savepointSQL: true, rollbackToSavepointSQL: true, releaseSavepointSQL: true}
+
 // ExecContext runs statements with arguments through the cache; those
-// without (scripts, transaction control, pragmas) go straight through.
+// without (scripts, transaction control, pragmas) go straight through,
+// except preparedBare.
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) > 0 {
+	if len(args) > 0 || preparedBare[query] {
 		if cs := c.stmt(ctx, query); cs != nil {
 			return cs.s.ExecContext(ctx, args)
 		}
