@@ -272,8 +272,23 @@ type Event struct {
 	about *eventData
 }
 
-// UnmarshalJSON accepts created/created_at.
+// UnmarshalJSON accepts created/created_at. A body of the plain shape
+// every delivery has is read by readEventPlain after one validity check;
+// anything else goes to encoding/json.
 func (e *Event) UnmarshalJSON(b []byte) error {
+	if json.Valid(b) {
+		if ev, ok := readEventPlain(b); ok {
+			*e = ev
+			d := readValidEventData(e.Data)
+			e.about = &d
+			return nil
+		}
+	}
+	return e.unmarshalJSON(b)
+}
+
+// unmarshalJSON is UnmarshalJSON through encoding/json alone.
+func (e *Event) unmarshalJSON(b []byte) error {
 	type plain Event
 	var aux struct {
 		plain
