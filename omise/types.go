@@ -151,24 +151,38 @@ func (c *Charge) MetadataString(key string) string {
 	return s
 }
 
-// UnmarshalJSON accepts both API versions' names for the same fields.
+// chargeIn is a charge as either API version sends it. Fee and Net shadow
+// the embedded fields (shallower wins) so that an absent or null key can
+// be told from a 0; Refunds shadows the list so that its refunds decode in
+// the same pass (a field with a method of its own is scanned again by
+// encoding/json before the method runs).
+type chargeIn struct {
+	plainCharge
+	Created  *time.Time      `json:"created"`
+	Refunded *int64          `json:"refunded"`
+	Fee      *int64          `json:"fee"`
+	FeeVat   *int64          `json:"fee_vat"`
+	Net      *int64          `json:"net"`
+	Refunds  *List[refundIn] `json:"refunds"`
+}
+
+// UnmarshalJSON accepts both API versions' names for the same fields. A
+// body valid as JSON is read by readChargePlain when it can; anything it
+// declines goes to encoding/json.
 func (c *Charge) UnmarshalJSON(b []byte) error {
-	// Fee and Net shadow the embedded fields (shallower wins) so that an
-	// absent or null key can be told from a 0; Refunds shadows the list so
-	// that its refunds decode in the same pass (a field with a method of
-	// its own is scanned again by encoding/json before the method runs).
-	var aux struct {
-		plainCharge
-		Created  *time.Time      `json:"created"`
-		Refunded *int64          `json:"refunded"`
-		Fee      *int64          `json:"fee"`
-		FeeVat   *int64          `json:"fee_vat"`
-		Net      *int64          `json:"net"`
-		Refunds  *List[refundIn] `json:"refunds"`
+	var aux chargeIn
+	if !json.Valid(b) || !readChargePlain(b, &aux) {
+		aux = chargeIn{}
+		if err := json.Unmarshal(b, &aux); err != nil {
+			return err
+		}
 	}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
+	c.from(&aux)
+	return nil
+}
+
+// from fills c from a decoded chargeIn.
+func (c *Charge) from(aux *chargeIn) {
 	*c = Charge(aux.plainCharge)
 	useLegacyCreated(&c.CreatedAt, aux.Created)
 	switch {
@@ -201,7 +215,6 @@ func (c *Charge) UnmarshalJSON(b []byte) error {
 		}
 	}
 	c.Currency = strings.ToUpper(c.Currency)
-	return nil
 }
 
 // plainCharge and plainRefund are the objects without their decoding
