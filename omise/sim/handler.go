@@ -1,12 +1,15 @@
 package sim
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"instore/omise"
@@ -313,9 +316,14 @@ func setCommonHeaders(h http.Header) {
 }
 
 // writeJSON writes a success; Omise echoes the version used on success only.
+// The body is encoded into a pooled buffer (json.Marshal's bytes and a
+// newline, as before) and sent with its length: a charge is larger than
+// net/http's buffer, and was otherwise copied twice more and sent chunked.
 func (s *Sim) writeJSON(w http.ResponseWriter, status int, version string, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer putBodyBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		s.log.Error("encoding response", "err", err)
 		s.writeError(w, errInternal)
 		return
@@ -323,8 +331,21 @@ func (s *Sim) writeJSON(w http.ResponseWriter, status int, version string, v any
 	h := w.Header()
 	setCommonHeaders(h)
 	h.Set("Omise-Version", version)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(buf.Bytes())
+}
+
+// bodyBuffers holds response buffers between requests; one that grew past
+// maxPooledBody (a long list) is left to the collector.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 64 << 10
+
+func putBodyBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		bodyBuffers.Put(b)
+	}
 }
 
 type errorJSON struct {
