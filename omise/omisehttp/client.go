@@ -4,6 +4,7 @@
 package omisehttp
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -65,6 +66,10 @@ type Client struct {
 	http      *http.Client
 	userAgent string
 	observe   func(endpoint, result string, d time.Duration)
+
+	// The Authorization header values of the two keys, as
+	// http.Request.SetBasicAuth writes them, made once.
+	secretAuth, publicAuth string
 }
 
 // New checks cfg, fills in defaults and returns a Client. Errors name the
@@ -102,6 +107,7 @@ func New(cfg Config) (*Client, error) {
 	if c.userAgent == "" {
 		c.userAgent = "Instore/1 Go/" + runtime.Version()
 	}
+	c.secretAuth, c.publicAuth = basicAuth(c.secretKey), basicAuth(c.publicKey)
 	return c, nil
 }
 
@@ -153,4 +159,10 @@ func newHTTPClient() *http.Client {
 // in a log line leaks nothing.
 func (c *Client) String() string {
 	return fmt.Sprintf("omisehttp.Client{base=%s version=%s}", c.base, c.version)
+}
+
+// basicAuth is the Authorization header value for key as the user name and
+// an empty password, Omise's scheme.
+func basicAuth(key string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"))
 }

@@ -1,6 +1,7 @@
 package omisehttp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,7 +83,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	defer resp.Body.Close()
 
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	body, readErr := readBody(resp)
 	if readErr == nil && len(body) > maxResponseBytes {
 		readErr = errors.New("response body exceeds 4 MiB")
 	}
@@ -105,6 +106,19 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	return nil
 }
 
+// readBody reads a response body, at most maxResponseBytes and one more
+// byte. A body of a stated length is read into one buffer of that size
+// rather than one grown (and copied) step by step from 512 bytes.
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxResponseBytes+1)
+	if n := resp.ContentLength; n > 0 && n <= maxResponseBytes {
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(r)
+}
+
 // newRequest builds the HTTP request with auth and the headers Omise expects.
 func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
 	target := c.base + r.path
@@ -119,11 +133,11 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	if err != nil {
 		return nil, errors.New("omise: " + r.endpoint + ": cannot build request")
 	}
-	key := c.secretKey
+	auth := c.secretAuth
 	if r.public {
-		key = c.publicKey
+		auth = c.publicAuth
 	}
-	req.SetBasicAuth(key, "")
+	req.Header.Set("Authorization", auth)
 	req.Header.Set("Omise-Version", c.version)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
