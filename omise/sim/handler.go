@@ -323,7 +323,9 @@ func (s *Sim) writeJSON(w http.ResponseWriter, status int, version string, v any
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	defer putBodyBuffer(buf)
 	buf.Reset()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	if j, ok := v.(*chargeJSON); ok {
+		buf.Write(append(j.appendJSON(buf.AvailableBuffer()), '\n'))
+	} else if err := json.NewEncoder(buf).Encode(v); err != nil {
 		s.log.Error("encoding response", "err", err)
 		s.writeError(w, errInternal)
 		return
