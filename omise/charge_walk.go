@@ -15,9 +15,10 @@ import (
 // true or false, null for a pointer, a time that parses) is read here; any
 // other value of a field (metadata, the refunds themselves, a string with
 // an escape or a Thai name) is handed to encoding/json alone, into the
-// same field, which reads it as it would in place. It declines (false, aux then partly filled) whatever it cannot
-// tell the same: a key matching a field only ignoring case, a key with an
-// escape or a byte outside ASCII, a value encoding/json refuses.
+// same field, which reads it as it would in place. It declines (false,
+// aux then partly filled) whatever it cannot tell the same: a key
+// matching a field only ignoring case, a key with an escape or a byte
+// outside ASCII, a value encoding/json refuses.
 func readChargePlain(b []byte, aux *chargeIn) bool {
 	end, ok := walkObject(b, skipSpace(b, 0), chargeFields, func(key []byte, i int) (int, bool) {
 		switch string(key) {
