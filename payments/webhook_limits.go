@@ -2,7 +2,6 @@ package payments
 
 import (
 	"errors"
-	"regexp"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -42,25 +41,49 @@ func UnsignedRetryAfter() time.Duration {
 	return time.Duration(lookupsPerDelivery) * time.Second / UnsignedLookupsPerSecond
 }
 
-var (
-	eventIDRE  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-	eventKeyRE = regexp.MustCompile(`^[a-z_.]{1,64}$`)
-)
-
 // plausibleEvent reports whether a delivered event's id and key have
 // Omise's shape, so that nothing unbounded from an anonymous body is
 // stored or sent to Omise.
 func plausibleEvent(ev *omise.Event) bool {
-	return eventIDRE.MatchString(ev.ID) && (ev.Key == "" || eventKeyRE.MatchString(ev.Key))
+	return plausibleID(ev.ID) && (ev.Key == "" || plausibleKey(ev.Key))
 }
 
 // plausibleChargeID is the body's charge id when it has an id's shape,
 // else "" (Omise's answer fills it in later).
 func plausibleChargeID(id string) string {
-	if eventIDRE.MatchString(id) {
+	if plausibleID(id) {
 		return id
 	}
 	return ""
+}
+
+// plausibleID reports whether s has an Omise id's shape: 1 to 64 ASCII
+// letters, digits and underscores (^[A-Za-z0-9_]{1,64}$, checked by a loop:
+// a delivery checks two ids).
+func plausibleID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// plausibleKey reports whether s has an event key's shape:
+// ^[a-z_.]{1,64}$.
+func plausibleKey(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // spendUnsigned takes a delivery's look-ups from the budget; false when
