@@ -55,3 +55,43 @@ func TestChargePageStorageReuse(t *testing.T) {
 		ok.Release()
 	}
 }
+
+// A stored text holding the unit separator the SQLite lists cut their
+// rows at (Omise's failure messages are free text) still lists as stored.
+func TestChargeListsReadTextHoldingTheSeparator(t *testing.T) {
+	t.Parallel()
+	d := openListDB(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	paid := at.Add(time.Second)
+	odd := &Charge{ID: "chrg_test_sep1", Amount: 2000, Status: "failed", FailureCode: "payment_rejected",
+		FailureMessage: "rejected\x1fby\x1f\x1f the \"bank\" ไม่ผ่าน\\", StoreID: "S1", TerminalID: "T1", SourceType: "barcode_alipay",
+		BarcodeMasked: "28••••1111", CreatedAt: at}
+	plain := &Charge{ID: "chrg_test_sep2", Amount: 3000, Status: "successful", Fee: 100, FeeVat: 7, Net: 2893, StoreID: "S1",
+		TerminalID: "T1", SourceType: "barcode_alipay", CreatedAt: at.Add(time.Minute), PaidAt: &paid}
+	putListCharges(t, d, odd, plain)
+	full, _, err := d.ListCharges(ctx, ChargeFilter{})
+	if err != nil || len(full) != 2 {
+		t.Fatalf("%v %v", full, err)
+	}
+	shown, err := d.ListChargesShown(ctx, ChargeFilter{})
+	if err != nil || len(shown.Charges) != 2 {
+		t.Fatalf("shown: %v %v", shown, err)
+	}
+	rows, err := d.ListChargeRows(ctx, ChargeFilter{})
+	if err != nil || len(rows.Charges) != 2 {
+		t.Fatalf("rows: %v %v", rows, err)
+	}
+	for i := range full {
+		if got := shown.Charges[i]; got.FailureMessage != full[i].FailureMessage || got.ID != full[i].ID ||
+			got.Net != full[i].Net || !reflect.DeepEqual(got.PaidAt, full[i].PaidAt) || got.ExpiredAt != nil {
+			t.Fatalf("shown %d: %+v, stored %+v", i, got, full[i])
+		}
+		if got := rows.Charges[i]; got.ID != full[i].ID || got.FailureCode != full[i].FailureCode || !got.CreatedAt.Equal(full[i].CreatedAt) {
+			t.Fatalf("row %d: %+v, stored %+v", i, got, full[i])
+		}
+	}
+	if shown.Charges[1].FailureMessage != odd.FailureMessage {
+		t.Fatalf("message %q, want %q", shown.Charges[1].FailureMessage, odd.FailureMessage)
+	}
+}

@@ -42,40 +42,14 @@ func (d *DB) ListChargeRows(ctx context.Context, f ChargeFilter) (*ChargePage, e
 	return p.cut(rows.Err(), f.Limit)
 }
 
-// listChargeRowsSQLite is ListChargeRows' query on SQLite: one json_array
-// value a charge, as ListChargesShown reads it (charges_list_api_sqlite.go).
+// listChargeRowsSQLite is ListChargeRows' query on SQLite: one text value
+// a charge, as ListChargesShown reads it (charges_list_api_sqlite.go).
 func (d *DB) listChargeRowsSQLite(ctx context.Context, f ChargeFilter, where string, args []any) (*ChargePage, error) {
-	rows, err := d.R.QueryContext(ctx, `SELECT json_array(`+chargeRowColumns+`) FROM charges`+where+listChargesOrder,
-		append(args, f.Limit+1)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	p := newChargePage(f.Limit + 1)
-	var raw string
-	for rows.Next() {
-		c := p.add()
-		if c == nil {
-			break
-		}
-		if err := rows.Scan(&raw); err != nil {
-			p.Release()
-			return nil, err
-		}
-		if !c.readRowJSON(raw) {
-			p.Release()
-			return nil, errShownJSON
-		}
-	}
-	return p.cut(rows.Err(), f.Limit)
+	return d.listSQLite(ctx, f, where, args, sqliteRowColumns, (*Charge).readRow)
 }
 
-// readRowJSON fills c from json_array(chargeRowColumns).
-func (c *Charge) readRowJSON(b string) bool {
-	r := jsonRow{b: b}
-	if !r.open() {
-		return false
-	}
+// readRow fills c from the row of chargeRowColumns.
+func (c *Charge) readRow(r listRow) bool {
 	c.ID, c.Amount, c.Status, c.FailureCode = r.str(), r.int(), r.str(), r.str()
 	c.RefundedAmount, c.SourceType, c.BarcodeMasked = r.int(), r.str(), r.str()
 	c.StoreID, c.TerminalID, c.CreatedAt = r.str(), r.str(), ParseTime(r.str())
