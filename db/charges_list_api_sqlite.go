@@ -29,7 +29,7 @@ type sqliteListColumns struct {
 
 // newSQLiteListColumns makes the two values of cols, of which nullable may
 // be NULL: concat_ws leaves NULLs out, which would move the fields after
-// them, so those are read as ifnull(col, ”).
+// them, so those are read as ifnull of the column and the empty text.
 func newSQLiteListColumns(cols string, nullable ...string) sqliteListColumns {
 	parts := strings.Split(cols, ",")
 	for i, c := range parts {
