@@ -190,10 +190,12 @@ WHERE attempt_id = ? AND (charge_id IS NULL OR charge_id = ?)
 // charge, so the charge row and the attempt's charge_id and status commit
 // together. Omise's charge is the truth: an attempt we had given up on
 // (unknown, or failed for want of a charge) takes the charge's status.
-// An attempt already tied to a different charge is left alone.
-func SyncAttemptFromChargeTx(ctx context.Context, tx *sql.Tx, c *Charge) error {
+// An attempt already tied to a different charge is left alone. It returns
+// the attempt as the update left it, or nil when nothing changed (no
+// attempt, another charge's, or already as the charge says).
+func SyncAttemptFromChargeTx(ctx context.Context, tx *sql.Tx, c *Charge) (*Attempt, error) {
 	if c == nil || c.AttemptID == "" {
-		return nil
+		return nil, nil
 	}
 	status, code := attemptStatusForCharge(c.Status)
 	msg := ""
@@ -207,9 +209,12 @@ func SyncAttemptFromChargeTx(ctx context.Context, tx *sql.Tx, c *Charge) error {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	_, err := tx.ExecContext(ctx, syncAttemptSQL, c.ID, status, code, msg, FormatTime(at),
-		!AttemptOpen(status), FormatTime(at), c.AttemptID, c.ID, status, c.ID, code, msg)
-	return err
+	a, err := scanAttempt(tx.QueryRowContext(ctx, syncAttemptSQL+` RETURNING `+attemptColumns, c.ID, status, code, msg,
+		FormatTime(at), !AttemptOpen(status), FormatTime(at), c.AttemptID, c.ID, status, c.ID, code, msg))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return a, err
 }
 
 // ListAttemptsByStatus returns attempts in status created before the given

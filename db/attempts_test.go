@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -85,19 +86,37 @@ func TestSyncAttemptFromCharge(t *testing.T) {
 	d, ctx := openAttemptsDB(t)
 	now := time.Now().UTC()
 	insertTestAttempt(t, d, ctx, "a1", "T1", "h1", AttemptUnknown, now)
-	apply := func(c *Charge) {
+	// apply returns what the update returned, after checking it is the
+	// attempt as stored (nil when nothing changed).
+	apply := func(c *Charge) *Attempt {
 		t.Helper()
-		if err := d.Tx(ctx, func(tx *sql.Tx) error { return SyncAttemptFromChargeTx(ctx, tx, c) }); err != nil {
+		var got *Attempt
+		if err := d.Tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			got, err = SyncAttemptFromChargeTx(ctx, tx, c)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
+		if stored, _ := d.GetAttempt(ctx, "a1"); got != nil && !reflect.DeepEqual(got, stored) {
+			t.Fatalf("returned %+v, stored %+v", got, stored)
+		}
+		return got
 	}
-	apply(&Charge{ID: "chrg_1", AttemptID: "a1", Status: "pending", SyncedAt: now})
+	if got := apply(&Charge{ID: "chrg_1", AttemptID: "a1", Status: "pending", SyncedAt: now}); got == nil {
+		t.Fatal("a changed attempt was not returned")
+	}
 	a, _ := d.GetAttempt(ctx, "a1")
 	if a.Status != AttemptPending || a.ChargeID != "chrg_1" || a.ResolvedAt != nil {
 		t.Fatalf("pending: %+v", a)
 	}
+	if got := apply(&Charge{ID: "chrg_1", AttemptID: "a1", Status: "pending", SyncedAt: now}); got != nil {
+		t.Fatalf("nothing changed, yet %+v returned", got)
+	}
 	// Another charge claiming the same attempt does not take it over.
-	apply(&Charge{ID: "chrg_2", AttemptID: "a1", Status: "successful", SyncedAt: now})
+	if got := apply(&Charge{ID: "chrg_2", AttemptID: "a1", Status: "successful", SyncedAt: now}); got != nil {
+		t.Fatalf("taken over, returned %+v", got)
+	}
 	if a, _ = d.GetAttempt(ctx, "a1"); a.ChargeID != "chrg_1" || a.Status != AttemptPending {
 		t.Fatalf("taken over: %+v", a)
 	}

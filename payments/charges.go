@@ -17,6 +17,9 @@ type Applied struct {
 	Changed    bool
 	Created    bool
 	NewRefunds []*db.Refund
+	// Attempt is the till attempt as the charge left it, nil when the
+	// charge changed no attempt.
+	Attempt *db.Attempt
 	// Anomaly is set when Omise reported something our rules refuse to
 	// apply (a final status changing); the reconciliation page shows these.
 	Anomaly string
@@ -71,7 +74,7 @@ func (s *Service) applyCharge(ctx context.Context, oc *omise.Charge, also func(t
 				return err
 			}
 		}
-		if err := db.SyncAttemptFromChargeTx(ctx, tx, next); err != nil {
+		if res.Attempt, err = db.SyncAttemptFromChargeTx(ctx, tx, next); err != nil {
 			return err
 		}
 		if oc.Refunds != nil {

@@ -285,10 +285,14 @@ func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *d
 	if oc.MetadataString(MetaAttemptID) == "" {
 		oc.Metadata[MetaAttemptID] = att.AttemptID
 	}
-	if _, err := s.ApplyCharge(ctx, oc); err != nil {
+	res, err := s.ApplyCharge(ctx, oc)
+	if err != nil {
 		// The charge exists at Omise but not here: leave it to the syncer.
 		s.log().Error("till: storing the new charge failed", "attempt", att.AttemptID, "charge", oc.ID, "err", err)
 		return s.moveAttempt(ctx, att, db.AttemptUnknown, oc.ID, "", "store_failed")
+	}
+	if res.Attempt != nil && res.Attempt.AttemptID == att.AttemptID {
+		return res.Attempt, nil // as the charge's own transaction left it
 	}
 	return s.DB.GetAttempt(ctx, att.AttemptID)
 }
