@@ -8,14 +8,11 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,35 +59,20 @@ func runBare(dbPath string, ssePerSec int) error {
 		b.rdb = r
 	}
 	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
 	e.GET("/json", b.json)
 	e.GET("/page", b.page)
 	e.GET("/sse", b.sse)
 	e.GET("/start", b.start)
 	e.GET("/csv", b.csv)
 	e.GET("/healthz", b.healthz)
-	addr := os.Getenv("LOADTEST_BARE_ADDR") // the start-up measurement polls a known address
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("URL http://%s\n", ln.Addr())
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	b.startPub = func() {
-		if ssePerSec > 0 {
-			go b.publish(ctx, ssePerSec)
+	// The start-up measurement polls a known address.
+	return serveEcho(e, os.Getenv("LOADTEST_BARE_ADDR"), func(ctx context.Context) {
+		b.startPub = func() {
+			if ssePerSec > 0 {
+				go b.publish(ctx, ssePerSec)
+			}
 		}
-	}
-	go func() { <-ctx.Done(); _ = srv.Close() }()
-	if err := srv.Serve(ln); err != http.ErrServerClosed {
-		return err
-	}
-	return nil
+	})
 }
 
 // healthz answers once the file answers a query, as the product's does.

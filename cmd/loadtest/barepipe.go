@@ -48,11 +48,15 @@ const pipelineOmiseVersion = "2019-05-29"
 // product's writer does.
 const pipelineMaxBatch = 128
 
-// serveEcho serves e on a loopback port, prints its URL and returns when
-// the process is told to stop.
-func serveEcho(e *echo.Echo) error {
+// serveEcho serves e on addr ("": a loopback port), prints its URL and
+// returns when the process is told to stop. serving, when not nil, is
+// given the context that ends then, before the first request.
+func serveEcho(e *echo.Echo, addr string, serving func(context.Context)) error {
 	e.HideBanner, e.HidePort = true, true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -60,6 +64,9 @@ func serveEcho(e *echo.Echo) error {
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if serving != nil {
+		serving(ctx)
+	}
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	if err := srv.Serve(ln); err != http.ErrServerClosed {
 		return err
@@ -91,7 +98,7 @@ func runBareOmise(chargeFile string) error {
 		c.Response().Header().Set("Omise-Version", pipelineOmiseVersion)
 		return c.JSONBlob(http.StatusOK, bytes.Join(parts, []byte(c.Param("id"))))
 	})
-	return serveEcho(e)
+	return serveEcho(e, "", nil)
 }
 
 // pipelineSchema is the product's omise_events and charges tables with
@@ -348,7 +355,7 @@ func runBareReceiver(dbPath, omiseURL string) error {
 	e.GET("/stats", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]int64{"commits": r.w.commits.Load(), "writes": r.w.writes.Load()})
 	})
-	return serveEcho(e)
+	return serveEcho(e, "", nil)
 }
 
 // receive handles one delivery: signature, event, charge from Omise, one
