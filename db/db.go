@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,6 +58,32 @@ type DB struct {
 	// and on PostgreSQL the ones shared with other instances.
 	keys     keyLocks
 	advisory *advisoryLocks
+
+	// writer counts the single writer's work on SQLite (WriterStats).
+	writer writerCounters
+}
+
+type writerCounters struct {
+	busy, commit     atomic.Int64 // nanoseconds
+	batches, callers atomic.Int64
+}
+
+// WriterStats is what SQLite's single writer has done since the database
+// was opened: the time it spent running batches (Busy, commits included),
+// the time in commits alone (Commit: writing and syncing the WAL), how many
+// batches it committed and how many callers' transactions they held. Busy
+// close to the wall time means writes queue for the writer, and the
+// writes a second cannot grow further; PostgreSQL has no single writer and
+// reports zeros.
+type WriterStats struct {
+	Busy, Commit     time.Duration
+	Batches, Callers int64
+}
+
+// WriterStats returns the writer's counts so far.
+func (d *DB) WriterStats() WriterStats {
+	return WriterStats{Busy: time.Duration(d.writer.busy.Load()), Commit: time.Duration(d.writer.commit.Load()),
+		Batches: d.writer.batches.Load(), Callers: d.writer.callers.Load()}
 }
 
 // dsn builds the connection string: a SQLite URI for path, then the
@@ -251,7 +278,11 @@ func (d *DB) runBatcher() {
 				break gather
 			}
 		}
+		start := time.Now()
 		d.commitBatch(reqs)
+		d.writer.busy.Add(int64(time.Since(start)))
+		d.writer.batches.Add(1)
+		d.writer.callers.Add(int64(len(reqs)))
 	}
 }
 
@@ -320,8 +351,12 @@ func (d *DB) commitBatch(reqs []*txRequest) {
 	if tx != nil {
 		if ran == 0 {
 			_ = tx.Rollback()
-		} else if err := tx.Commit(); err != nil {
-			commitErr = fmt.Errorf("commit: %w", err)
+		} else {
+			start := time.Now()
+			if err := tx.Commit(); err != nil {
+				commitErr = fmt.Errorf("commit: %w", err)
+			}
+			d.writer.commit.Add(int64(time.Since(start)))
 		}
 	}
 	for i, r := range reqs {

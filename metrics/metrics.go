@@ -88,6 +88,34 @@ func (m *M) CountTxRetries(retries func() int64) {
 	}, func() float64 { return float64(retries()) }))
 }
 
+// ObserveWriter exposes the single database writer's work (SQLite's group
+// commit) as counters: instore_db_writer_busy_seconds_total (time running
+// batches, commits included), instore_db_writer_commit_seconds_total
+// (writing and syncing the log), instore_db_writer_batches_total and
+// instore_db_writer_callers_total (transactions the batches held). Busy
+// growing as fast as the clock means writes wait for the writer: the most
+// a store can take has been reached. A nil M records nothing.
+func (m *M) ObserveWriter(stats func() (busy, commit time.Duration, batches, callers int64)) {
+	if m == nil {
+		return
+	}
+	for _, c := range []struct {
+		name, help string
+		value      func() float64
+	}{
+		{"instore_db_writer_busy_seconds_total", "Time the single database writer spent running batches of transactions, commits included.",
+			func() float64 { b, _, _, _ := stats(); return b.Seconds() }},
+		{"instore_db_writer_commit_seconds_total", "Time the single database writer spent committing (writing and syncing the log).",
+			func() float64 { _, c, _, _ := stats(); return c.Seconds() }},
+		{"instore_db_writer_batches_total", "Batches the single database writer committed.",
+			func() float64 { _, _, n, _ := stats(); return float64(n) }},
+		{"instore_db_writer_callers_total", "Transactions the single database writer's batches held.",
+			func() float64 { _, _, _, n := stats(); return float64(n) }},
+	} {
+		m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help}, c.value))
+	}
+}
+
 // ObserveOmise records one Omise call; it matches omisehttp.Config.Observe.
 func (m *M) ObserveOmise(endpoint, result string, d time.Duration) {
 	m.OmiseCalls.WithLabelValues(endpoint, result).Inc()

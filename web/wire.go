@@ -72,6 +72,10 @@ func Wire(p Parts) (*Wired, error) {
 		work = context.Background()
 	}
 	p.Metrics.CountTxRetries(db.TxRetries)
+	p.Metrics.ObserveWriter(func() (time.Duration, time.Duration, int64, int64) {
+		w := p.DB.WriterStats()
+		return w.Busy, w.Commit, w.Batches, w.Callers
+	})
 	broker := NewBroker(p.Metrics)
 	var notify payments.Notifier = broker
 	var live *pgfeed.Feed

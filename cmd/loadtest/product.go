@@ -36,7 +36,7 @@ func (t *tool) productWebhooks(rep *report, lim *limits) {
 		}
 		t.noteCompare(dep, f, "wh_")
 		r := row{What: what,
-			Measured: fmt.Sprintf("%s events/s, p50 %s, p99 %s", num(f["eps"]), msStr(f["p50_ms"]), msStr(f["p99_ms"])),
+			Measured: fmt.Sprintf("%s events/s, p50 %s, p99 %s", num(f["eps"]), msStr(f["p50_ms"]), msStr(f["p99_ms"])) + writerNote(f),
 			Limit:    fmt.Sprintf("1 row/commit: %s/s NORMAL, %s/s FULL", num(lim.insert1Normal), num(lim.insert1Full)),
 			Ratio:    ratio(f["eps"], lim.insert1Full) + " of FULL, " + ratio(f["eps"], lim.insert1Normal) + " of NORMAL",
 			Target:   "≥ 1.0× the 1-row FULL commit, p99 ≤ 20 ms at 16 in flight",
@@ -60,8 +60,18 @@ func (t *tool) productWebhooks(rep *report, lim *limits) {
 	}
 }
 
+// writerNote says how busy the single writer was during the deliveries,
+// when the figures have it (SQLite).
+func writerNote(f figures) string {
+	if f["writer_per_commit"] == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the one writer busy %.0f %% of the time, %.1f deliveries and %s per commit",
+		f["writer_busy_pct"], f["writer_per_commit"], msStr(f["writer_commit_ms"]))
+}
+
 func (t *tool) measureWebhooks(dep deployment) (figures, error) {
-	cl, err := t.startCluster("webhooks", dep, clusterOpts{})
+	cl, err := t.startCluster("webhooks", dep, clusterOpts{metrics: true})
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +88,51 @@ func (t *tool) measureWebhooks(dep deployment) (figures, error) {
 		if err != nil {
 			return nil, err
 		}
-		return deliverWebhooks(hc, cl.url, secret, evs)
+		before, err := writerCounts(cl.metrics)
+		if err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		f, err := deliverWebhooks(hc, cl.url, secret, evs)
+		if err != nil {
+			return nil, err
+		}
+		el := time.Since(t0)
+		after, err := writerCounts(cl.metrics)
+		if err != nil {
+			return nil, err
+		}
+		if batches := after.batches - before.batches; batches > 0 { // SQLite's single writer
+			f["writer_busy_pct"] = 100 * (after.busy - before.busy) / el.Seconds()
+			f["writer_per_commit"] = (after.callers - before.callers) / batches
+			f["writer_commit_ms"] = 1000 * (after.commit - before.commit) / batches
+		}
+		return f, nil
 	})
+}
+
+// writerTotals are the single writer's counters (metrics.ObserveWriter),
+// summed over instances.
+type writerTotals struct{ busy, commit, batches, callers float64 }
+
+func writerCounts(metricsURLs []string) (writerTotals, error) {
+	var w writerTotals
+	for _, u := range metricsURLs {
+		for _, c := range []struct {
+			name string
+			to   *float64
+		}{
+			{"instore_db_writer_busy_seconds_total", &w.busy}, {"instore_db_writer_commit_seconds_total", &w.commit},
+			{"instore_db_writer_batches_total", &w.batches}, {"instore_db_writer_callers_total", &w.callers},
+		} {
+			v, err := counterTotal(u, c.name)
+			if err != nil {
+				return w, err
+			}
+			*c.to += v
+		}
+	}
+	return w, nil
 }
 
 // freshEvents makes n pending charges in the simulator and completes each,
