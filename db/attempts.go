@@ -190,10 +190,11 @@ WHERE attempt_id = ? AND (charge_id IS NULL OR charge_id = ?)
 // charge, so the charge row and the attempt's charge_id and status commit
 // together. Omise's charge is the truth: an attempt we had given up on
 // (unknown, or failed for want of a charge) takes the charge's status.
-// An attempt already tied to a different charge is left alone. It returns
-// the attempt as the update left it, or nil when nothing changed (no
-// attempt, another charge's, or already as the charge says).
-func SyncAttemptFromChargeTx(ctx context.Context, tx *sql.Tx, c *Charge) (*Attempt, error) {
+// An attempt already tied to a different charge is left alone. With
+// returning it returns the attempt as the update left it, or nil when
+// nothing changed (no attempt, another charge's, or already as the charge
+// says); without, always nil (reading it back costs the one writer).
+func SyncAttemptFromChargeTx(ctx context.Context, tx *sql.Tx, c *Charge, returning bool) (*Attempt, error) {
 	if c == nil || c.AttemptID == "" {
 		return nil, nil
 	}
@@ -209,8 +210,12 @@ func SyncAttemptFromChargeTx(ctx context.Context, tx *sql.Tx, c *Charge) (*Attem
 	if at.IsZero() {
 		at = time.Now()
 	}
-	a, err := scanAttempt(tx.QueryRowContext(ctx, syncAttemptSQL+` RETURNING `+attemptColumns, c.ID, status, code, msg,
-		FormatTime(at), !AttemptOpen(status), FormatTime(at), c.AttemptID, c.ID, status, c.ID, code, msg))
+	args := []any{c.ID, status, code, msg, FormatTime(at), !AttemptOpen(status), FormatTime(at), c.AttemptID, c.ID, status, c.ID, code, msg}
+	if !returning {
+		_, err := tx.ExecContext(ctx, syncAttemptSQL, args...)
+		return nil, err
+	}
+	a, err := scanAttempt(tx.QueryRowContext(ctx, syncAttemptSQL+` RETURNING `+attemptColumns, args...))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}

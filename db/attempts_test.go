@@ -93,7 +93,7 @@ func TestSyncAttemptFromCharge(t *testing.T) {
 		var got *Attempt
 		if err := d.Tx(ctx, func(tx *sql.Tx) error {
 			var err error
-			got, err = SyncAttemptFromChargeTx(ctx, tx, c)
+			got, err = SyncAttemptFromChargeTx(ctx, tx, c, true)
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -17,8 +17,8 @@ type Applied struct {
 	Changed    bool
 	Created    bool
 	NewRefunds []*db.Refund
-	// Attempt is the till attempt as the charge left it, nil when the
-	// charge changed no attempt.
+	// Attempt is the till attempt as the charge left it, when asked for
+	// (applyCharge's withAttempt); nil when the charge changed no attempt.
 	Attempt *db.Attempt
 	// Anomaly is set when Omise reported something our rules refuse to
 	// apply (a final status changing); the reconciliation page shows these.
@@ -31,13 +31,15 @@ type Applied struct {
 // transaction, and live screens hear of it only after the commit. A charge
 // created outside this app is imported as it is.
 func (s *Service) ApplyCharge(ctx context.Context, oc *omise.Charge) (*Applied, error) {
-	return s.applyCharge(ctx, oc, nil)
+	return s.applyCharge(ctx, oc, nil, false)
 }
 
 // applyCharge is ApplyCharge with also, when not nil, run inside the same
 // transaction after the charge is written (the webhook path records its
-// event there, so one delivery costs one commit).
-func (s *Service) applyCharge(ctx context.Context, oc *omise.Charge, also func(tx *sql.Tx, res *Applied) error) (*Applied, error) {
+// event there, so one delivery costs one commit), and with the till
+// attempt the charge changed in Applied.Attempt when withAttempt is set
+// (the sale that made the charge answers with it).
+func (s *Service) applyCharge(ctx context.Context, oc *omise.Charge, also func(tx *sql.Tx, res *Applied) error, withAttempt bool) (*Applied, error) {
 	if oc == nil || oc.ID == "" {
 		return nil, errors.New("payments: apply: charge without id")
 	}
@@ -74,7 +76,7 @@ func (s *Service) applyCharge(ctx context.Context, oc *omise.Charge, also func(t
 				return err
 			}
 		}
-		if res.Attempt, err = db.SyncAttemptFromChargeTx(ctx, tx, next); err != nil {
+		if res.Attempt, err = db.SyncAttemptFromChargeTx(ctx, tx, next, withAttempt); err != nil {
 			return err
 		}
 		if oc.Refunds != nil {

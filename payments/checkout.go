@@ -285,7 +285,7 @@ func (s *Service) createTillCharge(ctx context.Context, att *db.Attempt, term *d
 	if oc.MetadataString(MetaAttemptID) == "" {
 		oc.Metadata[MetaAttemptID] = att.AttemptID
 	}
-	res, err := s.ApplyCharge(ctx, oc)
+	res, err := s.applyCharge(ctx, oc, nil, true)
 	if err != nil {
 		// The charge exists at Omise but not here: leave it to the syncer.
 		s.log().Error("till: storing the new charge failed", "attempt", att.AttemptID, "charge", oc.ID, "err", err)

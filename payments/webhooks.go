@@ -162,7 +162,7 @@ func (s *Service) processEvent(ctx context.Context, eventID string, received *db
 			result = db.EventApplied
 		}
 		return record(tx, result, detail, chargeID)
-	})
+	}, false)
 	if err != nil {
 		out.Result, out.Retryable = db.EventError, true
 		return out, err
