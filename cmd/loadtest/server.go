@@ -421,19 +421,22 @@ func histSums(metricsURL string) (map[string][2]float64, error) {
 	return out, nil
 }
 
+// keyHas reports whether a series key contains every part.
+func keyHas(k string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(k, p) {
+			return false
+		}
+	}
+	return true
+}
+
 // meanDelta is the mean of the observations of the series whose key
 // contains every part, made between two scrapes.
 func meanDelta(before, after map[string][2]float64, parts ...string) (float64, bool) {
 	var sum, n float64
 	for k, a := range after {
-		match := true
-		for _, p := range parts {
-			if !strings.Contains(k, p) {
-				match = false
-				break
-			}
-		}
-		if match {
+		if keyHas(k, parts) {
 			b := before[k]
 			sum += a[0] - b[0]
 			n += a[1] - b[1]
@@ -500,14 +503,7 @@ func histBuckets(metricsURL string) (map[string]map[float64]float64, error) {
 func quantileDelta(before, after map[string]map[float64]float64, q float64, parts ...string) (float64, float64, bool) {
 	delta := map[float64]float64{}
 	for k, bs := range after {
-		match := true
-		for _, p := range parts {
-			if !strings.Contains(k, p) {
-				match = false
-				break
-			}
-		}
-		if !match {
+		if !keyHas(k, parts) {
 			continue
 		}
 		for le, v := range bs {
@@ -626,14 +622,7 @@ func perInstance[V any](metricsURLs []string, read func(string) (map[string]V, e
 func topBucket(bs map[string]map[float64]float64, parts ...string) (float64, bool) {
 	top, found := 0.0, false
 	for k, b := range bs {
-		match := true
-		for _, p := range parts {
-			if !strings.Contains(k, p) {
-				match = false
-				break
-			}
-		}
-		if !match {
+		if !keyHas(k, parts) {
 			continue
 		}
 		for le := range b {
