@@ -60,24 +60,8 @@ func (h *Charges) CreateRefund(c echo.Context) error {
 		}
 		return h.renderDetail(c, u, ch, state(errs, form.Key), http.StatusUnprocessableEntity)
 	}
-	if !WantsJSON(c) && c.FormValue("confirm") != "yes" {
-		// First step of two: nothing moves yet. The page asks the question
-		// in full and carries the same key into the confirming form, so a
-		// double-clicked confirmation is still one refund. An amount the
-		// rules refuse goes straight to the service for its reason.
-		act, err := h.Payments.ChargeActions(c.Request().Context(), ch, h.now())
-		if err != nil {
-			return err
-		}
-		if amount > 0 && amount <= act.RefundUpTo {
-			st := state(nil, form.Key)
-			st.refund.Confirm, st.refund.ConfirmAmount = true, amount
-			return h.renderDetail(c, u, ch, st, http.StatusOK)
-		}
-	}
-	f, err := h.Payments.Refund(c.Request().Context(), payActor(c), payments.RefundRequest{
-		ChargeID: ch.ID, Amount: amount, Reason: form.Reason, Note: form.Note, IdempotencyKey: form.Key})
-	if err != nil {
+	req := payments.RefundRequest{ChargeID: ch.ID, Amount: amount, Reason: form.Reason, Note: form.Note, IdempotencyKey: form.Key}
+	refused := func(err error) error {
 		re, ok := payments.ExplainError(err)
 		if !ok {
 			return err
@@ -101,6 +85,26 @@ func (h *Charges) CreateRefund(c echo.Context) error {
 			ch = fresh
 		}
 		return h.renderDetail(c, u, ch, state(map[string]views.BiText{field: RefusalText(re)}, key), RefusalStatus(re))
+	}
+	if !WantsJSON(c) && c.FormValue("confirm") != "yes" {
+		// First step of two: nothing moves yet, whatever the amount. The
+		// page asks the question in full and carries the same key into
+		// the confirming form, so a double-clicked confirmation is still
+		// one refund; an amount the rules refuse gets their reason.
+		re, err := h.Payments.RefundRefusal(c.Request().Context(), req)
+		if err != nil {
+			return err
+		}
+		if re != nil {
+			return refused(re)
+		}
+		st := state(nil, form.Key)
+		st.refund.Confirm, st.refund.ConfirmAmount = true, amount
+		return h.renderDetail(c, u, ch, st, http.StatusOK)
+	}
+	f, err := h.Payments.Refund(c.Request().Context(), payActor(c), req)
+	if err != nil {
+		return refused(err)
 	}
 	if WantsJSON(c) {
 		return c.JSON(http.StatusCreated, map[string]any{"refund": refundJSON{ID: f.ID, ChargeID: f.ChargeID,

@@ -88,6 +88,36 @@ func (s *Service) Refund(ctx context.Context, a Actor, req RefundRequest) (*db.R
 	return s.completeRefund(ctx, a, req, before, ref)
 }
 
+// RefundRefusal says why Refund would refuse req against the charge, its
+// refunds and the requests in flight as stored now, or nil when Refund
+// would ask Omise. It records nothing and asks Omise nothing, so a form's
+// first step may use it: Refund itself first settles requests whose
+// outcome is unknown, which can free their amounts, and must only ever be
+// called once the person confirmed.
+func (s *Service) RefundRefusal(ctx context.Context, req RefundRequest) (*Refusal, error) {
+	req.Note = freetext.Clean(req.Note)
+	if rerr := checkRefundRequest(req); rerr != nil {
+		return rerr, nil
+	}
+	c, err := db.GetChargeQ(ctx, s.DB.R, req.ChargeID)
+	if err != nil {
+		return nil, err
+	}
+	refunds, err := db.ListRefundsQ(ctx, s.DB.R, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	open, err := db.ListInFlightRefundRequestsQ(ctx, s.DB.R, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var openSum int64
+	for _, r := range open {
+		openSum += r.Amount
+	}
+	return checkRefundable(c, req.Amount, len(refunds), len(open), openSum, s.now()), nil
+}
+
 // keySeen is reserveRefund's answer for a key recorded after Refund first
 // looked for it: the request is answered as a replay of prev.
 type keySeen struct{ prev *db.RefundRequest }
