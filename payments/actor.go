@@ -32,11 +32,16 @@ func chargeSnapshot(c *db.Charge) string {
 
 // audit appends an entry; a failure to audit is logged, never hidden.
 func (s *Service) audit(ctx context.Context, a Actor, action, target, result string, before, after *db.Charge, detail string) {
-	err := s.DB.Audit(ctx, db.AuditEntry{
+	if err := s.DB.Audit(ctx, s.auditEntry(a, action, target, result, before, after, detail)); err != nil {
+		s.log().Error("audit write failed", "action", action, "target", target, "err", err)
+	}
+}
+
+// auditEntry is the audit row of one action, for audit or for a write
+// that records its change and its audit in one transaction.
+func (s *Service) auditEntry(a Actor, action, target, result string, before, after *db.Charge, detail string) db.AuditEntry {
+	return db.AuditEntry{
 		At: s.now(), UserID: a.UserID, Username: a.Username, Role: a.Role, Action: action, Target: target,
 		IP: a.IP, Result: result, Before: chargeSnapshot(before), After: chargeSnapshot(after), Detail: detail,
-	})
-	if err != nil {
-		s.log().Error("audit write failed", "action", action, "target", target, "err", err)
 	}
 }

@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"instore/db"
@@ -24,6 +25,9 @@ func (s *Service) ExpireCharge(ctx context.Context, a Actor, chargeID string) (*
 		return nil, err
 	}
 	defer unlock()
+	// Past this point the work is finished even if the person goes away:
+	// a charge Omise expired must be stored, and audited, here too.
+	ctx = context.WithoutCancel(ctx)
 	before, err := s.DB.GetCharge(ctx, chargeID)
 	if err != nil {
 		return nil, err
@@ -38,7 +42,7 @@ func (s *Service) ExpireCharge(ctx context.Context, a Actor, chargeID string) (*
 			// Omise could not expire it: it has completed in the meantime.
 			applied, serr := s.SyncCharge(ctx, chargeID)
 			if serr != nil {
-				s.audit(ctx, a, "charge.expire", chargeID, "error", before, nil, serr.Error())
+				s.audit(ctx, a, "charge.expire", chargeID, "error", before, nil, errorLabel(serr))
 				return nil, serr
 			}
 			s.audit(ctx, a, "charge.expire", chargeID, "completed_meanwhile", before, applied.Charge, "")
@@ -47,10 +51,14 @@ func (s *Service) ExpireCharge(ctx context.Context, a Actor, chargeID string) (*
 		s.audit(ctx, a, "charge.expire", chargeID, "error", before, nil, omise.ErrorCode(err))
 		return nil, err
 	}
-	applied, err := s.ApplyCharge(ctx, oc)
+	// The expired charge and its audit entry are one write.
+	applied, err := s.applyCharge(ctx, oc, func(tx *sql.Tx, res *Applied) error {
+		return db.InsertAudit(ctx, tx, s.auditEntry(a, "charge.expire", chargeID, "ok", before, res.Charge, ""))
+	}, false)
 	if err != nil {
+		// Omise expired it; the syncer stores that on its next pass.
+		s.audit(ctx, a, "charge.expire", chargeID, "not_stored", before, nil, "store_failed")
 		return nil, err
 	}
-	s.audit(ctx, a, "charge.expire", chargeID, "ok", before, applied.Charge, "")
 	return applied.Charge, nil
 }
