@@ -271,7 +271,12 @@ func (s *Service) completeRefund(ctx context.Context, a Actor, req RefundRequest
 			}
 		}
 		after = next
-		return db.FinishRefundRequestQ(ctx, tx, req.IdempotencyKey, db.RefundRequestDone, ref.ID, "", now)
+		if err := db.FinishRefundRequestQ(ctx, tx, req.IdempotencyKey, db.RefundRequestDone, ref.ID, "", now); err != nil {
+			return err
+		}
+		// The refund and its audit entry are one write: no refund is
+		// stored that the log does not show.
+		return db.InsertAudit(ctx, tx, s.auditEntry(a, "refund.create", req.ChargeID, "ok", before, after, refundDetail(req, ref.ID, "")))
 	})
 	if err != nil {
 		// Omise made the refund; the request stays in flight and the next
@@ -283,7 +288,6 @@ func (s *Service) completeRefund(ctx context.Context, a Actor, req RefundRequest
 		s.publish(Change{Kind: "charge", ChargeID: after.ID, AttemptID: after.AttemptID, StoreID: after.StoreID,
 			TerminalID: after.TerminalID, Status: after.Status, Charge: after})
 	}
-	s.audit(ctx, a, "refund.create", req.ChargeID, "ok", before, after, refundDetail(req, ref.ID, ""))
 	return s.storedRefund(ctx, req.ChargeID, ref.ID)
 }
 
