@@ -73,7 +73,6 @@ func (s *Sim) createCharge(q *request) (any, *Error) {
 		if inline, e = s.buildSource(sp, amount); e != nil {
 			return nil, e
 		}
-		inline.created = q.now
 	default:
 		return nil, errSourceParam
 	}
@@ -85,16 +84,19 @@ func (s *Sim) createCharge(q *request) (any, *Error) {
 		feeVat:      vat,
 		net:         net,
 		feeRate:     s.o.FeeRateBasisPoints,
-		created:     q.now,
 		returnURI:   p.optString("return_uri"),
 		ip:          p.optString("ip"),
 		description: desc,
 		metadata:    meta,
 		status:      omise.StatusPending,
-		expiresAt:   q.now.Add(s.o.ChargeTTL),
 	}
 
 	s.mu.Lock()
+	// Stamped under the lock: the charge list is kept in creation order and
+	// cut by created_at with binary searches, so a charge must never be
+	// appended after one created later.
+	now := s.stamp()
+	c.created, c.expiresAt = now, now.Add(s.o.ChargeTTL)
 	src := inline
 	if src == nil {
 		src = s.sources[srcID]
@@ -110,12 +112,13 @@ func (s *Sim) createCharge(q *request) (any, *Error) {
 			return nil, errSourceAmount
 		}
 	} else {
+		src.created = now
 		s.sources[src.id] = src
 	}
 	c.id = s.newID("chrg")
 	c.src = src
 	if isPromptPay(src) {
-		doc, err := s.newPromptPayDocument(c.id, amount, q.base, q.now)
+		doc, err := s.newPromptPayDocument(c.id, amount, q.base, now)
 		if err != nil {
 			s.mu.Unlock()
 			s.log.Error("promptpay qr", "err", err)
@@ -142,7 +145,7 @@ func (s *Sim) createCharge(q *request) (any, *Error) {
 		id := c.id
 		s.sched.after(s.o.AutoOutcomeDelay, func() { s.autoResolve(id) })
 	}
-	return renderCharge(sn, q.version, q.now), nil
+	return renderCharge(sn, q.version, now), nil
 }
 
 // description reads the optional description (string or null).

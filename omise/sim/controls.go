@@ -73,7 +73,7 @@ func (s *Sim) ForceStatus(id string, status omise.ChargeStatus, failureCode stri
 // RefundQuietly refunds amount of a charge as if from the dashboard: the
 // refund and its refund.create event exist, but no webhook is delivered.
 func (s *Sim) RefundQuietly(id string, amount int64) (*omise.Refund, error) {
-	r, e := s.refund(id, amount, false, nil, s.stamp(), true)
+	r, e := s.refund(id, amount, false, nil, true)
 	if e != nil {
 		return nil, e
 	}

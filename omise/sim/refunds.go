@@ -1,10 +1,6 @@
 package sim
 
-import (
-	"time"
-
-	"instore/omise"
-)
+import "instore/omise"
 
 func (s *Sim) createRefund(q *request) (any, *Error) {
 	p := q.p
@@ -22,7 +18,7 @@ func (s *Sim) createRefund(q *request) (any, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	r, e := s.refund(q.id, amount, p.boolean("void"), meta, q.now, false)
+	r, e := s.refund(q.id, amount, p.boolean("void"), meta, false)
 	if e != nil {
 		return nil, e
 	}
@@ -34,7 +30,7 @@ func (s *Sim) createRefund(q *request) (any, *Error) {
 // refunded, has fewer than 15 refunds, was paid at most 365 days ago, and the
 // amount fits in what is left. quiet records the refund.create event without
 // delivering it (a refund made in the dashboard that the app never heard of).
-func (s *Sim) refund(chargeID string, amount int64, void bool, meta map[string]any, now time.Time, quiet bool) (*refund, *Error) {
+func (s *Sim) refund(chargeID string, amount int64, void bool, meta map[string]any, quiet bool) (*refund, *Error) {
 	if amount <= 0 {
 		return nil, errRefundAmount
 	}
@@ -42,6 +38,9 @@ func (s *Sim) refund(chargeID string, amount int64, void bool, meta map[string]a
 		meta = map[string]any{}
 	}
 	s.mu.Lock()
+	// Stamped under the lock, as charges are: GET /refunds is cut by
+	// created_at in list order.
+	now := s.stamp()
 	c := s.charges[chargeID]
 	var e *Error
 	switch {
