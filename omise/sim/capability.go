@@ -25,15 +25,15 @@ type paymentMethod struct {
 	Provider         any      `json:"provider"`
 }
 
-// capability lists what this simulated account can do: the two barcode
-// source types in THB (less those RefuseSourceType refused), with the
-// configured amount limits.
+// capability lists what this simulated account can do: every source type
+// POST /sources accepts, in THB (less those RefuseSourceType refused), with
+// the configured amount limits.
 func (s *Sim) capability(q *request) (any, *Error) {
 	pm := func(name string) paymentMethod {
 		return paymentMethod{Object: "payment_method", Name: name, Currencies: []string{currencyTHB}, Banks: []string{}}
 	}
 	methods := []paymentMethod{}
-	for _, name := range []string{omise.SourceBarcodeAlipay, omise.SourceAlipayPlusUPM} {
+	for _, name := range []string{omise.SourceBarcodeAlipay, omise.SourceAlipayPlusUPM, omise.SourcePromptPay} {
 		if !s.sourceTypeRefused(name) {
 			methods = append(methods, pm(name))
 		}

@@ -1,12 +1,15 @@
 package sim
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"instore/omise"
 )
 
 // tickingClock moves one second every time it is read, so that requests
@@ -85,5 +88,39 @@ func TestListsChronologicalUnderConcurrentCreates(t *testing.T) {
 		if got := int(l.num("total")); got != want {
 			t.Fatalf("%s from %s: total %d, want %d", path, mid.Format(time.RFC3339), got, want)
 		}
+	}
+}
+
+// GET /capability lists every source type the simulator accepts: Omise's
+// capability (omise-php capability-get.json) names promptpay beside the
+// Alipay types, and a client that checks capability before offering a
+// method would otherwise never offer PromptPay here.
+func TestCapabilityListsEveryAcceptedSourceType(t *testing.T) {
+	h := newHarness(t, Options{})
+	names := map[string]bool{}
+	for _, m := range h.must(h.call("GET", "/capability", pkey, "", nil), http.StatusOK).body["payment_methods"].([]any) {
+		names[m.(map[string]any)["name"].(string)] = true
+	}
+	for typ := range sourceTypes {
+		if !names[typ] {
+			t.Errorf("capability lacks %s, which POST /sources accepts", typ)
+		}
+	}
+}
+
+// The webhook secret is decoded as the product's verifier decodes it
+// (omise.VerifySignature accepts it padded or not), so a secret pasted
+// without its "=" padding still signs deliveries the verifier accepts.
+func TestWebhookSecretWithoutPadding(t *testing.T) {
+	key := []byte("0123456789abcdefghijklmnopqrstu") // 31 bytes: padded base64 ends in "="
+	secret := base64.RawStdEncoding.EncodeToString(key)
+	rc := newReceiver(t)
+	h := newHarness(t, Options{WebhookURL: rc.srv.URL, WebhookSecret: secret})
+	h.charge(5000, "1234567890")
+	waitFor(t, "a delivery", func() bool { return rc.count() > 0 })
+	got := rc.all()[0]
+	err := omise.VerifySignature(secret, got.header.Get(omise.HeaderSignature), got.header.Get(omise.HeaderSignatureTimestamp), got.body, time.Now())
+	if err != nil {
+		t.Fatalf("delivery signed with an unpadded secret: %v", err)
 	}
 }

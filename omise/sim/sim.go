@@ -138,7 +138,12 @@ func New(o Options) *Sim {
 		eventsByID: make(map[string]*event),
 	}
 	if o.WebhookSecret != "" {
+		// Padded or not, as omise.VerifySignature reads it: otherwise an
+		// unpadded secret would sign with other bytes than it verifies with.
 		key, err := base64.StdEncoding.DecodeString(o.WebhookSecret)
+		if err != nil {
+			key, err = base64.RawStdEncoding.DecodeString(o.WebhookSecret)
+		}
 		if err != nil {
 			// Omise secrets are base64; accept a raw secret rather than refuse to start.
 			s.log.Warn("webhook secret is not base64; using its raw bytes")
