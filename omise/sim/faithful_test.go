@@ -2,8 +2,11 @@ package sim
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -122,5 +125,71 @@ func TestWebhookSecretWithoutPadding(t *testing.T) {
 	err := omise.VerifySignature(secret, got.header.Get(omise.HeaderSignature), got.header.Get(omise.HeaderSignatureTimestamp), got.body, time.Now())
 	if err != nil {
 		t.Fatalf("delivery signed with an unpadded secret: %v", err)
+	}
+}
+
+// recordedRefundKeys is the refund as the 2017-11-02 API was recorded
+// answering POST and GET of a refund and GET /refunds (omise-elixir
+// refund_charge.json, retrieve_refund.json, refund/list_refunds.json).
+var recordedRefundKeys = []string{"amount", "charge", "created", "currency", "id", "location", "object", "transaction", "voided"}
+
+func keysOf(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// With Options.Recorded2017 a refund is the same object wherever it is
+// read: the charge's embedded refunds were already in the recorded shape,
+// the refund endpoints and refund.create events were not.
+func TestRecorded2017RefundsEverywhere(t *testing.T) {
+	h := newHarness(t, Options{Recorded2017: true})
+	id := h.paidCharge(5000)
+	v := omise.Version2017
+	check := func(where string, m map[string]any) {
+		t.Helper()
+		if got := strings.Join(keysOf(m), ","); got != strings.Join(recordedRefundKeys, ",") {
+			t.Errorf("%s: refund keys %s, recorded %s", where, got, strings.Join(recordedRefundKeys, ","))
+		}
+		if m["currency"] != "thb" {
+			t.Errorf("%s: currency %v, recorded lowercase", where, m["currency"])
+		}
+	}
+	r := h.must(h.call("POST", "/charges/"+id+"/refunds", skey, v, map[string]any{"amount": 100}), http.StatusOK)
+	check("POST refund", r.body)
+	rid := r.str("id")
+	check("GET refund", h.must(h.call("GET", "/charges/"+id+"/refunds/"+rid, skey, v, nil), http.StatusOK).body)
+	for _, path := range []string{"/charges/" + id + "/refunds", "/refunds"} {
+		l := h.must(h.call("GET", path, skey, v, nil), http.StatusOK)
+		check(path, l.body["data"].([]any)[0].(map[string]any))
+	}
+	c := h.must(h.call("GET", "/charges/"+id, skey, v, nil), http.StatusOK)
+	check("embedded", c.body["refunds"].(map[string]any)["data"].([]any)[0].(map[string]any))
+
+	// The account's version is the recorded one, so is its refund.create.
+	l := h.must(h.call("GET", "/charges/"+id+"/events?order=reverse_chronological&limit=1", skey, v, nil), http.StatusOK)
+	ev := l.body["data"].([]any)[0].(map[string]any)
+	if ev["key"] != "refund.create" {
+		t.Fatalf("last event %v", ev["key"])
+	}
+	check("refund.create data", ev["data"].(map[string]any))
+	if _, ok := ev["created"]; !ok {
+		t.Errorf("event keys %v: the recorded 2017 event has created", keysOf(ev))
+	}
+	if _, ok := ev["created_at"]; ok {
+		t.Errorf("event keys %v: the recorded 2017 event has no created_at", keysOf(ev))
+	}
+	// And the client still reads every one of them.
+	var e omise.Event
+	raw, _ := json.Marshal(ev)
+	if err := json.Unmarshal(raw, &e); err != nil || e.CreatedAt.IsZero() || e.ChargeID() != id {
+		t.Fatalf("decoded event %+v: %v", e, err)
+	}
+	var rf omise.Refund
+	if err := json.Unmarshal(r.raw, &rf); err != nil || rf.CreatedAt.IsZero() || rf.Currency != "THB" || rf.Charge != id {
+		t.Fatalf("decoded refund %+v: %v", rf, err)
 	}
 }

@@ -131,10 +131,10 @@ func (s *Sim) listCharges(q *request) (any, *Error) {
 	return list(lq, "/charges", total, data), nil
 }
 
-func renderRefunds(rs []*refund) []*refundJSON {
-	out := make([]*refundJSON, len(rs))
+func renderRefunds(rs []*refund, v string) []any {
+	out := make([]any, len(rs))
 	for i, r := range rs {
-		out[i] = renderRefund(r)
+		out[i] = renderRefundIn(r, v)
 	}
 	return out
 }
@@ -147,7 +147,7 @@ func (s *Sim) listRefunds(q *request) (any, *Error) {
 	s.mu.RLock()
 	sel, total := page(s.refunds, refundCreated, lq)
 	s.mu.RUnlock()
-	return list(lq, "/refunds", total, renderRefunds(sel)), nil
+	return list(lq, "/refunds", total, renderRefunds(sel, q.version)), nil
 }
 
 func (s *Sim) listChargeRefunds(q *request) (any, *Error) {
@@ -166,7 +166,7 @@ func (s *Sim) listChargeRefunds(q *request) (any, *Error) {
 	if c == nil {
 		return nil, errNotFound("charge", q.id)
 	}
-	return list(lq, "/charges/"+q.id+"/refunds", total, renderRefunds(sel)), nil
+	return list(lq, "/charges/"+q.id+"/refunds", total, renderRefunds(sel, q.version)), nil
 }
 
 // eventsJSON renders events with copies of their deliveries taken under the

@@ -5,8 +5,9 @@ import "strings"
 // shapeRecorded2017 is the internal version name of the charge shape the
 // 2017-11-02 API was recorded answering in (../shared/fixtures, omise-elixir
 // cassettes): created, refunded, lowercase currency, and no fee, fee_vat,
-// net, paid_at or expires_at. Options.Recorded2017 selects it, so the
-// product can be tested against a server that never reports fees.
+// net, paid_at or expires_at; refunds and events carry created, and refunds
+// lack status and metadata, as recorded. Options.Recorded2017 selects it, so
+// the product can be tested against a server that never reports fees.
 const shapeRecorded2017 = "2017-11-02/recorded"
 
 // legacyChargeJSON is the key set of a charge recorded under 2017-11-02.
@@ -53,6 +54,24 @@ type legacyRefundJSON struct {
 	Created     string `json:"created"`
 }
 
+// legacyRefund is r in the recorded 2017 shape.
+func legacyRefund(r *refundJSON) *legacyRefundJSON {
+	return &legacyRefundJSON{Object: "refund", ID: r.ID, Location: r.Location, Amount: r.Amount,
+		Currency: strings.ToLower(r.Currency), Voided: r.Voided, Charge: r.Charge, Transaction: r.Transaction,
+		Created: r.CreatedAt}
+}
+
+// renderRefundIn serialises r in version v: the recorded 2017 shape, so a
+// refund reads the same from its own endpoints, GET /refunds and events as
+// embedded in its charge, or the current one.
+func renderRefundIn(r *refund, v string) any {
+	j := renderRefund(r)
+	if v == shapeRecorded2017 {
+		return legacyRefund(j)
+	}
+	return j
+}
+
 // recorded2017 turns a current-shape charge into the recorded 2017 shape.
 // The source keeps its current keys: a source read under 2017-11-02 was
 // already recorded with them (omise-api.md §1.4).
@@ -62,9 +81,7 @@ func recorded2017(j *chargeJSON) *legacyChargeJSON {
 	if rs, ok := refunds.Data.([]*refundJSON); ok {
 		out := make([]*legacyRefundJSON, len(rs))
 		for i, r := range rs {
-			out[i] = &legacyRefundJSON{Object: "refund", ID: r.ID, Location: r.Location, Amount: r.Amount,
-				Currency: strings.ToLower(r.Currency), Voided: r.Voided, Charge: r.Charge, Transaction: r.Transaction,
-				Created: r.CreatedAt}
+			out[i] = legacyRefund(r)
 		}
 		refunds.Data = out
 	}

@@ -22,7 +22,7 @@ func (s *Sim) createRefund(q *request) (any, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	return renderRefund(r), nil
+	return renderRefundIn(r, q.version), nil
 }
 
 // refund creates a refund atomically under the lock, so concurrent refunds
@@ -104,5 +104,5 @@ func (s *Sim) getRefund(q *request) (any, *Error) {
 	if r == nil {
 		return nil, errNotFound("refund", q.sub)
 	}
-	return renderRefund(r), nil
+	return renderRefundIn(r, q.version), nil
 }

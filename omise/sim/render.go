@@ -353,7 +353,8 @@ type eventJSON struct {
 	WebhookDeliveries []webhookDelivery `json:"webhook_deliveries"`
 	Data              json.RawMessage   `json:"data"`
 	Key               string            `json:"key"`
-	CreatedAt         string            `json:"created_at"`
+	CreatedAt         string            `json:"created_at,omitempty"`
+	Created           string            `json:"created,omitempty"` // the recorded 2017 shape's name instead
 }
 
 // webhookDelivery is one attempt as shown in an event's webhook_deliveries.
@@ -373,7 +374,7 @@ func (ev *event) render() {
 	ev.once.Do(func() {
 		var v any
 		if ev.refund != nil {
-			v = renderRefund(ev.refund)
+			v = renderRefundIn(ev.refund, ev.version)
 		} else {
 			v = renderCharge(ev.charge, ev.version, ev.created)
 		}
@@ -388,13 +389,18 @@ func (ev *event) json(d []webhookDelivery) *eventJSON {
 	if d == nil {
 		d = []webhookDelivery{}
 	}
-	return &eventJSON{
+	j := &eventJSON{
 		Object:            "event",
 		ID:                ev.id,
 		Location:          "/events/" + ev.id,
 		WebhookDeliveries: d,
 		Data:              ev.data,
 		Key:               ev.key,
-		CreatedAt:         ts(ev.created),
 	}
+	if ev.version == shapeRecorded2017 {
+		j.Created = ts(ev.created)
+	} else {
+		j.CreatedAt = ts(ev.created)
+	}
+	return j
 }

@@ -18,7 +18,7 @@ import (
 type Options struct {
 	PublicKey, SecretKey string        // default "pkey_test_demo" / "skey_test_demo"
 	AccountVersion       string        // default "2017-11-02"; used without Omise-Version and for events
-	Recorded2017         bool          // serve 2017-11-02 charges in the shape recorded in 2017: no fee, fee_vat, net, paid_at, expires_at
+	Recorded2017         bool          // serve 2017-11-02 charges, refunds and events in the shape recorded in 2017: no fee, fee_vat, net, paid_at, expires_at
 	FeeRateBasisPoints   int64         // fee rate in 1/100 %; default 365 (3.65%); VAT 7% on the fee
 	MaxAmount            int64         // default 100000000 satang
 	ChargeTTL            time.Duration // pending charge expires_at = created + ChargeTTL; default 7 days
