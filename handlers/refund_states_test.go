@@ -97,7 +97,7 @@ func TestRefundStatesShownAndFiltered(t *testing.T) {
 		t.Fatalf("detail chip %q", s.Text())
 	}
 	ch, _ := e.db.GetCharge(ctx, full)
-	wantDay := payments.BusinessDay(ch.PaidAt.Add(payments.RefundWindow))
+	wantDay := payments.LastRefundDay(ch)
 	if got := doc.Find("[data-testid=field-last-refund-day]").AttrOr("data-day", ""); got != wantDay || got == "" {
 		t.Fatalf("last refund day %q, want %q", got, wantDay)
 	}

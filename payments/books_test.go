@@ -25,14 +25,15 @@ func TestDisplayStateAndLastRefundDay(t *testing.T) {
 			t.Errorf("%s %d/%d: %s, want %s", c.status, c.refunded, c.amount, got, c.want)
 		}
 	}
-	// Paid 23:30 ICT on 1 March 2025: 365 days later is 1 March 2026, 23:30 ICT.
+	// Paid 23:30 ICT on 1 March 2025: 365 days later is 1 March 2026,
+	// 23:30 ICT, so the last whole Bangkok day is 28 February 2026.
 	paid := time.Date(2025, 3, 1, 16, 30, 0, 0, time.UTC)
 	ch := &db.Charge{Status: "successful", CreatedAt: paid.Add(-time.Minute), PaidAt: &paid}
-	if got := LastRefundDay(ch); got != "2026-03-01" {
+	if got := LastRefundDay(ch); got != "2026-02-28" {
 		t.Fatalf("last refund day %s", got)
 	}
 	ch.PaidAt = nil // Omise gave no paid_at (2017 shape): the creation time stands in
-	if got := LastRefundDay(ch); got != "2026-03-01" {
+	if got := LastRefundDay(ch); got != "2026-02-28" {
 		t.Fatalf("without paid_at %s", got)
 	}
 	if got := LastRefundDay(&db.Charge{Status: "pending", CreatedAt: paid}); got != "" {

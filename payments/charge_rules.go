@@ -86,7 +86,7 @@ func chargeActions(c *db.Charge, count, pendingCount int, pendingSum int64, now 
 		return a
 	}
 	a.RefundsLeft = max(MaxRefundsPerCharge-count-pendingCount, 0)
-	if a.RefundsLeft == 0 || now.Sub(paidAt(c)) > RefundWindow {
+	if a.RefundsLeft == 0 || refundWindowOver(c, now) {
 		return a
 	}
 	a.RefundUpTo = max(Unrefunded(c)-pendingSum, 0)

@@ -1,6 +1,8 @@
 package payments
 
 import (
+	"time"
+
 	"instore/db"
 	"instore/omise"
 )
@@ -32,18 +34,28 @@ func PaidStatus(status string) bool { return status == string(omise.StatusSucces
 // ChargeState is DisplayState of a stored charge.
 func ChargeState(c *db.Charge) string { return DisplayState(c.Status, c.Amount, c.RefundedAmount) }
 
-// LastRefundDay is the last Bangkok day a charge may be refunded on
-// (RefundWindow after it was paid, or created when Omise gave no paid_at),
-// or "" when it was never successful.
+// LastRefundDay is the last Bangkok day a charge may be refunded on, all
+// of it (refundCutoff), or "" when it was never successful.
 func LastRefundDay(c *db.Charge) string {
 	if !PaidStatus(c.Status) {
 		return ""
 	}
-	paid := c.CreatedAt
-	if c.PaidAt != nil {
-		paid = *c.PaidAt
-	}
-	return BusinessDay(paid.Add(RefundWindow))
+	return BusinessDay(refundCutoff(paidAt(c)).AddDate(0, 0, -1))
+}
+
+// refundCutoff is when refunds of a charge paid at paid end: the Bangkok
+// midnight that starts the day RefundWindow after payment falls on. Ending
+// at a midnight makes the last day people are shown refundable to its end,
+// and ending before paid+RefundWindow keeps every refund we offer inside
+// Omise's own 365 days, leap years included.
+func refundCutoff(paid time.Time) time.Time {
+	end := paid.Add(RefundWindow).In(Bangkok)
+	return time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, Bangkok)
+}
+
+// refundWindowOver reports whether refunds of c have ended at now.
+func refundWindowOver(c *db.Charge, now time.Time) bool {
+	return !now.Before(refundCutoff(paidAt(c)))
 }
 
 // ShowsFee reports whether a charge's fee, VAT and net are worth showing:

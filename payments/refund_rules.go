@@ -82,13 +82,9 @@ func checkRefundable(c *db.Charge, amount int64, count int, pendingCount int, pe
 	if count+pendingCount >= MaxRefundsPerCharge {
 		return refuse(Conflict, "refund_too_many", "", map[string]any{"Max": MaxRefundsPerCharge})
 	}
-	paid := c.CreatedAt
-	if c.PaidAt != nil {
-		paid = *c.PaidAt
-	}
-	if now.Sub(paid) > RefundWindow {
+	if refundWindowOver(c, now) {
 		return refuse(Conflict, "refund_too_old", "", map[string]any{
-			"Months": RefundWindowMonths, "Day": paid.In(Bangkok).Format("2006-01-02")})
+			"Months": RefundWindowMonths, "Day": BusinessDay(paidAt(c))})
 	}
 	if amount > remaining {
 		return refuse(Invalid, "refund_amount_too_high", "amount", map[string]any{"Left": money.FormatTHB(remaining)})
