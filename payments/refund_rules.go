@@ -75,9 +75,14 @@ func checkRefundable(c *db.Charge, amount int64, count int, pendingCount int, pe
 	if m, ok := MethodBySourceType(c.SourceType); ok && !m.Refundable {
 		return refuse(Conflict, "refund_method", "", map[string]any{"Method": Phrase(m.LabelID())})
 	}
+	if c.Amount-c.RefundedAmount <= 0 {
+		return refuse(Conflict, "refund_fully_refunded", "", nil)
+	}
 	remaining := c.Amount - c.RefundedAmount - pendingSum
 	if remaining <= 0 {
-		return refuse(Conflict, "refund_fully_refunded", "", nil)
+		// Held by refunds Omise has not answered: they may never have
+		// been made, so "refunded in full" could be untrue.
+		return refuse(Conflict, "refund_in_flight", "", map[string]any{"Amount": money.FormatTHB(pendingSum)})
 	}
 	if count+pendingCount >= MaxRefundsPerCharge {
 		return refuse(Conflict, "refund_too_many", "", map[string]any{"Max": MaxRefundsPerCharge})

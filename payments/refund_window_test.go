@@ -2,8 +2,12 @@ package payments
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"testing"
 	"time"
+
+	"instore/db"
 )
 
 // TestRefundLastDayHoldsAllDay: the charge page names the last Bangkok
@@ -64,5 +68,31 @@ func TestRefundLastDayHoldsAllDay(t *testing.T) {
 				t.Fatalf("last refund day %s, want %s (paid %s)", shown, tc.lastDay, c.PaidAt.In(Bangkok))
 			}
 		})
+	}
+}
+
+// TestRefundHeldByUnknownOutcomeSaysSo: when what is left of a charge is
+// held by a refund Omise has not answered yet, a further refund is
+// refused with that reason, never "already refunded in full" (nothing may
+// have been refunded at all).
+func TestRefundHeldByUnknownOutcomeSaysSo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newRefundEnv(t)
+	c := e.paidCharge(t, 50000)
+	now := e.clock.Now().UTC()
+	if err := e.svc.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return db.InsertRefundRequestTx(ctx, tx, &db.RefundRequest{IdempotencyKey: newKey(), ChargeID: c.ID, Amount: 50000,
+			Reason: ReasonOther, Username: "mgr", Status: db.RefundRequestInFlight, CreatedAt: now, UpdatedAt: now})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.Refund(ctx, manager, RefundRequest{ChargeID: c.ID, Amount: 100, Reason: ReasonOther, IdempotencyKey: newKey()})
+	var re *Refusal
+	if !errors.As(err, &re) || re.Code != "refund_in_flight" || !inCatalog(re) {
+		t.Fatalf("refund while the rest is in flight: %+v (%v)", re, err)
+	}
+	if n := e.sim.Stats().RefundsCreated; n != 0 {
+		t.Fatalf("omise refunds = %d", n)
 	}
 }
