@@ -29,10 +29,13 @@ type AuditEntry struct {
 	Before   string
 	After    string
 	Detail   string
+	// RequestKey is the idempotency key of the request, when it carried
+	// one: the same request again finds its first outcome by it.
+	RequestKey string
 }
 
-const insertAuditSQL = `INSERT INTO audit_log (at, user_id, username, role, action, target, ip, result, before, after, detail)
-VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertAuditSQL = `INSERT INTO audit_log (at, user_id, username, role, action, target, ip, result, before, after, detail, request_key)
+VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // Audit fields that can carry what an anonymous caller typed are capped,
 // so one request cannot write more than a few hundred bytes to the log.
@@ -69,8 +72,20 @@ func InsertAudit(ctx context.Context, q Querier, e AuditEntry) error {
 	}
 	e.Username, e.Target, e.IP = CapText(e.Username, MaxAuditName), CapText(e.Target, MaxAuditName), CapText(e.IP, MaxAuditName)
 	e.Detail = CapText(e.Detail, MaxAuditDetail)
-	_, err := q.ExecContext(ctx, insertAuditSQL, FormatTime(e.At), e.UserID, e.Username, e.Role, e.Action, e.Target, e.IP, e.Result, e.Before, e.After, e.Detail)
+	_, err := q.ExecContext(ctx, insertAuditSQL, FormatTime(e.At), e.UserID, e.Username, e.Role, e.Action, e.Target, e.IP, e.Result, e.Before, e.After, e.Detail, CapText(e.RequestKey, MaxAuditName))
 	return err
+}
+
+// AuditedRequestResult is the result of the newest audit entry of action on
+// target written for the request with idempotency key key, or ErrNotFound.
+func AuditedRequestResult(ctx context.Context, q Querier, action, target, key string) (string, error) {
+	var result string
+	err := q.QueryRowContext(ctx, `SELECT result FROM audit_log
+		WHERE target = ? AND action = ? AND request_key = ? ORDER BY id DESC LIMIT 1`, target, action, key).Scan(&result)
+	if err == sql.ErrNoRows {
+		return "", ErrNotFound
+	}
+	return result, err
 }
 
 // Audit appends e in its own transaction.
@@ -87,7 +102,7 @@ type AuditFilter struct {
 	Limit    int
 }
 
-const listAuditSQL = `SELECT id, at, COALESCE(user_id, 0), username, role, action, target, ip, result, before, after, detail
+const listAuditSQL = `SELECT id, at, COALESCE(user_id, 0), username, role, action, target, ip, result, before, after, detail, request_key
 FROM audit_log
 WHERE (? = '' OR action = ?) AND (? = '' OR username = ?) AND (? = '' OR target = ?) AND (? = 0 OR id < ?)
 ORDER BY id DESC LIMIT ?`
@@ -106,7 +121,7 @@ func (d *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 	for rows.Next() {
 		var e AuditEntry
 		var at string
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Username, &e.Role, &e.Action, &e.Target, &e.IP, &e.Result, &e.Before, &e.After, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Username, &e.Role, &e.Action, &e.Target, &e.IP, &e.Result, &e.Before, &e.After, &e.Detail, &e.RequestKey); err != nil {
 			return nil, err
 		}
 		e.At = ParseTime(at)

@@ -17,6 +17,7 @@ import (
 type pageState struct {
 	refund      views.RefundFormView
 	expireError *views.BiText
+	expireKey   string
 	alert       *views.BiText
 }
 
@@ -36,11 +37,13 @@ func (h *Charges) Expire(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	key := c.FormValue("idempotency_key")
 	if c.FormValue("confirm") != "yes" {
+		// Nothing was asked of Omise: the form drawn again keeps its key.
 		return h.refuse(c, u, ch, &payments.Refusal{Code: "confirm_required", Kind: payments.Invalid, Msg: "bo.err.confirm"},
-			func(st *pageState, t *views.BiText) { st.expireError = t })
+			func(st *pageState, t *views.BiText) { st.expireError, st.expireKey = t, key })
 	}
-	after, err := h.Payments.ExpireCharge(c.Request().Context(), payActor(c), ch.ID)
+	after, err := h.Payments.ExpireRequested(c.Request().Context(), payActor(c), ch.ID, key)
 	if err != nil {
 		re, ok := payments.ExplainError(err)
 		if !ok {
@@ -114,7 +117,7 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 		State: payments.ChargeState(ch), MoneyMoved: payments.MoneyMoved(ch), FeeUnknown: ch.FeeUnknown,
 		LastRefundDay: act.RefundUntil,
 		CanAct:        u.HasRole(db.RoleManager, db.RoleAdmin),
-		Reasons:       payments.RefundReasons, Refund: st.refund, ExpireError: st.expireError, Alert: st.alert,
+		Reasons:       payments.RefundReasons, Refund: st.refund, ExpireError: st.expireError, ExpireKey: st.expireKey, Alert: st.alert,
 	}
 	v.RefundWindowOver = v.LastRefundDay != "" && v.LastRefundDay < payments.BusinessDay(now)
 	// Offer exactly what the rules would accept now: the refund cap, the
@@ -123,6 +126,9 @@ func (h *Charges) renderDetail(c echo.Context, u *db.User, ch *db.Charge, st pag
 	v.CanRefund = act.RefundUpTo > 0
 	if v.Refund.Key == "" {
 		v.Refund.Key = uuid.NewString()
+	}
+	if v.ExpireKey == "" {
+		v.ExpireKey = uuid.NewString()
 	}
 	// A refusal for a form the charge no longer offers (it stopped being
 	// pending, it is refunded in full) is shown at the top instead.

@@ -152,6 +152,8 @@ func TestChargePageShowsEverything(t *testing.T) {
 	}
 }
 
+var expireKey = extractor(`name="idempotency_key" value="([^"]+)" data-testid="expire-key"`)
+
 func TestExpireOverHTTP(t *testing.T) {
 	e := newBOEnv(t)
 	ch := e.charge("store_1", "T2", 5000, omise.StatusPending)
@@ -161,23 +163,40 @@ func TestExpireOverHTTP(t *testing.T) {
 	if parseDoc(t, page).Find(`[data-testid=expire-form]`).Length() != 1 {
 		t.Fatal("no expire form on a pending charge")
 	}
-	// Without the confirmation box nothing happens.
-	if code, body := m.post(path+"/expire", nil); code != http.StatusUnprocessableEntity || !strings.Contains(body, "Tick the box") {
+	key := expireKey(page)
+	// Without the confirmation box nothing happens, and the form drawn
+	// again keeps its key.
+	code, body := m.post(path+"/expire", url.Values{"idempotency_key": {key}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "Tick the box") || expireKey(body) != key {
 		t.Fatalf("unconfirmed: %d", code)
+	}
+	// A form without its key (a stale page, a hand-made request) is refused.
+	if code, body := m.post(path+"/expire", url.Values{"confirm": {"yes"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "out of date") {
+		t.Fatalf("no key: %d %.300s", code, body)
 	}
 	if got, _ := e.db.GetCharge(context.Background(), ch.ID); got.Status != "pending" {
 		t.Fatalf("unconfirmed expire changed the charge: %s", got.Status)
 	}
-	if code, _ := m.post(path+"/expire", url.Values{"confirm": {"yes"}}); code != http.StatusSeeOther {
+	confirmed := url.Values{"confirm": {"yes"}, "idempotency_key": {key}}
+	if code, _ := m.post(path+"/expire", confirmed); code != http.StatusSeeOther {
 		t.Fatalf("expire: %d", code)
 	}
 	if got, _ := e.db.GetCharge(context.Background(), ch.ID); got.Status != "expired" {
 		t.Fatalf("after expire: %s", got.Status)
 	}
-	// Expiring it again, or a successful charge, is refused with a reason.
+	// The same form again (a double click, a retried request) gets the
+	// first outcome, not a refusal, and Omise is not asked again.
+	if code, body := m.post(path+"/expire", confirmed); code != http.StatusSeeOther {
+		t.Fatalf("the same form again: %d %.300s", code, body)
+	}
+	if n := e.sim.Stats().Requests["POST /charges/{id}/expire"]; n != 1 {
+		t.Fatalf("Omise asked to expire %d times", n)
+	}
+	// A new form on the expired charge, or one on a successful charge, is
+	// refused with a reason.
 	paid := e.charge("store_1", "T1", 5000, omise.StatusSuccessful)
 	for _, id := range []string{ch.ID, paid.ID} {
-		code, body := m.post("/charges/"+id+"/expire", url.Values{"confirm": {"yes"}})
+		code, body := m.post("/charges/"+id+"/expire", url.Values{"confirm": {"yes"}, "idempotency_key": {"another-form-" + id}})
 		if code != http.StatusConflict || !strings.Contains(body, "Only a pending charge") || !strings.Contains(body, "ยกเลิกได้เฉพาะรายการที่รอชำระ") {
 			t.Fatalf("expire of %s: %d %s", id, code, body)
 		}
@@ -186,7 +205,7 @@ func TestExpireOverHTTP(t *testing.T) {
 		t.Fatalf("refused expire changed the charge: %s", got.Status)
 	}
 	audit, _ := e.db.ListAudit(context.Background(), db.AuditFilter{Action: "charge.expire"})
-	if len(audit) != 3 || audit[2].Result != "ok" || audit[2].IP == "" {
+	if len(audit) != 3 || audit[2].Result != "ok" || audit[2].IP == "" || audit[2].RequestKey != key {
 		t.Fatalf("audit = %+v", audit)
 	}
 }

@@ -32,8 +32,13 @@ func chargeSnapshot(c *db.Charge) string {
 
 // audit appends an entry; a failure to audit is logged, never hidden.
 func (s *Service) audit(ctx context.Context, a Actor, action, target, result string, before, after *db.Charge, detail string) {
-	if err := s.DB.Audit(ctx, s.auditEntry(a, action, target, result, before, after, detail)); err != nil {
-		s.log().Error("audit write failed", "action", action, "target", target, "err", err)
+	s.writeAudit(ctx, s.auditEntry(a, action, target, result, before, after, detail))
+}
+
+// writeAudit appends e in its own write; a failure is logged, never hidden.
+func (s *Service) writeAudit(ctx context.Context, e db.AuditEntry) {
+	if err := s.DB.Audit(ctx, e); err != nil {
+		s.log().Error("audit write failed", "action", e.Action, "target", e.Target, "err", err)
 	}
 }
 

@@ -378,6 +378,35 @@ func TestInstancesExpireOnce(t *testing.T) {
 	}
 }
 
+// One expire form sent to both instances at once (a double click behind a
+// load balancer) asks Omise once, and every copy gets the first outcome:
+// the charge expired, not a refusal that it is no longer pending.
+func TestInstancesExpireSameFormOnce(t *testing.T) {
+	t.Parallel()
+	e := newTwoInstances(t)
+	c := e.pendingCharge(t)
+	e.slowOmise()
+	var wg sync.WaitGroup
+	got := make([]*db.Charge, callers)
+	errs := make([]error, callers)
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = e.instance(i).ExpireRequested(e.ctx, manager, c.ID, "0b7f3c2e-expire-form")
+		}()
+	}
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil || got[i] == nil || got[i].Status != "expired" {
+			t.Fatalf("caller %d: %+v, %v", i, got[i], errs[i])
+		}
+	}
+	if n := e.requests("POST /charges/{id}/expire"); n != 1 {
+		t.Fatalf("POST /charges/{id}/expire = %d, want 1", n)
+	}
+}
+
 // One till sale submitted to both instances at once makes one Omise
 // charge; different sales on one terminal make one charge and the rest
 // are told the terminal is busy.
