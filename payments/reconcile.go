@@ -277,7 +277,8 @@ func (s *Service) reconcileDays(ctx context.Context, run *db.ReconcileRun, days 
 
 // reconcileDay lists Omise's charges created in the UTC bounds of day, page
 // by page, compares each with ours, then looks for our charges of that day
-// Omise did not list, and records both sides' totals per store. A charge
+// Omise did not list and the refunds made that day of older charges
+// (reconcileDayRefunds), and records both sides' totals per store. A charge
 // belongs to the store of our copy, or of Omise's when we have none; a run
 // of one store looks at that store's charges only.
 func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day string) error {
@@ -336,6 +337,13 @@ func (s *Service) reconcileDay(ctx context.Context, run *db.ReconcileRun, day st
 		return err
 	}
 	if err := s.recordItems(ctx, run, day, missing); err != nil {
+		return err
+	}
+	refunds, err := s.reconcileDayRefunds(ctx, run, day, seen)
+	if err != nil {
+		return err
+	}
+	if err := s.recordItems(ctx, run, day, refunds); err != nil {
 		return err
 	}
 	return s.DB.AddReconcileDays(ctx, run.ID, sums.list(day))
