@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -18,6 +19,11 @@ type LiveFilter struct {
 	TerminalID string
 	ChargeID   string
 	AttemptID  string
+	// Still, when set, is asked now and then while the stream is open
+	// whether its viewer may still watch it; false ends the stream. A
+	// stream outlives the request that authorised it by hours, and a
+	// logout, a disabled account or a new store must not leave it running.
+	Still func(context.Context) bool
 }
 
 // LiveSubscription is one open feed.
@@ -46,6 +52,11 @@ type LiveDetacher interface {
 type Live struct {
 	Feed      LiveFeed
 	Heartbeat time.Duration // default 15s
+	// Viewer returns the check of the request's login that the stream
+	// keeps making (LiveFilter.Still); nil checks nothing.
+	Viewer func(echo.Context) func(context.Context) bool
+	// Recheck is how often a stream served here runs that check; default 10s.
+	Recheck time.Duration
 }
 
 // openEventStream starts a Server-Sent Events answer: no write deadline (a
@@ -87,6 +98,9 @@ func (h *Live) Stream(c echo.Context) error {
 			f.Stores[s] = true
 		}
 	}
+	if h.Viewer != nil {
+		f.Still = h.Viewer(c)
+	}
 	// Nothing of the request is needed from here on: a feed that can
 	// take the connection over lets the request (its session, CSRF token,
 	// logger fields and goroutine) end now.
@@ -111,6 +125,12 @@ func (h *Live) Stream(c echo.Context) error {
 	}
 	ticker := time.NewTicker(hb)
 	defer ticker.Stop()
+	every := h.Recheck
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	recheck := time.NewTicker(every)
+	defer recheck.Stop()
 	ctx := c.Request().Context()
 	for {
 		select {
@@ -118,6 +138,10 @@ func (h *Live) Stream(c echo.Context) error {
 			return nil
 		case <-sub.Dropped():
 			return nil
+		case <-recheck.C:
+			if f.Still != nil && !f.Still(ctx) {
+				return nil
+			}
 		case <-ticker.C:
 			if _, err := w.Write([]byte(": heartbeat\n\n")); err != nil {
 				return nil

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"instore/handlers"
 	"instore/metrics"
@@ -22,6 +23,11 @@ type Broker struct {
 	seq     atomic.Int64
 	metrics *metrics.M
 	streams streams // detached connections (broker_streams.go)
+
+	// Recheck is how often each detached stream's viewer is checked again
+	// (LiveFilter.Still); 0 means defaultRecheck. Set it before the first
+	// stream opens.
+	Recheck time.Duration
 }
 
 // NewBroker makes a broker; m may be nil.

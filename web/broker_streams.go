@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net"
 	"net/http"
 	"runtime"
@@ -34,6 +35,9 @@ const (
 	streamWriteTimeout = 2 * time.Second
 	// streamHeartbeat keeps proxies from closing an idle stream.
 	streamHeartbeat = 15 * time.Second
+	// defaultRecheck is how often a stream's viewer is checked again
+	// (Broker.Recheck): a revoked login stops seeing sales within it.
+	defaultRecheck = 10 * time.Second
 )
 
 type streamGroup struct {
@@ -52,6 +56,9 @@ type streamConn struct {
 	conn  net.Conn
 	group *streamGroup
 	once  sync.Once
+	// still is the stream's LiveFilter.Still: the group shares a filter,
+	// not a viewer, so each connection keeps its own.
+	still func(context.Context) bool
 	// deadline is the write deadline last set; it is moved only when
 	// less than half of streamWriteTimeout is left (a timer change per
 	// write is a cost at thousands of streams).
@@ -116,8 +123,9 @@ func (b *Broker) adopt(conn net.Conn, f handlers.LiveFilter) {
 		s.stop = stop
 		s.mu.Unlock()
 		go b.flushLoop(stop)
+		go b.recheckLoop(stop)
 	})
-	sc := &streamConn{conn: conn}
+	sc := &streamConn{conn: conn, still: f.Still}
 	s.mu.Lock()
 	var g *streamGroup
 	if f.Stores == nil {
@@ -146,6 +154,54 @@ func (b *Broker) adopt(conn net.Conn, f handlers.LiveFilter) {
 	s.mu.Unlock()
 	b.countSubscribers()
 	go b.watch(sc)
+}
+
+// recheckLoop asks every stream's viewer check again each Recheck and
+// drops the streams whose login has ended or changed; their browsers
+// reconnect, and the new request is authorised (or refused) afresh.
+func (b *Broker) recheckLoop(stop chan struct{}) {
+	every := b.Recheck
+	if every <= 0 {
+		every = defaultRecheck
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	var checked []*streamConn
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		s := &b.streams
+		checked = checked[:0]
+		s.mu.Lock()
+		for _, g := range s.groups {
+			for sc := range g.conns {
+				if sc.still != nil {
+					checked = append(checked, sc)
+				}
+			}
+		}
+		for _, g := range s.scoped {
+			for sc := range g.conns {
+				if sc.still != nil {
+					checked = append(checked, sc)
+				}
+			}
+		}
+		s.mu.Unlock()
+		// Outside the lock: the checks read the database, and publishing
+		// must not wait for them.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		for _, sc := range checked {
+			if !sc.still(ctx) {
+				b.drop(sc)
+			}
+		}
+		cancel()
+		clear(checked)
+	}
 }
 
 // watch notices the client closing its connection (a live client sends

@@ -70,7 +70,7 @@ func (a *App) routes(r *router) {
 		r.POST("/admin/webhooks/:id/reprocess", inbox.Reprocess, adminOnly)
 	}
 	if d.Broker != nil {
-		live := &handlers.Live{Feed: d.Broker}
+		live := &handlers.Live{Feed: d.Broker, Viewer: a.sessions.viewer}
 		r.GET("/live", live.Stream, LoggedIn)
 	}
 	api := &handlers.API{DB: d.DB}

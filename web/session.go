@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"instore/config"
 	"instore/db"
 	"instore/handlers"
+	"instore/payments"
 	"instore/reqctx"
 )
 
@@ -252,6 +254,47 @@ func (s *Sessions) Login(c echo.Context, u *db.User) error {
 	st.sess.Values["sid"], st.sess.Values["uid"], st.sess.Values["epoch"] = sid, u.ID, u.SessionEpoch
 	handlers.SetCurrentUser(c, u)
 	return nil
+}
+
+// viewer returns the check a live stream keeps making of the login that
+// opened it (handlers.LiveFilter.Still): it holds while the session row
+// exists, the user is enabled, their epoch is unchanged and their store
+// scope is the one the stream was opened with. The idle timeout is left
+// out: an open board makes no requests, and ends with the session at its
+// next reconnect or page load.
+func (s *Sessions) viewer(c echo.Context) func(context.Context) bool {
+	st := stateOf(c)
+	u, ok := handlers.CurrentUser(c)
+	if st == nil || !ok {
+		return func(context.Context) bool { return false }
+	}
+	sid, _ := st.sess.Values["sid"].(string)
+	uid, epoch, scope := u.ID, u.SessionEpoch, payments.ScopeOf(u)
+	return func(ctx context.Context) bool {
+		row, err := s.db.GetSession(ctx, sid)
+		if errors.Is(err, db.ErrNotFound) {
+			return false
+		}
+		if err != nil {
+			// A database that does not answer for a moment must not cut
+			// every stream at once; the next check decides.
+			s.log.WarnContext(ctx, "live: session check", "err", err)
+			return true
+		}
+		return !row.User.Disabled && row.User.ID == uid && row.User.SessionEpoch == epoch &&
+			sameScope(payments.ScopeOf(row.User), scope)
+	}
+}
+
+// sameScope reports whether two scopes cover the same stores.
+func sameScope(a, b payments.ChargeScope) bool {
+	if a.AllStores || b.AllStores {
+		return a.AllStores == b.AllStores
+	}
+	x, y := slices.Clone(a.Stores), slices.Clone(b.Stores)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
 
 // Logout ends the session and leaves a fresh anonymous one (handlers.Sessions).
