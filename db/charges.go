@@ -186,13 +186,59 @@ func moveChargeInDaily(ctx context.Context, tx *sql.Tx, old, c *Charge) error {
 		if err := addChargeToDaily(ctx, tx, old, -1); err != nil {
 			return err
 		}
-		return addChargeToDaily(ctx, tx, c, 1)
+		if err := addChargeToDaily(ctx, tx, c, 1); err != nil {
+			return err
+		}
+		return moveRefundsInDaily(ctx, tx, old, c)
 	}
 	d := shareOf(c).minus(shareOf(old))
 	if d == (dailyShare{}) {
 		return nil
 	}
 	return addShareToDaily(ctx, tx, c, d)
+}
+
+// moveRefundsInDaily moves the refunds of a charge whose store, terminal
+// or method changed (its metadata edited at Omise, say) to the new ones on
+// the days they were made: the Z-report and /refunds.csv read a refund
+// under its charge's store and terminal as they are now, and the daily
+// report must say the same.
+func moveRefundsInDaily(ctx context.Context, tx *sql.Tx, old, c *Charge) error {
+	if old.StoreID == c.StoreID && old.TerminalID == c.TerminalID && old.SourceType == c.SourceType {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT bkk_day, COUNT(*), SUM(amount) FROM refunds WHERE charge_id = ? GROUP BY bkk_day`, c.ID)
+	if err != nil {
+		return err
+	}
+	type dayRefunds struct {
+		day           string
+		count, amount int64
+	}
+	var days []dayRefunds
+	for rows.Next() {
+		var d dayRefunds
+		if err := rows.Scan(&d.day, &d.count, &d.amount); err != nil {
+			rows.Close()
+			return err
+		}
+		days = append(days, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, d := range days {
+		if _, err := tx.ExecContext(ctx, addDailySQL, d.day, old.StoreID, old.TerminalID, old.SourceType,
+			0, 0, 0, 0, 0, 0, 0, 0, -d.count, -d.amount, 0, 0, 0); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, addDailySQL, d.day, c.StoreID, c.TerminalID, c.SourceType,
+			0, 0, 0, 0, 0, 0, 0, 0, d.count, d.amount, 0, 0, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func addShareToDaily(ctx context.Context, tx *sql.Tx, c *Charge, s dailyShare) error {
