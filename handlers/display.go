@@ -53,6 +53,9 @@ type Display struct {
 	CookieSecure bool
 	Now          func() time.Time
 	Log          *slog.Logger
+	// Viewer returns the check of a person's login that their open feed
+	// keeps making (logout, disabled, new store end it); nil checks nothing.
+	Viewer func(echo.Context) func(context.Context) bool
 }
 
 func (h *Display) now() time.Time {

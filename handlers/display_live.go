@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,8 +25,12 @@ func (h *Display) Events(c echo.Context) error {
 		return err
 	}
 	dev, isDisplay := CurrentDisplay(c)
+	var still func(context.Context) bool // a person's login, checked as a display's credential is
 	if _, isUser := CurrentUser(c); isUser {
 		isDisplay = false
+		if h.Viewer != nil {
+			still = h.Viewer(c)
+		}
 	}
 	sub := h.Feed.Subscribe(LiveFilter{StoreID: t.StoreID, TerminalID: t.TerminalID})
 	defer sub.Close()
@@ -57,6 +62,9 @@ func (h *Display) Events(c echo.Context) error {
 				return nil
 			}
 		case <-recheck.C:
+			if still != nil && !still(ctx) {
+				return nil
+			}
 			if !isDisplay {
 				continue
 			}

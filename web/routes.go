@@ -96,7 +96,7 @@ func (a *App) routes(r *router) {
 	// a display types its code on; the admin's revoke.
 	if d.Payments != nil {
 		display := &handlers.Display{DB: d.DB, Payments: d.Payments, Limiter: NewThrottle(pairFailLimit, pairFailWindow),
-			CodeKey: a.pairKey, CookieSecure: d.Config.CookieSecure, Now: a.now, Log: a.log}
+			CodeKey: a.pairKey, CookieSecure: d.Config.CookieSecure, Now: a.now, Log: a.log, Viewer: a.sessions.viewer}
 		shown := Roles(db.RoleCashier, db.RoleAdmin).WithDisplay()
 		r.GET("/till/display", display.Page, shown)
 		r.GET("/till/display/state", display.State, shown)

@@ -270,7 +270,12 @@ func (s *Sessions) viewer(c echo.Context) func(context.Context) bool {
 	}
 	sid, _ := st.sess.Values["sid"].(string)
 	uid, epoch, scope := u.ID, u.SessionEpoch, payments.ScopeOf(u)
-	return func(ctx context.Context) bool {
+	return func(context.Context) bool {
+		// Not the caller's context, which may be the request's: that one
+		// memoises the commit counter read when the request began, and
+		// would answer every check with the session row as it was then.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		row, err := s.db.GetSession(ctx, sid)
 		if errors.Is(err, db.ErrNotFound) {
 			return false
