@@ -88,6 +88,11 @@ func (h *Reports) Daily(c echo.Context) error {
 	f, month, errs := h.dailyFilter(c, u)
 	v := views.DailyReportView{Month: month, StoreID: f.StoreID, TerminalID: f.TerminalID,
 		StoreFixed: !payments.ScopeOf(u).Picks(), Errors: errs}
+	if c.QueryParam("from") != "" || c.QueryParam("to") != "" {
+		// A range of days: the page's title and CSV links name those days,
+		// so the files hold what the screen shows.
+		v.From, v.To = f.FromDay, f.ToDay
+	}
 	if len(errs) > 0 {
 		if WantsJSON(c) {
 			return JSONError(c, http.StatusUnprocessableEntity, "invalid_filter", firstError(errs), nil)
