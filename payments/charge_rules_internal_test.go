@@ -88,3 +88,22 @@ func TestCanAccessStore(t *testing.T) {
 		t.Fatal("CanAccessStore")
 	}
 }
+
+// TestMergeKeepsTheChargesDay: an answer from Omise without a creation time
+// (a trimmed event body, an older shape) leaves the charge on the business
+// day it was sold, not on the day the answer came.
+func TestMergeKeepsTheChargesDay(t *testing.T) {
+	t.Parallel()
+	sold := time.Date(2026, 3, 31, 16, 59, 59, 0, time.UTC) // 23:59:59 ICT, 31 March
+	old := &db.Charge{ID: "chrg_1", Status: "pending", Amount: 10000, CreatedAt: sold, BkkDay: BusinessDay(sold)}
+	merged, _ := mergeCharge(old, &omise.Charge{ID: "chrg_1", Status: omise.StatusSuccessful, Amount: 10000, Currency: "thb"})
+	if !merged.CreatedAt.Equal(sold) || merged.BkkDay != "2026-03-31" {
+		t.Fatalf("merged created %v day %s, want %v 2026-03-31", merged.CreatedAt, merged.BkkDay, sold)
+	}
+	// A real creation time from Omise stands.
+	at := sold.Add(-time.Hour)
+	merged, _ = mergeCharge(old, &omise.Charge{ID: "chrg_1", Status: omise.StatusSuccessful, Amount: 10000, Currency: "thb", CreatedAt: at})
+	if !merged.CreatedAt.Equal(at) {
+		t.Fatalf("merged created %v, want Omise's %v", merged.CreatedAt, at)
+	}
+}

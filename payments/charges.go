@@ -138,6 +138,12 @@ func mergeCharge(old *db.Charge, oc *omise.Charge) (*db.Charge, string) {
 	if c.RefundedAmount < old.RefundedAmount {
 		c.RefundedAmount = old.RefundedAmount
 	}
+	// A charge's creation never moves at Omise. An answer without it would
+	// otherwise stamp the charge now and move it to today's business day,
+	// out of the day its sale was reported on.
+	if oc.CreatedAt.IsZero() {
+		c.CreatedAt, c.BkkDay = old.CreatedAt, old.BkkDay
+	}
 	// An answer without a fee (an event body in an older account version)
 	// says nothing new: keep the fee Omise reported before.
 	if c.FeeUnknown && !old.FeeUnknown {
