@@ -144,6 +144,10 @@ func TestZReport(t *testing.T) {
 	if got := text(pos1, "[data-testid=z-refunds]"); got != "฿50.00" {
 		t.Errorf("POS-01 refunds %q", got)
 	}
+	// The refund is of the sale at 23:59:59 the day before: the line says so.
+	if got := text(pos1, "[data-testid=z-refund-sale-day]"); !strings.Contains(got, "2025") && !strings.Contains(got, "2568") {
+		t.Errorf("POS-01 refund's sale day %q", got)
+	}
 	if got := text(pos1, "[data-testid=z-net-after]"); got != "-฿21.18" {
 		t.Errorf("POS-01 net after refunds %q", got)
 	}
