@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"instore/db"
@@ -342,13 +343,32 @@ func (s *Service) settleInFlight(ctx context.Context, chargeID, onlyKey string) 
 			byKey[k] = &list.Data[i]
 		}
 	}
+	unkeyed, err := s.refundsWithoutMetadata(ctx, chargeID, list.Data)
+	if err != nil {
+		return err
+	}
 	for _, r := range open {
 		if onlyKey != "" && r.IdempotencyKey != onlyKey {
 			continue
 		}
 		req := RefundRequest{ChargeID: chargeID, Amount: r.Amount, Reason: r.Reason, Note: r.Note, IdempotencyKey: r.IdempotencyKey}
 		who := Actor{UserID: r.UserID, Username: r.Username}
-		if ref := byKey[r.IdempotencyKey]; ref != nil {
+		ref := byKey[r.IdempotencyKey]
+		if ref == nil {
+			var ambiguous bool
+			if ref, ambiguous = takeUnkeyedRefund(unkeyed, r); ambiguous {
+				// More than one refund could be this request's: neither
+				// completing it nor declaring it never made is safe, so
+				// it stays in flight for a person to look at.
+				s.log().Warn("refund request matches several refunds without metadata; left in flight",
+					"charge", chargeID, "amount", r.Amount)
+				if onlyKey != "" {
+					return errRefundUnknown
+				}
+				continue
+			}
+		}
+		if ref != nil {
 			before, _ := s.DB.GetCharge(ctx, chargeID)
 			if _, err := s.completeRefund(ctx, who, req, before, ref); err != nil {
 				return err
@@ -369,6 +389,62 @@ func (s *Service) settleInFlight(ctx context.Context, chargeID, onlyKey string) 
 		s.audit(ctx, who, "refund.create", chargeID, "not_made", nil, nil, refundDetail(req, "", codeNotAtOmise))
 	}
 	return nil
+}
+
+// refundsWithoutMetadata are the refunds in listed that carry no metadata
+// at all and that no request of ours has claimed: not held here, or held
+// only as imported by the syncer (no author). An account answering in the
+// recorded 2017-11-02 shape lists refunds without metadata, so a request's
+// key cannot be looked for; one made from the dashboard has metadata, if
+// empty, in the 2019-05-29 shape and is never among these.
+func (s *Service) refundsWithoutMetadata(ctx context.Context, chargeID string, listed []omise.Refund) ([]*omise.Refund, error) {
+	var out []*omise.Refund
+	for i := range listed {
+		if listed[i].Metadata == nil {
+			out = append(out, &listed[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	stored, err := db.ListRefundsQ(ctx, s.DB.R, chargeID)
+	if err != nil {
+		return nil, err
+	}
+	claimed := func(r *omise.Refund) bool {
+		for _, f := range stored {
+			if f.ID == r.ID {
+				return f.CreatedBy != ""
+			}
+		}
+		return false
+	}
+	return slices.DeleteFunc(out, claimed), nil
+}
+
+// takeUnkeyedRefund finds the refund among unkeyed (refunds we do not hold
+// and that cannot show a key) that request r made: the one of r's amount
+// made no earlier than r, less settleGrace for the two clocks. Declaring r
+// never made while such a refund exists would offer its amount again: a
+// second refund of money already returned. It is taken from unkeyed (set
+// to nil) so no other request claims it; two or more candidates are
+// ambiguous and none is taken.
+func takeUnkeyedRefund(unkeyed []*omise.Refund, r *db.RefundRequest) (ref *omise.Refund, ambiguous bool) {
+	at := -1
+	for i, u := range unkeyed {
+		if u == nil || u.Amount != r.Amount || u.CreatedAt.Before(r.CreatedAt.Add(-settleGrace)) {
+			continue
+		}
+		if at >= 0 {
+			return nil, true
+		}
+		at = i
+	}
+	if at < 0 {
+		return nil, false
+	}
+	ref, unkeyed[at] = unkeyed[at], nil
+	return ref, false
 }
 
 func (s *Service) storedRefund(ctx context.Context, chargeID, refundID string) (*db.Refund, error) {

@@ -421,3 +421,78 @@ func TestRefundAndResyncAreAudited(t *testing.T) {
 		t.Fatalf("refund audit = %+v", r)
 	}
 }
+
+// newRefundEnv2017 is newRefundEnv on an account answering in the recorded
+// 2017-11-02 shape: refunds come back without metadata.
+func newRefundEnv2017(t *testing.T) *refundEnv {
+	t.Helper()
+	d, err := db.Open(context.Background(), dbtest.Source(t, "refunds.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	clock := fakeclock.Running()
+	s := sim.New(sim.Options{Now: clock.Now, Recorded2017: true})
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() { srv.Close(); s.Close() })
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
+		Timeout: 5 * time.Second, Version: omise.Version2017})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &refundEnv{svc: &Service{DB: d, Omise: cl, Now: clock.Now}, sim: s, client: cl, clock: clock}
+}
+
+// TestRefundInFlightWithoutMetadataIsNotDeclaredUnmade: on an account whose
+// refunds carry no metadata, a request whose answer was lost cannot be
+// found by its key. Omise's refund of its amount, made after it, is taken
+// as its outcome instead of declaring it never made, which would offer the
+// amount again: a second refund of money already returned. Two such
+// refunds are ambiguous and the request stays in flight.
+func TestRefundInFlightWithoutMetadataIsNotDeclaredUnmade(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newRefundEnv2017(t)
+	c := e.paidCharge(t, 50000)
+	inFlight := func(key string, amount int64) {
+		t.Helper()
+		now := e.svc.now()
+		if err := db.InsertRefundRequestTx(ctx, e.svc.DB.W, &db.RefundRequest{IdempotencyKey: key, ChargeID: c.ID, Amount: amount,
+			Reason: ReasonDuplicate, Username: "mgr", Status: db.RefundRequestInFlight, CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	madeAtOmise := func(amount int64, key string) {
+		t.Helper()
+		if _, err := e.client.CreateRefund(ctx, c.ID, omise.CreateRefundParams{Amount: amount, Metadata: map[string]string{"idempotency_key": key}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As if the answer to our call was lost after Omise made the refund.
+	key := newKey()
+	inFlight(key, 15000)
+	madeAtOmise(15000, key)
+	e.clock.Advance(3 * time.Minute)
+	f, err := e.svc.Refund(ctx, manager, RefundRequest{ChargeID: c.ID, Amount: 15000, Reason: ReasonDuplicate, IdempotencyKey: key})
+	if err != nil || f.Amount != 15000 || f.CreatedBy != "mgr" {
+		t.Fatalf("resubmit: %+v, %v", f, err)
+	}
+	if ours, _ := e.svc.DB.GetCharge(ctx, c.ID); ours.RefundedAmount != 15000 {
+		t.Fatalf("refunded = %d", ours.RefundedAmount)
+	}
+
+	// Two lost requests of one amount, two refunds: which is whose is not
+	// known, so neither is settled, and neither is declared never made.
+	a, b := newKey(), newKey()
+	inFlight(a, 5000)
+	inFlight(b, 5000)
+	madeAtOmise(5000, a)
+	madeAtOmise(5000, b)
+	e.clock.Advance(3 * time.Minute)
+	if _, err := e.svc.Refund(ctx, manager, RefundRequest{ChargeID: c.ID, Amount: 5000, Reason: ReasonDuplicate, IdempotencyKey: a}); ruleCode(err) != "refund_outcome_unknown" {
+		t.Fatalf("ambiguous: %v", err)
+	}
+	if n := e.sim.Stats().RefundsCreated; n != 3 {
+		t.Fatalf("omise refunds = %d, want 3 (no call of ours)", n)
+	}
+}
