@@ -91,6 +91,19 @@ func (h *Till) Page(c echo.Context) error {
 	if err := h.fillForm(c, u, &f); err != nil {
 		return err
 	}
+	if f.TerminalID != "" && len(f.Terminals) > 0 {
+		// A till opened again while its sale is open (a reload mid-sale, a
+		// second tab) says so and links it: the cashier goes back to that
+		// sale instead of taking the payment again.
+		open, err := db.OpenAttemptForTerminalQ(c.Request().Context(), h.DB.R, f.StoreID, f.TerminalID)
+		switch {
+		case err == nil:
+			t := views.BiCatalog("refusal.terminal_busy")
+			f.Alert, f.BusyAttemptID, f.OpenTerminalID = &t, open.AttemptID, f.TerminalID
+		case !errors.Is(err, db.ErrNotFound):
+			return err
+		}
+	}
 	return Render(c, http.StatusOK, views.TillPage(f))
 }
 

@@ -196,13 +196,17 @@ func (s *Service) recordAttempt(ctx context.Context, att *db.Attempt) (*db.Attem
 			existing, err = db.GetAttemptQ(ctx, tx, att.AttemptID)
 			return err
 		}
-		if chk.BarcodeUsed {
-			return refuseFields(map[string]*Refusal{"barcode": refusalBarcodeReused()})
-		}
+		// A busy terminal is answered first: its open sale may be this very
+		// code (the till page reloaded while it was sent), and "ask for a
+		// new code" would then take a second payment once the first is
+		// paid. The open sale is where the cashier must go either way.
 		if chk.OpenAttemptID != "" {
 			busy := refusalTerminalBusy()
 			busy.Ref = chk.OpenAttemptID
 			return busy
+		}
+		if chk.BarcodeUsed {
+			return refuseFields(map[string]*Refusal{"barcode": refusalBarcodeReused()})
 		}
 		return db.InsertAttemptTx(ctx, tx, att)
 	})

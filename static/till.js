@@ -30,11 +30,23 @@
 
   // digitOf reads the physical key (KeyboardEvent.code), so a scanner on a
   // Thai layout still gives digits; without a code it falls back to key.
+  // A scanner never holds Shift; a person does, and Shift on the number
+  // row types something else: "!" on a US keyboard, and on Kedmanee the
+  // Thai digits, one key off (Shift+Digit2 types ๑, Shift+KeyQ ๐). Read
+  // by position those would charge another amount, so a shifted key is
+  // the digit it types, or none.
   function digitOf(ev) {
-    var m = /^(?:Digit|Numpad)([0-9])$/.exec(ev.code || "");
-    if (m) return m[1];
-    if (!ev.code && ev.key && ev.key.length === 1) {
-      var n = normalise(ev.key);
+    var code = ev.code || "";
+    var key = ev.key && ev.key.length === 1 ? ev.key : "";
+    var m = /^(?:Digit|Numpad)([0-9])$/.exec(code);
+    if (m && !(ev.shiftKey && code.charAt(0) === "D")) return m[1];
+    if (key) {
+      var cp = key.charCodeAt(0);
+      if (cp >= 0x0e50 && cp <= 0x0e59) return String.fromCharCode(48 + cp - 0x0e50);
+      if (m && key >= "0" && key <= "9") return key; // a layout with digits on Shift
+    }
+    if (!code && key) {
+      var n = normalise(key);
       if (/^[0-9]$/.test(n)) return n;
     }
     return null;
@@ -301,6 +313,7 @@
       store(TERMINAL_KEY, terminal.value);
       terminal.addEventListener("change", function () {
         store(TERMINAL_KEY, terminal.value);
+        forgetOtherOpenSale();
         th = thresholds(loadProfile(terminalID()));
         showProfile();
         amount.focus();
@@ -310,6 +323,17 @@
     function terminalID() {
       return terminal ? terminal.value : "";
     }
+
+    // The server named the open sale of the terminal it rendered; this
+    // browser may work another one (its remembered terminal, a change).
+    function forgetOtherOpenSale() {
+      var t = alertBox.getAttribute("data-open-terminal");
+      if (t && t !== terminalID()) {
+        alertBox.removeAttribute("data-open-terminal");
+        clearMessages();
+      }
+    }
+    forgetOtherOpenSale();
 
     var th = thresholds(loadProfile(terminalID()));
 
@@ -734,6 +758,10 @@
           ev.preventDefault(); // Thai layout: the point, not the Thai character
           insertAt(amount, ".");
           am.engineValue = amount.value;
+        } else if (ev.code === "Comma" && !ev.shiftKey && ev.key !== ",") {
+          ev.preventDefault(); // Thai layout: the thousands comma, not ม
+          insertAt(amount, ",");
+          am.engineValue = amount.value;
         }
         scheduleSettle();
       }
@@ -1107,10 +1135,14 @@
         window.location.assign(next);
         return;
       }
-      if (codeProblem(code, shape) || maskCode(code) === lastMasked) {
-        // Never the code of the sale just finished: it cannot pay twice.
+      var same = maskCode(code) === lastMasked;
+      if (same || codeProblem(code, shape)) {
+        // Never the code of the sale just finished: it cannot pay twice,
+        // and after a failure the customer must show a new one (a code
+        // pays once), which is what the cashier is told.
         if (note) {
-          msg(note, "scan_short");
+          msg(note, same ? "scan_same" : "scan_short");
+          note.setAttribute("data-msg", same ? "scan_same" : "scan_short");
           note.hidden = false;
         }
         return;
@@ -1155,6 +1187,16 @@
     var status = sale.getAttribute("data-status");
     var pollURL = sale.getAttribute("data-poll-url");
     var checking = false;
+    var offlineNote = document.getElementById("till-offline");
+    var failures = 0;
+
+    // showOffline: cut off, the page cannot hear the customer's payment,
+    // and "waiting for the customer" would read as "not paid yet". One
+    // failed poll may be a hiccup; two in a row, or the browser saying it
+    // is offline, is not.
+    function showOffline(on) {
+      if (offlineNote) offlineNote.hidden = !on;
+    }
 
     function check() {
       if (checking) return;
@@ -1163,10 +1205,19 @@
         .then(function (res) { return res.json(); })
         .then(function (j) {
           checking = false;
+          failures = 0;
+          showOffline(false);
           // The server renders every state (receipt, reason, next step).
           if (j && j.status && j.status !== status) window.location.reload();
-        }, function () { checking = false; });
+        }, function () {
+          checking = false;
+          failures++;
+          if (failures >= 2 || navigator.onLine === false) showOffline(true);
+        });
     }
+
+    window.addEventListener("offline", function () { showOffline(true); });
+    window.addEventListener("online", check);
 
     // Live: any change of this sale triggers a check at once; the 3-second
     // poll covers a feed that is down or a change nobody published.
@@ -1204,9 +1255,18 @@
           ev.preventDefault();
           return;
         }
+        if (navigator.onLine === false) {
+          // Posted offline, the browser would leave this page for its
+          // error page, and the sale with it.
+          ev.preventDefault();
+          showOffline(true);
+          return;
+        }
         b.disabled = true;
       });
     }
+    // The keys are ours from here on (tests wait for this).
+    sale.setAttribute("data-ready", "true");
   }
 
   // ---- receipt --------------------------------------------------------------
