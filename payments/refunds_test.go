@@ -27,16 +27,25 @@ type refundEnv struct {
 
 func newRefundEnv(t *testing.T) *refundEnv {
 	t.Helper()
+	return newRefundEnvOn(t, sim.Options{}, "")
+}
+
+// newRefundEnvOn is newRefundEnv on a simulator with opts, the client
+// sending Omise-Version version ("" for the client's default).
+func newRefundEnvOn(t *testing.T, opts sim.Options, version string) *refundEnv {
+	t.Helper()
 	d, err := db.Open(context.Background(), dbtest.Source(t, "refunds.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
 	clock := fakeclock.Running()
-	s := sim.New(sim.Options{Now: clock.Now})
+	opts.Now = clock.Now
+	s := sim.New(opts)
 	srv := httptest.NewServer(s)
 	t.Cleanup(func() { srv.Close(); s.Close() })
-	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey, Timeout: 5 * time.Second})
+	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
+		Timeout: 5 * time.Second, Version: version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,27 +431,6 @@ func TestRefundAndResyncAreAudited(t *testing.T) {
 	}
 }
 
-// newRefundEnv2017 is newRefundEnv on an account answering in the recorded
-// 2017-11-02 shape: refunds come back without metadata.
-func newRefundEnv2017(t *testing.T) *refundEnv {
-	t.Helper()
-	d, err := db.Open(context.Background(), dbtest.Source(t, "refunds.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	clock := fakeclock.Running()
-	s := sim.New(sim.Options{Now: clock.Now, Recorded2017: true})
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() { srv.Close(); s.Close() })
-	cl, err := omisehttp.New(omisehttp.Config{BaseURL: srv.URL, PublicKey: sim.DefaultPublicKey, SecretKey: sim.DefaultSecretKey,
-		Timeout: 5 * time.Second, Version: omise.Version2017})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &refundEnv{svc: &Service{DB: d, Omise: cl, Now: clock.Now}, sim: s, client: cl, clock: clock}
-}
-
 // TestRefundInFlightWithoutMetadataIsNotDeclaredUnmade: on an account whose
 // refunds carry no metadata, a request whose answer was lost cannot be
 // found by its key. Omise's refund of its amount, made after it, is taken
@@ -452,7 +440,8 @@ func newRefundEnv2017(t *testing.T) *refundEnv {
 func TestRefundInFlightWithoutMetadataIsNotDeclaredUnmade(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newRefundEnv2017(t)
+	// An account answering in the recorded 2017-11-02 shape.
+	e := newRefundEnvOn(t, sim.Options{Recorded2017: true}, omise.Version2017)
 	c := e.paidCharge(t, 50000)
 	inFlight := func(key string, amount int64) {
 		t.Helper()
