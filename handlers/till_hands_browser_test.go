@@ -113,9 +113,7 @@ func TestTillReloadMidSaleLeadsBackToTheSale(t *testing.T) {
 	st.open(tillTerm, true)
 	st.env.Sim.SetFaults(sim.Faults{Latency: 1500 * time.Millisecond})
 	code := st.code()
-	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)),
-		(&keyPlan{}).text("100", false, every(150*time.Millisecond)).wait(500*time.Millisecond).
-			text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
+	st.sellHundred(code)
 	time.Sleep(200 * time.Millisecond)
 	if v := st.eval(`location.pathname + " " + document.getElementById("till-submit").disabled`); v != "/till true" {
 		t.Fatalf("the sale is not being sent (%s)", v)
@@ -135,9 +133,7 @@ func TestTillReloadMidSaleLeadsBackToTheSale(t *testing.T) {
 			st.eval(`document.getElementById("till-alert").textContent`))
 	}
 	// The cashier scans the customer's code again all the same.
-	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)),
-		(&keyPlan{}).text("100", false, every(150*time.Millisecond)).wait(500*time.Millisecond).
-			text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
+	st.sellHundred(code)
 	time.Sleep(1500 * time.Millisecond)
 	if f := st.eval(`(document.querySelector('[data-testid="field-error-barcode"]') || {textContent: ""}).textContent`); f != "" {
 		t.Fatalf("the same code scanned again on the reloaded till: %q, want the open sale", f)
@@ -179,9 +175,7 @@ func TestTillWaitingScreenSaysWhenOffline(t *testing.T) {
 	st := newScanTill(t)
 	st.open(tillTerm, true)
 	code := st.code()
-	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)),
-		(&keyPlan{}).text("100", false, every(150*time.Millisecond)).wait(500*time.Millisecond).
-			text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
+	st.sellHundred(code)
 	if got := st.outcome(8 * time.Second); got != "sale" {
 		t.Fatal(got)
 	}
@@ -237,9 +231,7 @@ func TestTillPhoneSizeFits(t *testing.T) {
 		st.open(tillTerm, false)
 		width("sale form")
 		code := st.code()
-		st.do(chromedp.Click(chromedp.CSS(`#till-amount`)),
-			(&keyPlan{}).text("100", false, every(150*time.Millisecond)).wait(500*time.Millisecond).
-				text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
+		st.sellHundred(code)
 		if got := st.outcome(8 * time.Second); got != "sale" {
 			t.Fatalf("%s: %s", name, got)
 		}
@@ -258,9 +250,7 @@ func TestTillSameCodeAfterFailureAsksForANewOne(t *testing.T) {
 	st := newScanTill(t)
 	st.open(tillTerm, true)
 	code := st.code()
-	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)),
-		(&keyPlan{}).text("100", false, every(150*time.Millisecond)).wait(500*time.Millisecond).
-			text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
+	st.sellHundred(code)
 	if got := st.outcome(8 * time.Second); got != "sale" {
 		t.Fatal(got)
 	}
@@ -281,4 +271,12 @@ func TestTillSameCodeAfterFailureAsksForANewOne(t *testing.T) {
 	if n := st.env.Sim.CountCharges(); n != 1 {
 		t.Fatalf("%d charges, want 1", n)
 	}
+}
+
+// sellHundred is the cashier clicking Amount, typing 100 by hand, and the
+// scanner sending code and Enter, as a sale is rung up.
+func (st *scanTill) sellHundred(code string) {
+	st.do(chromedp.Click(chromedp.CSS(`#till-amount`)),
+		(&keyPlan{}).text("100", false, every(150*time.Millisecond)).wait(500*time.Millisecond).
+			text(code, false, scanner(15*time.Millisecond, 0)).wait(15*time.Millisecond).enter().play())
 }
