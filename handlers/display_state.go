@@ -71,10 +71,7 @@ func (h *Display) state(ctx context.Context, t *db.TillTerminal) (DisplayStateJS
 	if db.AttemptOpen(att.Status) {
 		st := DisplayStateJSON{State: "waiting", Amount: amount}
 		if payments.ShowsQR(att) {
-			// The sale's mark in the address makes each sale's image its
-			// own; it says nothing of the sale.
-			sum := sha256.Sum256([]byte(att.AttemptID))
-			st.QR = "&sale=" + hex.EncodeToString(sum[:6]) // State makes it an address
+			st.QR = "&sale=" + displaySaleMark(att) // State makes it an address
 		}
 		return st, nil
 	}
@@ -93,7 +90,18 @@ func (h *Display) state(ctx context.Context, t *db.TillTerminal) (DisplayStateJS
 	return st, nil
 }
 
-// QR is GET /till/display/qr: the QR of the terminal's waiting QR sale.
+// displaySaleMark names a sale in the display's QR address: each sale's
+// image has an address of its own, which says nothing of the sale.
+func displaySaleMark(att *db.Attempt) string {
+	sum := sha256.Sum256([]byte(att.AttemptID))
+	return hex.EncodeToString(sum[:6])
+}
+
+// QR is GET /till/display/qr: the QR of the terminal's waiting QR sale,
+// the one its address names. Once that sale has ended the address shows
+// nothing: the display may have read the state just before the cashier
+// started another sale, and the next sale's QR must not appear beside the
+// old amount (nor be cached under the old sale's address).
 func (h *Display) QR(c echo.Context) error {
 	t, err := h.target(c)
 	if err != nil {
@@ -108,6 +116,9 @@ func (h *Display) QR(c echo.Context) error {
 		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
 	} else if err != nil {
 		return err
+	}
+	if c.QueryParam("sale") != displaySaleMark(att) {
+		return Refuse(payments.NotFound, "not_found", "till.sale.not_found")
 	}
 	return serveQR(c, qrs, att)
 }
