@@ -59,3 +59,29 @@ func TestDisplayQRIsOnlyItsSalesOwn(t *testing.T) {
 		t.Fatalf("display QR of the second sale: %d, same as the till's: %v", code, body == tillB)
 	}
 }
+
+// The display's page as served already shows a waiting PromptPay sale's
+// QR and the hint to scan it, not "show your code": the script's first
+// state read may come seconds later (or never, without a script).
+func TestDisplayPageServedWithTheQR(t *testing.T) {
+	env := newTillEnv(t)
+	enablePromptPay(t, env)
+	c := env.Login("cashier")
+	decodeJSON[handlers.TillAttemptJSON](t, env.sellQR(c, uuid.NewString(), "150"), http.StatusOK)
+	st := displayState(t, c, "/till/display/state?terminal="+tillTerm)
+	code, page := getBody(t, c, "/till/display?terminal="+tillTerm)
+	if code != http.StatusOK {
+		t.Fatalf("display page: %d", code)
+	}
+	d := doc(t, page)
+	img := d.Find(`[data-testid="display-qr"]`)
+	if src, _ := img.Attr("src"); src != st.QR || img.AttrOr("hidden", "no") != "no" {
+		t.Fatalf("served QR image: src %q hidden %v, want src %q shown", src, img.AttrOr("hidden", "no") != "no", st.QR)
+	}
+	if _, hidden := d.Find(`[data-qr-hint]`).Attr("hidden"); hidden {
+		t.Fatal("the scan hint is hidden on a PromptPay sale")
+	}
+	if _, hidden := d.Find(`[data-code-hint]`).Attr("hidden"); !hidden {
+		t.Fatal("the display asks a PromptPay customer to show their code")
+	}
+}

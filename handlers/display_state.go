@@ -35,10 +35,16 @@ func (h *Display) State(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if st.QR != "" {
-		st.QR = "/till/display/qr?" + displayQuery(c, t) + st.QR
-	}
+	st.QR = displayQRURL(c, t, st.QR)
 	return c.JSON(http.StatusOK, st)
+}
+
+// displayQRURL makes state's QR mark an address on the display's routes.
+func displayQRURL(c echo.Context, t *db.TillTerminal, mark string) string {
+	if mark == "" {
+		return ""
+	}
+	return "/till/display/qr?" + displayQuery(c, t) + mark
 }
 
 // displayResultHold is how long paid or not paid stays on the display.
