@@ -141,7 +141,7 @@ func (h *Display) Page(c echo.Context) error {
 	q := displayQuery(c, t)
 	return Render(c, http.StatusOK, views.DisplayPage(views.DisplayView{
 		StoreName: t.StoreName, TerminalID: t.TerminalID, State: st.State, Amount: st.Amount, HoldMs: st.HoldMs,
-		QR: displayQRURL(c, t, st.QR),
+		QR:       displayQRURL(c, t, st.QR),
 		StateURL: "/till/display/state?" + q, EventsURL: "/till/display/events?" + q,
 	}))
 }
