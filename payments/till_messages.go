@@ -1,6 +1,8 @@
 package payments
 
 import (
+	"strings"
+
 	"instore/db"
 	"instore/money"
 	"instore/omise"
@@ -92,9 +94,15 @@ type Outcome struct {
 }
 
 // qrOutcomes are the outcomes whose sentence differs for a method whose
-// customer scans a QR we show (no code to ask for, a bank app instead of
-// Alipay); their sentences are under "outcome.qr.".
-var qrOutcomes = map[string]bool{"pending": true, "expired": true, omise.FailureTimeout: true}
+// customer scans a QR we show: they have no code to ask for (the next try
+// is a new sale, with a new QR) and pay from a bank app, not a wallet.
+// Their sentences are under "outcome.qr.".
+var qrOutcomes = map[string]bool{
+	"pending": true, "unknown": true, "expired": true, codeFailed: true,
+	omise.FailureTimeout: true, omise.FailurePaymentCancelled: true, omise.FailureFailedProcessing: true,
+	omise.FailurePaymentRejected: true,
+	CodeNoCharge:                 true, CodeSourceFailed: true, CodeOmiseRefused: true, CodeMethodNotEnabled: true,
+}
 
 // OutcomeOf explains an attempt's state. For failed and rejected attempts
 // the failure code decides; an unknown failure code is kept as the code
@@ -102,10 +110,10 @@ var qrOutcomes = map[string]bool{"pending": true, "expired": true, omise.Failure
 // told in its own words.
 func OutcomeOf(a *db.Attempt) Outcome {
 	out := outcomeOf(a)
-	if qrOutcomes[out.Code] {
-		if PaidByQR(a.SourceType) {
-			out.MsgID = "outcome.qr." + out.Code
-		}
+	// By the sentence, not the code: a failure code we have no sentence
+	// for reads as the plain failure, which has its QR wording too.
+	if key, ok := strings.CutPrefix(out.MsgID, "outcome."); ok && qrOutcomes[key] && PaidByQR(a.SourceType) {
+		out.MsgID = "outcome.qr." + key
 	}
 	return out
 }
