@@ -21,13 +21,15 @@ type ExportRefund struct {
 	TransactionID string
 	ChargeDay     string
 	ChargeAmount  int64
+	SourceType    string // the refunded charge's Omise source type (its method)
 }
 
 // refundExportSQL walks a range of refund days (refunds_day) in keyset
 // batches of (created_at, id); a month of refunds is small, so sorting
 // each batch costs little.
 const refundExportSQL = `SELECT r.id, r.charge_id, r.created_at, r.bkk_day, c.store_id, c.terminal_id, r.amount,
-  r.currency, r.status, r.voided, r.reason, r.note, r.created_by, r.transaction_id, c.bkk_day, c.amount
+  r.currency, r.status, r.voided, r.reason, r.note, r.created_by, r.transaction_id, c.bkk_day, c.amount,
+  c.source_type
 FROM refunds r JOIN charges c ON c.id = r.charge_id
 WHERE r.bkk_day >= ? AND r.bkk_day <= ? AND (? = '' OR c.store_id = ?) AND (? = '' OR instr(?, ',' || c.store_id || ',') > 0) AND (? = '' OR c.terminal_id = ?)
   AND (r.created_at > ? OR (r.created_at = ? AND r.id > ?))
@@ -50,7 +52,7 @@ func (d *DB) IterateExportRefunds(ctx context.Context, f FinanceFilter, fn func(
 		for rows.Next() {
 			if err := rows.Scan(&r.ID, &r.ChargeID, &r.CreatedAt, &r.BkkDay, &r.StoreID, &r.TerminalID, &r.Amount,
 				&r.Currency, &r.Status, &r.Voided, &r.Reason, &r.Note, &r.CreatedBy, &r.TransactionID, &r.ChargeDay,
-				&r.ChargeAmount); err != nil {
+				&r.ChargeAmount, &r.SourceType); err != nil {
 				rows.Close()
 				return err
 			}

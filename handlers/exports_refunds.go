@@ -11,11 +11,14 @@ import (
 
 // RefundsCSVHeader is the stable header of /refunds.csv: one line per
 // refund, on the Bangkok day it was made (the day the daily report counts
-// it), with the charge it refunds. Amounts come as baht and as satang.
+// it), with the charge it refunds and that charge's method (its source
+// type, and its name in the page's language), appended last so the columns
+// before keep their places. Amounts come as baht and as satang.
 var RefundsCSVHeader = []string{
 	"refund_id", "charge_id", "created_at_utc", "created_at_bangkok", "business_day", "store_id", "store_name",
 	"terminal_id", "amount", "amount_satang", "currency", "reason", "note", "created_by", "status", "voided",
 	"charge_business_day", "charge_amount", "charge_amount_satang", "transaction_id",
+	"source_type", "method",
 }
 
 // RefundsCSV is GET /refunds.csv: the refunds made in the daily report's
@@ -41,14 +44,16 @@ func (h *Reports) RefundsCSV(c echo.Context) error {
 		names[s.StoreID] = s.StoreName
 	}
 	startCSV(c, "refunds_"+f.FromDay+"_"+f.ToDay+filenameScope(f.StoreID, f.TerminalID)+".csv")
-	return WriteRefundsCSV(c.Response(), names, func(fn func(*db.ExportRefund) error) error {
+	return WriteRefundsCSV(c.Response(), names, csvMethodName(c), func(fn func(*db.ExportRefund) error) error {
 		return h.DB.IterateExportRefunds(ctx, f, fn)
 	})
 }
 
 // WriteRefundsCSV streams refunds as CSV (BOM, header, one line per
-// refund) to w; storeNames maps store ids to names.
-func WriteRefundsCSV(w io.Writer, storeNames map[string]string, iterate func(fn func(*db.ExportRefund) error) error) error {
+// refund) to w; storeNames maps store ids to names, methodName names a
+// refunded charge's method (its source type).
+func WriteRefundsCSV(w io.Writer, storeNames map[string]string, methodName func(sourceType string) string,
+	iterate func(fn func(*db.ExportRefund) error) error) error {
 	s := newCSVStream(w)
 	if err := s.write(RefundsCSVHeader); err != nil {
 		return err
@@ -64,6 +69,7 @@ func WriteRefundsCSV(w io.Writer, storeNames map[string]string, iterate func(fn 
 			rec[15] = "yes"
 		}
 		rec[16], rec[17], rec[18], rec[19] = r.ChargeDay, csvBaht(r.ChargeAmount), csvInt(r.ChargeAmount), csvText(r.TransactionID)
+		rec[20], rec[21] = csvText(r.SourceType), csvText(methodName(r.SourceType))
 		return s.write(rec)
 	})
 	if err != nil {
