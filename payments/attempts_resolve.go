@@ -122,12 +122,25 @@ func (s *Service) ResolveUnknownAttempts(ctx context.Context) error {
 // case in which a missing charge proves anything.
 func (s *Service) findAttemptCharges(ctx context.Context, from time.Time, wanted map[string]*db.Attempt) (complete bool, err error) {
 	offset := 0
+	asked, clockChecked := s.now(), false
 	for page := 0; page < resolvePages && len(wanted) > 0; page++ {
 		list, err := s.Omise.ListCharges(ctx, omise.ListParams{
 			From: from, Order: omise.OrderChronological, Limit: resolveBatch, Offset: offset,
 		})
 		if err != nil {
 			return false, err
+		}
+		// Omise filters on its own clock, and its answer says what time
+		// it is there (to, when we sent none). A clock behind ours would
+		// leave out a charge made just after the sale, and its absence
+		// would fail a sale Omise charged: read again from as far back on
+		// Omise's clock.
+		if !clockChecked {
+			clockChecked = true
+			if behind := asked.Sub(list.To); !list.To.IsZero() && behind > 0 {
+				from, offset, page = from.Add(-behind), 0, -1
+				continue
+			}
 		}
 		for i := range list.Data {
 			oc := &list.Data[i]
