@@ -289,5 +289,6 @@ WHERE t.store_id = ? ORDER BY t.terminal_id`, storeID)
 		}
 		out = append(out, t)
 	}
+	sortByTerminal(out, func(t *TillTerminal) (string, string) { return t.StoreID, t.TerminalID })
 	return out, rows.Err()
 }

@@ -76,6 +76,7 @@ func (d *DB) BoardIn(ctx context.Context, storeID string, stores []string, day s
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	sortByTerminal(tiles, func(t *BoardTile) (string, string) { return t.StoreID, t.TerminalID })
 	for _, t := range tiles {
 		if err := d.fillTile(ctx, t); err != nil {
 			return nil, err

@@ -192,6 +192,7 @@ WHERE revoked_at IS NULL AND (? = '' OR store_id = ?) ORDER BY store_id, termina
 		}
 		out = append(out, dd)
 	}
+	sortByTerminal(out, func(dd *DisplayDevice) (string, string) { return dd.StoreID, dd.TerminalID })
 	return out, rows.Err()
 }
 

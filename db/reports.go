@@ -1,8 +1,11 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -127,6 +130,11 @@ func (d *DB) ListDailyRows(ctx context.Context, f FinanceFilter) ([]DailyRow, er
 		out = append(out, *r)
 		return nil
 	})
+	// The query gives days in order; within a day, terminals as people
+	// count them.
+	slices.SortStableFunc(out, func(a, b DailyRow) int {
+		return cmp.Or(strings.Compare(a.Day, b.Day), compareTerminals(a.StoreID, a.TerminalID, b.StoreID, b.TerminalID))
+	})
 	return out, err
 }
 
@@ -167,6 +175,7 @@ func (d *DB) ListReportTerminals(ctx context.Context, storeID string, stores ...
 		}
 		out = append(out, t)
 	}
+	sortByTerminal(out, func(t ReportTerminal) (string, string) { return t.StoreID, t.TerminalID })
 	return out, rows.Err()
 }
 
@@ -221,6 +230,7 @@ func (d *DB) ListZLines(ctx context.Context, f FinanceFilter) ([]ZLine, error) {
 		l.First, l.Last = ParseTime(first), ParseTime(last)
 		out = append(out, l)
 	}
+	sortByTerminal(out, func(l ZLine) (string, string) { return l.StoreID, l.TerminalID })
 	return out, rows.Err()
 }
 

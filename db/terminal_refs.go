@@ -67,6 +67,7 @@ func (d *DB) TerminalRefs(ctx context.Context, storeID string) ([]TerminalRef, e
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	sortByTerminal(out, func(t TerminalRef) (string, string) { return t.StoreID, t.TerminalID })
 	terminalRefs.Store(key, terminalRefsEntry{refs: out, at: time.Now(), version: v})
 	return out, nil
 }

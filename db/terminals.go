@@ -49,6 +49,7 @@ func (d *DB) ListTerminals(ctx context.Context, storeID string) ([]*Terminal, er
 		}
 		out = append(out, t)
 	}
+	sortByTerminal(out, func(t *Terminal) (string, string) { return t.StoreID, t.TerminalID })
 	return out, rows.Err()
 }
 
