@@ -64,6 +64,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return fmt.Errorf("INSTORE_ADDR %s: %w", cfg.Addr, err)
 	}
+	// Both listeners are bound before bootstrap: the demo passwords are
+	// drawn and printed only once, so nothing that can still fail may
+	// come between drawing them and printing them.
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("INSTORE_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+	}
+	closeListeners := func() {
+		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
+	}
 	base := baseURL(ln.Addr())
 	m := metrics.New()
 
@@ -83,12 +99,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	notes, err := bootstrap(ctx, cfg, d)
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	barcodeKey, err := secretSetting(ctx, d, "till.barcode_key")
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	if cfg.WebhookSecret == "" {
@@ -100,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		BarcodeKey: barcodeKey, Work: workCtx})
 	if err != nil {
 		stopWork()
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	// The syncer makes missed webhooks harmless; housekeeping keeps what
@@ -128,15 +144,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
 	metricsURL := ""
-	if cfg.MetricsAddr != "" {
+	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
 		msrv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("INSTORE_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
-		}
 		servers = append(servers, msrv)
 		metricsURL = "http://" + mln.Addr().String() + "/metrics"
 		go func() { errc <- msrv.Serve(mln) }()

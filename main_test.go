@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"instore/db"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -141,5 +144,33 @@ func TestRunNonDemoExplainsFirstAdmin(t *testing.T) {
 	}
 	if strings.Contains(text.String(), "demo mode") || !strings.Contains(text.String(), "--role admin") {
 		t.Fatalf("output:\n%s", text.String())
+	}
+}
+
+// TestRunBusyMetricsPortDrawsNoPasswords: the demo passwords are shown
+// only on the start that draws them, so a start that fails because the
+// metrics address is taken must fail before drawing them; the next start
+// then shows them rather than say they were shown.
+func TestRunBusyMetricsPortDrawsNoPasswords(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	path := filepath.Join(t.TempDir(), "demo.db")
+	env := envMap(map[string]string{"INSTORE_ADDR": "127.0.0.1:0", "INSTORE_DB": path,
+		"INSTORE_METRICS_ADDR": busy.Addr().String()})
+	var out strings.Builder
+	err = run(context.Background(), nil, env, strings.NewReader(""), &out)
+	if err == nil || !strings.Contains(err.Error(), "INSTORE_METRICS_ADDR") {
+		t.Fatalf("err = %v", err)
+	}
+	d, err := db.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if n, err := d.CountUsers(context.Background()); err != nil || n != 0 {
+		t.Fatalf("a failed start left %d demo users (err %v) whose passwords nobody saw; output:\n%s", n, err, out.String())
 	}
 }
