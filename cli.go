@@ -82,7 +82,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	if err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, cfg.DBPath)
+	d, err := openDatabase(ctx, cfg.DBPath)
 	if err != nil {
 		return err
 	}

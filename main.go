@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	applyMemoryLimit(getenv)
 	log := slog.New(reqctx.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))
-	d, err := db.Open(ctx, cfg.DBPath)
+	d, err := openDatabase(ctx, cfg.DBPath)
 	if err != nil {
 		return err
 	}

@@ -174,3 +174,16 @@ func TestRunBusyMetricsPortDrawsNoPasswords(t *testing.T) {
 		t.Fatalf("a failed start left %d demo users (err %v) whose passwords nobody saw; output:\n%s", n, err, out.String())
 	}
 }
+
+// TestMissingDatabaseDirectoryIsNamed: the server and the CLI name the
+// setting and the missing directory, not SQLite's "unable to open".
+func TestMissingDatabaseDirectoryIsNamed(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	env := envMap(map[string]string{"INSTORE_ADDR": "127.0.0.1:0", "INSTORE_DB": filepath.Join(missing, "instore.db")})
+	for _, args := range [][]string{nil, {"group", "list"}} {
+		err := run(context.Background(), args, env, strings.NewReader(""), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "INSTORE_DB") || !strings.Contains(err.Error(), "directory "+missing+" does not exist") {
+			t.Errorf("%v: err = %v", args, err)
+		}
+	}
+}
