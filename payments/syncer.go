@@ -34,6 +34,10 @@ type Syncer struct {
 	leading  bool
 	// leadCheck overrides defaultLeadCheck (tests).
 	leadCheck time.Duration
+	// resume and back are where the list walks stand (sync_lookback.go);
+	// only this process's passes use them, so they need not be stored.
+	resume map[string]listCursor
+	back   map[string]lookBack
 }
 
 // SyncerJob is the name of the syncer's job lock.
@@ -262,6 +266,11 @@ func forEachLimited(ctx context.Context, ids []string, n int, fn func(context.Co
 // the same second as the last one seen must not slip through.
 const importOverlap = 2 * time.Minute
 
+// importPages bounds the list pages one pass reads forward of a watermark;
+// a longer backlog (the first import, an outage) goes on next pass from
+// where this one stopped, so a pass's Omise calls stay few.
+const importPages = 10
+
 // walkSince pages through one of Omise's lists from the stored watermark
 // (or FirstImportWindow back on the first pass), calls each for every page
 // and moves the watermark to the newest creation time seen.
@@ -272,81 +281,100 @@ func walkSince[T any](ctx context.Context, y *Syncer, key string,
 	if err != nil {
 		return err
 	}
-	from := mark.Add(-importOverlap)
+	at := listCursor{from: mark.Add(-importOverlap)}
 	if mark.IsZero() {
 		w := y.FirstImportWindow
 		if w <= 0 {
 			w = 7 * 24 * time.Hour
 		}
-		from = y.Svc.now().Add(-w)
+		at.from = y.Svc.now().Add(-w)
+	}
+	if r, ok := y.takeResume(key); ok {
+		at = r
 	}
 	newest := mark
-	for offset := 0; ; {
-		page, err := list(ctx, omise.ListParams{From: from, Offset: offset, Limit: 100, Order: omise.OrderChronological})
-		if err != nil {
-			return err
-		}
-		if err := each(page.Data); err != nil {
-			return err
-		}
-		for i := range page.Data {
-			if t := created(&page.Data[i]); t.After(newest) {
-				newest = t
-			}
-		}
-		offset += len(page.Data)
-		if len(page.Data) == 0 || offset >= page.Total {
-			break
-		}
+	done, err := readPages(ctx, list, created, each, &at, importPages, &newest)
+	if err == nil && !done {
+		y.setResume(key, at)
 	}
+	// Every page up to newest was applied, so even a pass cut short by an
+	// error or the page bound keeps its progress.
 	if newest.After(mark) {
-		return y.Svc.DB.SetWatermark(ctx, key, newest)
+		if werr := y.Svc.DB.SetWatermark(ctx, key, newest); werr != nil && err == nil {
+			err = werr
+		}
 	}
-	return nil
+	return err
 }
 
 // importCharges lists Omise charges created since the watermark and applies
-// each, importing those made outside this app.
+// each, importing those made outside this app; the look-back re-reads the
+// hours behind the watermark for charges Omise listed late.
 func (y *Syncer) importCharges(ctx context.Context) error {
-	return walkSince(ctx, y, db.ChargeWatermark, y.Svc.Omise.ListCharges,
-		func(c *omise.Charge) time.Time { return c.CreatedAt },
-		func(page []omise.Charge) error {
-			for i := range page {
-				if _, err := y.Svc.ApplyCharge(ctx, &page[i]); err != nil {
-					return err
-				}
+	created := func(c *omise.Charge) time.Time { return c.CreatedAt }
+	if err := walkSince(ctx, y, db.ChargeWatermark, y.Svc.Omise.ListCharges, created, y.applyListed(ctx)); err != nil {
+		return err
+	}
+	return lookBackSince(ctx, y, db.ChargeWatermark, y.Svc.Omise.ListCharges, created, y.applyListed(ctx))
+}
+
+// applyListed applies the charges of a list page that are new to us or
+// changed. The overlap and the look-back re-read many charges we already
+// hold as they are: skipping them costs one read per page, not a write
+// per charge; a pending one is re-read by syncNonFinal anyway.
+func (y *Syncer) applyListed(ctx context.Context) func([]omise.Charge) error {
+	return func(page []omise.Charge) error {
+		ids := make([]string, len(page))
+		for i := range page {
+			ids[i] = page[i].ID
+		}
+		held, err := y.Svc.DB.ChargeStates(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			oc := &page[i]
+			if st, ok := held[oc.ID]; ok && st.Status == string(oc.Status) && st.RefundedAmount == oc.RefundedAmount {
+				continue
 			}
-			return nil
-		})
+			if _, err := y.Svc.ApplyCharge(ctx, oc); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // importRefunds lists refunds made since its watermark (also those made in
 // Omise's dashboard, whose charges we would otherwise not re-read) and
 // re-reads the charges of those we lack.
 func (y *Syncer) importRefunds(ctx context.Context) error {
-	return walkSince(ctx, y, db.RefundWatermark, y.Svc.Omise.ListRefunds,
-		func(r *omise.Refund) time.Time { return r.CreatedAt },
-		func(page []omise.Refund) error {
-			seen := map[string]bool{}
-			var ids []string
-			for _, r := range page {
-				if seen[r.Charge] {
-					continue
-				}
-				known, err := y.Svc.DB.RefundExists(ctx, r.ID)
-				if err != nil {
-					return err
-				}
-				if !known {
-					seen[r.Charge] = true
-					ids = append(ids, r.Charge)
-				}
+	created := func(r *omise.Refund) time.Time { return r.CreatedAt }
+	each := func(page []omise.Refund) error {
+		seen := map[string]bool{}
+		var ids []string
+		for _, r := range page {
+			if seen[r.Charge] {
+				continue
 			}
-			return forEachLimited(ctx, ids, y.limit(), func(ctx context.Context, id string) error {
-				_, err := y.Svc.SyncCharge(ctx, id)
+			known, err := y.Svc.DB.RefundExists(ctx, r.ID)
+			if err != nil {
 				return err
-			})
+			}
+			if !known {
+				seen[r.Charge] = true
+				ids = append(ids, r.Charge)
+			}
+		}
+		return forEachLimited(ctx, ids, y.limit(), func(ctx context.Context, id string) error {
+			_, err := y.Svc.SyncCharge(ctx, id)
+			return err
 		})
+	}
+	if err := walkSince(ctx, y, db.RefundWatermark, y.Svc.Omise.ListRefunds, created, each); err != nil {
+		return err
+	}
+	return lookBackSince(ctx, y, db.RefundWatermark, y.Svc.Omise.ListRefunds, created, each)
 }
 
 // retryEvents processes stored events that Omise could not be asked about.

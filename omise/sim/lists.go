@@ -118,7 +118,11 @@ func (s *Sim) listCharges(q *request) (any, *Error) {
 		return nil, e
 	}
 	s.mu.RLock()
-	sel, total := page(s.chargeList, chargeCreated, lq)
+	items := s.chargeList
+	if s.lateListed {
+		items = listedLocked(items, q.now)
+	}
+	sel, total := page(items, chargeCreated, lq)
 	snaps := make([]*chargeSnap, len(sel))
 	for i, c := range sel {
 		snaps[i] = snapLocked(c)

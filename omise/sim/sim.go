@@ -66,6 +66,7 @@ type Sim struct {
 	events     []*event  // creation order
 	eventsByID map[string]*event
 	expiries   expiryHeap
+	lateListed bool // some charge has a listedAt (ListLate)
 
 	faultMu      sync.Mutex
 	faults       Faults

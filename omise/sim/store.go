@@ -43,6 +43,7 @@ type charge struct {
 	refunded                          int64
 	refunds                           []*refund // append-only; refunds are immutable
 	events                            []*event  // append-only
+	listedAt                          time.Time // ListLate: absent from GET /charges before this
 }
 
 // refund never changes after creation.
