@@ -67,7 +67,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	case args[0] == "copy":
 		return runCopy(ctx, args[1:], stdout)
 	case args[0] == "backup":
-		cfg, err := config.Parse(getenv)
+		cfg, err := config.ParseCommand(getenv)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	default:
 		return usageError(stdout, "unknown command %q", strings.Join(args, " "))
 	}
-	cfg, err := config.Parse(getenv)
+	cfg, err := config.ParseCommand(getenv)
 	if err != nil {
 		return err
 	}

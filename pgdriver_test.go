@@ -44,6 +44,17 @@ func TestCommandsOnPostgres(t *testing.T) {
 		!strings.Contains(err.Error(), "pg_dump") {
 		t.Fatalf("backup of PostgreSQL: %v, want the pg_dump explanation", err)
 	}
+	// A shell without the instances' Omise keys runs the commands too: they
+	// start no simulator, so demo mode's refusal is the server's alone.
+	keyless := envMap(map[string]string{"INSTORE_DB": src})
+	var out strings.Builder
+	if err := run(ctx, []string{"group", "list"}, keyless, strings.NewReader(""), &out); err != nil || !strings.Contains(out.String(), "North") {
+		t.Fatalf("group list without keys: %v\n%s", err, out.String())
+	}
+	if err := run(ctx, []string{"backup", dest}, keyless, strings.NewReader(""), io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("backup of PostgreSQL without keys: %v, want the pg_dump explanation", err)
+	}
 
 	d, err := db.Open(ctx, src)
 	if err != nil {

@@ -58,6 +58,18 @@ const (
 // Parse reads and validates the configuration. getenv is os.Getenv in
 // production and a map lookup in tests.
 func Parse(getenv func(string) string) (Config, error) {
+	return parse(getenv, true)
+}
+
+// ParseCommand is Parse for the admin commands (user, terminal, group,
+// backup): they start no simulator, so a PostgreSQL INSTORE_DB is taken
+// without Omise keys. An operator adding a user from a shell that lacks
+// the instances' keys would otherwise be told about demo mode.
+func ParseCommand(getenv func(string) string) (Config, error) {
+	return parse(getenv, false)
+}
+
+func parse(getenv func(string) string, server bool) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	c := Config{
 		Addr:       or(get("INSTORE_ADDR"), "127.0.0.1:8080"),
@@ -72,7 +84,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	}
 	add(checkAddr("INSTORE_ADDR", c.Addr))
 	add(c.parseKeys(get))
-	add(c.checkDatabase())
+	add(c.checkDatabase(server))
 	add(c.parseWebhookSecret(get("OMISE_WEBHOOK_SECRET")))
 	// 2019-05-29 by default: it documents fee, fee_vat and net, which the
 	// books need; 2017-11-02 (the product spec's) stays selectable.
@@ -154,16 +166,16 @@ func IsPostgresURL(v string) bool {
 	return strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://")
 }
 
-// checkDatabase refuses a PostgreSQL INSTORE_DB in demo mode: a shared
-// database means several instances, and demo mode's simulator lives inside
-// one of them, so each instance would see an Omise of its own. With keys
-// the URL is kept, its scheme lower-cased (the db package recognises it so).
-// The URL is never echoed (it may hold a password).
-func (c *Config) checkDatabase() error {
+// checkDatabase refuses a PostgreSQL INSTORE_DB to a server in demo mode:
+// a shared database means several instances, and demo mode's simulator
+// lives inside one of them, so each instance would see an Omise of its own.
+// Otherwise the URL is kept, its scheme lower-cased (the db package
+// recognises it so). The URL is never echoed (it may hold a password).
+func (c *Config) checkDatabase(server bool) error {
 	if !IsPostgresURL(c.DBPath) {
 		return nil
 	}
-	if c.Demo {
+	if c.Demo && server {
 		return errors.New("INSTORE_DB is a PostgreSQL URL, but demo mode cannot serve several instances (its Omise simulator lives inside one): start `instore sim` and set OMISE_API_URL, OMISE_PUBLIC_KEY and OMISE_SECRET_KEY to what it prints")
 	}
 	scheme, rest, _ := strings.Cut(c.DBPath, "://")

@@ -162,3 +162,19 @@ func TestParsePostgres(t *testing.T) {
 		}
 	}
 }
+
+// The admin commands start no simulator: they take a PostgreSQL database
+// without Omise keys, while the server still refuses it in demo mode.
+func TestParseCommandTakesPostgresWithoutKeys(t *testing.T) {
+	e := env(map[string]string{"INSTORE_DB": "POSTGRES://shop@db.example/instore"})
+	c, err := ParseCommand(e)
+	if err != nil || c.DBPath != "postgres://shop@db.example/instore" {
+		t.Fatalf("got %q, %v", c.DBPath, err)
+	}
+	if _, err := Parse(e); err == nil {
+		t.Fatal("the server took a PostgreSQL database in demo mode")
+	}
+	if _, err := ParseCommand(env(map[string]string{"INSTORE_SYNC_INTERVAL": "5"})); err == nil {
+		t.Fatal("ParseCommand skipped the other checks")
+	}
+}
