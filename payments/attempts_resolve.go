@@ -57,12 +57,13 @@ func (s *Service) shortestTimeout() time.Duration {
 }
 
 // ResolveUnknownAttempts finds out what happened to till sales whose Omise
-// answer was lost. It lists Omise charges created since just before the
-// oldest such attempt and matches metadata.attempt_id: a match is applied
-// (the attempt follows its charge); no match after a grace period means
-// Omise never made the charge, and the attempt fails with "ask for a new
-// code". Attempts stuck in creating (their request died) are treated the
-// same. The syncer calls this every interval.
+// answer was lost. It reads Omise's charges created around each such
+// attempt (findAttemptCharges) and matches metadata.attempt_id: a match is
+// applied (the attempt follows its charge); no match in the whole window
+// read after a grace period means Omise never made the charge, and the
+// attempt fails with "ask for a new code". Attempts stuck in creating
+// (their request died) are treated the same. It never creates a charge.
+// The syncer calls this every interval.
 func (s *Service) ResolveUnknownAttempts(ctx context.Context) error {
 	now := s.now()
 	stale, err := s.DB.ListAttemptsByStatus(ctx, db.AttemptCreating, now.Add(-staleCreating), resolveBatch)
@@ -80,7 +81,6 @@ func (s *Service) ResolveUnknownAttempts(ctx context.Context) error {
 	}
 	var errs []error
 	wanted := make(map[string]*db.Attempt, len(unknown))
-	from := unknown[0].CreatedAt
 	for _, a := range unknown {
 		if a.ChargeID != "" {
 			// We know the charge; only storing it failed.
@@ -90,76 +90,22 @@ func (s *Service) ResolveUnknownAttempts(ctx context.Context) error {
 			continue
 		}
 		wanted[a.AttemptID] = a
-		if a.CreatedAt.Before(from) {
-			from = a.CreatedAt
-		}
 	}
+	s.lookups.keepOnly(wanted)
 	if len(wanted) == 0 {
 		return errors.Join(errs...)
 	}
-	complete, err := s.findAttemptCharges(ctx, from.Add(-time.Minute), wanted)
+	absent, err := s.findAttemptCharges(ctx, now, wanted)
 	if err != nil {
-		return errors.Join(append(errs, err)...)
+		errs = append(errs, err)
 	}
-	if !complete {
-		return errors.Join(errs...)
-	}
-	for _, a := range wanted {
-		if now.Sub(a.CreatedAt) < unknownGrace {
-			continue
-		}
+	for _, a := range absent {
 		s.log().Info("till: no charge at Omise for an unknown attempt; failing it", "attempt", a.AttemptID)
 		if _, err := s.moveAttemptFrom(ctx, a, db.AttemptUnknown, db.AttemptFailed, "", CodeNoCharge, "no charge at Omise"); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// findAttemptCharges pages through Omise's charges created since from and
-// applies each one whose metadata names a wanted attempt, removing it from
-// wanted. complete reports that the whole list was read, which is the only
-// case in which a missing charge proves anything.
-func (s *Service) findAttemptCharges(ctx context.Context, from time.Time, wanted map[string]*db.Attempt) (complete bool, err error) {
-	offset := 0
-	asked, clockChecked := s.now(), false
-	for page := 0; page < resolvePages && len(wanted) > 0; page++ {
-		list, err := s.Omise.ListCharges(ctx, omise.ListParams{
-			From: from, Order: omise.OrderChronological, Limit: resolveBatch, Offset: offset,
-		})
-		if err != nil {
-			return false, err
-		}
-		// Omise filters on its own clock, and its answer says what time
-		// it is there (to, when we sent none). A clock behind ours would
-		// leave out a charge made just after the sale, and its absence
-		// would fail a sale Omise charged: read again from as far back on
-		// Omise's clock.
-		if !clockChecked {
-			clockChecked = true
-			if behind := asked.Sub(list.To); !list.To.IsZero() && behind > 0 {
-				from, offset, page = from.Add(-behind), 0, -1
-				continue
-			}
-		}
-		for i := range list.Data {
-			oc := &list.Data[i]
-			id := oc.MetadataString(MetaAttemptID)
-			if _, ok := wanted[id]; !ok {
-				continue
-			}
-			if _, err := s.ApplyCharge(ctx, oc); err != nil {
-				return false, err
-			}
-			s.log().Info("till: unknown attempt resolved from Omise's charge list", "attempt", id, "charge", oc.ID)
-			delete(wanted, id)
-		}
-		offset += len(list.Data)
-		if len(list.Data) < resolveBatch || (list.Total > 0 && offset >= list.Total) {
-			return true, nil
-		}
-	}
-	return len(wanted) == 0, nil
 }
 
 // ExpireStaleTillCharges expires till charges still pending after the

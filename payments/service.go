@@ -71,8 +71,9 @@ type Service struct {
 	// deliveries (NewUnsignedBudget); nil = unlimited.
 	UnsignedLookups *rate.Limiter
 
-	qr    qrCache
-	reads chargeReads
+	qr      qrCache
+	reads   chargeReads
+	lookups attemptLookups
 }
 
 func (s *Service) now() time.Time {
