@@ -44,6 +44,12 @@ var ErrExists = errors.New("db: already exists")
 // ErrStoreRequired is returned when a non-admin account is given no store.
 var ErrStoreRequired = errors.New("db: this role belongs to a store")
 
+// ErrLastAdmin is returned when a change would leave no enabled admin:
+// nobody could then manage users, stores or terminals from the admin pages
+// (two admins disabling or demoting each other at the same moment would
+// otherwise both succeed, each past the "not yourself" check).
+var ErrLastAdmin = errors.New("db: this change would leave no enabled admin")
+
 // ErrScopeInvalid is returned when an account would get more than one of
 // store, group and every store, or a cashier anything but one store.
 var ErrScopeInvalid = errors.New("db: a user has one store, one group or every store; a cashier one store")
@@ -308,9 +314,20 @@ func (d *DB) CountUsers(ctx context.Context) (int, error) {
 // changeUser runs one UPDATE on user id inside a transaction, then writes
 // the audit row with the account before and after. endSessions also removes
 // every server-side session of the user, so the change logs them out.
-func (d *DB) changeUser(ctx context.Context, by Actor, id int64, action string, endSessions bool, query string, args ...any) (*User, error) {
+// keepAdmin refuses the change (ErrLastAdmin) when it takes the rights of
+// the last enabled admin away.
+func (d *DB) changeUser(ctx context.Context, by Actor, id int64, action string, endSessions, keepAdmin bool, query string, args ...any) (*User, error) {
 	var after *User
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		// The enabled admins are locked first, in id order, so two changes
+		// that each take away one admin take turns and the second sees the
+		// first; the target's own lock below is then one of them or a
+		// non-admin, never a lock taken out of order.
+		if keepAdmin {
+			if err := d.lockRowsTx(ctx, tx, `SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0 ORDER BY id`); err != nil {
+				return err
+			}
+		}
 		// The row is locked before it is read, so the audit's "before" is
 		// the account as the change found it, not as a concurrent change
 		// left it a moment earlier.
@@ -331,6 +348,15 @@ func (d *DB) changeUser(ctx context.Context, by Actor, id int64, action string, 
 		}
 		if after, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)); err != nil {
 			return err
+		}
+		if keepAdmin && before.Role == RoleAdmin && !before.Disabled {
+			var admins int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&admins); err != nil {
+				return err
+			}
+			if admins == 0 {
+				return ErrLastAdmin
+			}
 		}
 		return InsertAudit(ctx, tx, by.audit(action, after.Username, before.snapshot(), after.snapshot()))
 	})
@@ -353,7 +379,7 @@ func (d *DB) UpdateUserRoleScope(ctx context.Context, by Actor, id int64, role R
 	if err := scopeMustExist(ctx, d.R, sc); err != nil {
 		return nil, err
 	}
-	return d.changeUser(ctx, by, id, "user.update", true,
+	return d.changeUser(ctx, by, id, "user.update", true, true,
 		`UPDATE users SET role = ?, store_id = NULLIF(?, ''), group_id = NULLIF(?, 0), all_stores = ?, updated_at = ? WHERE id = ?`,
 		role, sc.StoreID, sc.GroupID, sc.AllStores)
 }
@@ -383,20 +409,20 @@ func (d *DB) SetUserDisabled(ctx context.Context, by Actor, id int64, disabled b
 	if disabled {
 		action = "user.disable"
 	}
-	return d.changeUser(ctx, by, id, action, disabled,
+	return d.changeUser(ctx, by, id, action, disabled, disabled,
 		`UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, disabled)
 }
 
 // SetUserDisplayName changes what user id is called (name from
 // CleanDisplayName; "" removes it). Sessions stay: nothing they may do changes.
 func (d *DB) SetUserDisplayName(ctx context.Context, by Actor, id int64, name string) (*User, error) {
-	return d.changeUser(ctx, by, id, "user.name", false, `UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?`, name)
+	return d.changeUser(ctx, by, id, "user.name", false, false, `UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?`, name)
 }
 
 // SetUserPassword stores a new hash and bumps the session epoch, so every
 // session made before the change stops working.
 func (d *DB) SetUserPassword(ctx context.Context, by Actor, id int64, hash string) (*User, error) {
-	return d.changeUser(ctx, by, id, "user.password", true,
+	return d.changeUser(ctx, by, id, "user.password", true, false,
 		`UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1, updated_at = ? WHERE id = ?`, hash)
 }
 

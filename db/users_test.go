@@ -184,3 +184,69 @@ func TestValidators(t *testing.T) {
 		t.Error("Role.Valid")
 	}
 }
+
+// Two admins who disable or demote each other at the same moment each pass
+// the pages' "not yourself" check; the second change must still be refused,
+// or nobody is left to manage users.
+func TestLastEnabledAdminIsKept(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := openAccountsDB(t)
+	seedAccountsStore(t, d)
+	hash, err := HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := d.CreateUser(ctx, accountsActor, NewUser{Username: "alice", Role: RoleAdmin, PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := d.CreateUser(ctx, accountsActor, NewUser{Username: "bob", Role: RoleAdmin, PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAlice := Actor{UserID: alice.ID, Username: "alice", Role: "admin"}
+	byBob := Actor{UserID: bob.ID, Username: "bob", Role: "admin"}
+	if _, err := d.SetUserDisabled(ctx, byAlice, bob.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	// Bob's request was let in before his account was disabled.
+	if _, err := d.SetUserDisabled(ctx, byBob, alice.ID, true); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("disabling the last enabled admin: %v", err)
+	}
+	if _, err := d.UpdateUserRoleScope(ctx, byBob, alice.ID, RoleManager, UserScope{StoreID: "store_1234"}); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("demoting the last enabled admin: %v", err)
+	}
+	if u, _ := d.GetUser(ctx, alice.ID); u.Disabled || u.Role != RoleAdmin {
+		t.Fatalf("last admin changed: %+v", u)
+	}
+	if n := len(mustAudit(t, d, "alice")); n != 1 {
+		t.Fatalf("a refused change was audited: %d rows", n)
+	}
+	// What does not take admin rights away still works on the last admin.
+	if _, err := d.SetUserPassword(ctx, byAlice, alice.ID, hash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetUserDisplayName(ctx, byAlice, alice.ID, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	// With bob enabled again, either may be disabled or demoted.
+	if _, err := d.SetUserDisabled(ctx, byAlice, bob.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.UpdateUserRoleScope(ctx, byBob, alice.ID, RoleManager, UserScope{AllStores: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetUserDisabled(ctx, byBob, alice.ID, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustAudit(t *testing.T, d *DB, target string) []AuditEntry {
+	t.Helper()
+	rows, err := d.ListAudit(context.Background(), AuditFilter{Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}

@@ -181,6 +181,8 @@ func (h *Admin) UpdateUser(c echo.Context) error {
 			alert = views.M(errs[firstKey(errs)])
 		} else if _, err := h.DB.UpdateUserRoleScope(c.Request().Context(), Actor(c), u.ID, db.Role(f.Role), f.scope()); errors.Is(err, db.ErrNotFound) {
 			alert = views.M("err.store.unknown")
+		} else if errors.Is(err, db.ErrLastAdmin) {
+			alert = views.M("err.last_admin")
 		} else if err != nil {
 			return err
 		}
@@ -201,7 +203,11 @@ func (h *Admin) SetUserStatus(c echo.Context) error {
 	if alert != nil {
 		return h.renderUsers(c, http.StatusUnprocessableEntity, views.UserForm{Role: string(db.RoleCashier)}, nil, alert)
 	}
-	if _, err := h.DB.SetUserDisabled(c.Request().Context(), Actor(c), u.ID, c.FormValue("disabled") == "1"); err != nil {
+	_, err = h.DB.SetUserDisabled(c.Request().Context(), Actor(c), u.ID, c.FormValue("disabled") == "1")
+	if errors.Is(err, db.ErrLastAdmin) {
+		return h.renderUsers(c, http.StatusUnprocessableEntity, views.UserForm{Role: string(db.RoleCashier)}, nil, views.M("err.last_admin"))
+	}
+	if err != nil {
 		return err
 	}
 	Flash(c, "ok", "flash.user_updated")
