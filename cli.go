@@ -261,7 +261,11 @@ func cliTerminalAdd(ctx context.Context, d *db.DB, cfg config.Config, args []str
 			st.ConfirmAbove = old.ConfirmAbove
 		}
 	}
-	if _, err := d.UpsertStore(ctx, db.CLI, st); err != nil {
+	if _, err := d.UpsertStore(ctx, db.CLI, st); errors.Is(err, db.ErrExists) {
+		// Another store's id in other capitals: a new store would be taken
+		// for that one.
+		return invalid("--store-id", "err.store_id.taken")
+	} else if err != nil {
 		return err
 	}
 	_, err = d.CreateTerminal(ctx, db.CLI, db.Terminal{StoreID: *storeID, TerminalID: *terminalID, Label: *label})

@@ -46,6 +46,8 @@ func TestCLI(t *testing.T) {
 		{"terminal add never ask", "terminal add --store-id s2 --store-name Two --terminal-id POS-01 --confirm-above 0", "", "", false, "confirm above ฿0.00"},
 		{"terminal add two methods", "terminal add --store-id s3 --store-name Three --terminal-id POS-01 --methods alipayplus_upm,barcode_alipay", "", "", false, "(Three, barcode_alipay+alipayplus_upm,"},
 		{"terminal add unknown method", "terminal add --store-id s3 --store-name Three --terminal-id POS-02 --methods barcode_alipay,card", "", "--methods", false, ""},
+		{"terminal add again in other capitals", "terminal add --store-id s1 --store-name 'Shop One' --terminal-id pos-01", "", "--terminal-id: That store already has a terminal", false, ""},
+		{"terminal add store in other capitals", "terminal add --store-id S1 --store-name Other --terminal-id POS-09", "", "--store-id: A store with that ID exists already", false, ""},
 		{"user add cashier", "user add --username ann --role cashier --store s1", "a-long-password\r\n", "", false, "created user ann (cashier)"},
 		{"passwd no name", "user passwd", "", "exactly one username", true, ""},
 		{"passwd unknown", "user passwd bob", "a-long-password\n", "no user", false, ""},

@@ -161,6 +161,12 @@ func (d *DB) CreateStore(ctx context.Context, by Actor, s Store) (*Store, error)
 }
 
 func createStore(ctx context.Context, tx *sql.Tx, by Actor, s Store) (*Store, error) {
+	// A store id differing from another only in capitals would be a
+	// second store with the first one's name in people's eyes (and in
+	// Omise's metadata): ids are unique whatever their capitals.
+	if err := idMustBeFree(ctx, tx, `SELECT COUNT(*) FROM stores WHERE lower(store_id) = lower(?)`, s.StoreID); err != nil {
+		return nil, err
+	}
 	now := FormatTime(time.Now())
 	_, err := tx.ExecContext(ctx, insertStoreSQL, s.StoreID, s.StoreName, s.ConfirmAbove, now, now)
 	if uniqueViolation(err) {
@@ -233,4 +239,18 @@ func (d *DB) UpsertStore(ctx context.Context, by Actor, s Store) (*Store, error)
 		return err
 	})
 	return out, err
+}
+
+// idMustBeFree returns ErrExists when the count query finds a row: ids
+// are compared without regard to capitals (they are ASCII, so lower() is
+// the same on SQLite and PostgreSQL).
+func idMustBeFree(ctx context.Context, tx *sql.Tx, countSQL string, args ...any) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, countSQL, args...).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrExists
+	}
+	return nil
 }

@@ -93,3 +93,40 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("set: %q", v)
 	}
 }
+
+// "pos-01" beside "POS-01" (or "STORE_1234" beside "store_1234") would be a
+// second till or store people take for the first: ids are unique whatever
+// their capitals, and the first one stays as it was.
+func TestIDsDifferingOnlyInCapitalsAreTaken(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := openAccountsDB(t)
+	seedAccountsStore(t, d)
+	if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "store_1234", TerminalID: "POS-01"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "store_1234", TerminalID: "pos-01"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("terminal differing in capitals: %v", err)
+	}
+	for _, id := range []string{"STORE_1234", "Store_1234"} {
+		if _, err := d.CreateStore(ctx, accountsActor, Store{StoreID: id, StoreName: "x", Methods: []string{SourceBarcodeAlipay}}); !errors.Is(err, ErrExists) {
+			t.Fatalf("store %s beside store_1234: %v", id, err)
+		}
+		if _, err := d.UpsertStore(ctx, accountsActor, Store{StoreID: id, StoreName: "x", Methods: []string{SourceBarcodeAlipay}}); !errors.Is(err, ErrExists) {
+			t.Fatalf("upsert of store %s beside store_1234: %v", id, err)
+		}
+	}
+	if stores, _ := d.ListStores(ctx); len(stores) != 1 || stores[0].StoreName != "Some Store" {
+		t.Fatalf("stores: %+v", stores)
+	}
+	if ts, _ := d.ListTerminals(ctx, ""); len(ts) != 1 || ts[0].TerminalID != "POS-01" {
+		t.Fatalf("terminals: %+v", ts)
+	}
+	// The same id in another store is another till.
+	if _, err := d.CreateStore(ctx, accountsActor, Store{StoreID: "s2", StoreName: "Two", Methods: []string{SourceBarcodeAlipay}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTerminal(ctx, accountsActor, Terminal{StoreID: "s2", TerminalID: "pos-01"}); err != nil {
+		t.Fatalf("same id in another store: %v", err)
+	}
+}

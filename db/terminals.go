@@ -70,6 +70,13 @@ func (d *DB) CreateTerminal(ctx context.Context, by Actor, t Terminal) (*Termina
 		if err := storeMustExist(ctx, tx, t.StoreID); err != nil {
 			return err
 		}
+		// "pos-01" beside "POS-01" would be a second till that people
+		// read as the same one, splitting its sales on the board and in
+		// the reports: ids are unique in a store whatever their capitals.
+		if err := idMustBeFree(ctx, tx, `SELECT COUNT(*) FROM terminals WHERE store_id = ? AND lower(terminal_id) = lower(?)`,
+			t.StoreID, t.TerminalID); err != nil {
+			return err
+		}
 		now := FormatTime(time.Now())
 		var err error
 		out, err = scanTerminal(tx.QueryRowContext(ctx, insertTerminalSQL, t.StoreID, t.TerminalID, t.Label, now, now))

@@ -88,3 +88,29 @@ func TestAdminStoreConfirmAbove(t *testing.T) {
 		t.Fatal("threshold change not audited")
 	}
 }
+
+// An id typed in other capitals than an existing one is refused next to its
+// field, in Thai and English, and nothing is created.
+func TestAdminRefusesIDsDifferingOnlyInCapitals(t *testing.T) {
+	h := webtest.New(t)
+	admin := h.Login("admin")
+	ctx := context.Background()
+	res := admin.PostForm("/admin/terminals", url.Values{"store_id": {"store_1234"}, "terminal_id": {" pos-01 "}})
+	doc := h.Doc(res, http.StatusUnprocessableEntity)
+	if doc.Find(`[data-testid="field-error-terminal_id"]`).Length() != 1 {
+		t.Fatal("terminal id in other capitals: no error at the field")
+	}
+	if errs := doc.Find(`[data-testid="form-errors"]`).Text(); !strings.Contains(errs, "capital and small letters") || !strings.Contains(errs, "ตัวพิมพ์ใหญ่") {
+		t.Fatalf("terminal error not in both languages: %q", errs)
+	}
+	if ts, _ := h.DB.ListTerminals(ctx, "store_1234"); len(ts) != 2 {
+		t.Fatalf("terminals: %d", len(ts))
+	}
+	res = admin.PostForm("/admin/stores", url.Values{"store_id": {"STORE_1234"}, "store_name": {"Copy"}, "source_type": {"barcode_alipay"}})
+	if doc := h.Doc(res, http.StatusUnprocessableEntity); doc.Find(`[data-testid="field-error-store_id"]`).Length() != 1 {
+		t.Fatal("store id in other capitals: no error at the field")
+	}
+	if stores, _ := h.DB.ListStores(ctx); len(stores) != len(webtest.Stores) {
+		t.Fatalf("stores: %d", len(stores))
+	}
+}
