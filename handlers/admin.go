@@ -215,11 +215,17 @@ func (h *Admin) SetUserStatus(c echo.Context) error {
 }
 
 // ResetPassword is POST /admin/users/:id/password: sets a new password and
-// ends every session of that user.
+// ends every session of that user. An admin's own password is changed on
+// /account/password, which asks for the current one: a session left open
+// must not set a new password without it (and this one would end the
+// admin's own session in passing).
 func (h *Admin) ResetPassword(c echo.Context) error {
-	u, _, err := h.target(c, true)
+	u, self, err := h.target(c, false)
 	if err != nil {
 		return err
+	}
+	if self != nil {
+		return h.renderUsers(c, http.StatusUnprocessableEntity, views.UserForm{Role: string(db.RoleCashier)}, nil, views.M("err.self_password"))
 	}
 	pw := c.FormValue("password")
 	if !db.ValidPassword(pw) {

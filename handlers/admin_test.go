@@ -232,3 +232,32 @@ func TestAdminAuditFiltersAndPages(t *testing.T) {
 		t.Fatalf("target filter: %d rows", n)
 	}
 }
+
+// An admin's own password is changed on /account/password, which asks for
+// the current one; the users page's reset form, which does not, refuses the
+// admin's own account and leaves the password and the session as they were.
+func TestAdminCannotResetOwnPasswordWithoutTheCurrentOne(t *testing.T) {
+	h := webtest.New(t)
+	admin := h.Login("admin")
+	doc := admin.Page("/admin/users", http.StatusOK)
+	if doc.Find(`[data-testid="user-admin"] [data-testid="reset-password"]`).Length() != 0 ||
+		doc.Find(`[data-testid="user-admin"] [data-testid="own-password"]`).AttrOr("href", "") != "/account/password" {
+		t.Fatal("own row: reset form shown, or no link to the password page")
+	}
+	if doc.Find(`[data-testid="user-cashier"] [data-testid="reset-password"]`).Length() != 1 {
+		t.Fatal("other users' reset form missing")
+	}
+	res := admin.PostForm("/admin/users/"+userID(t, h, "admin")+"/password", url.Values{"password": {"taken-over-password"}})
+	if b := body(t, res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, "password page") {
+		t.Fatalf("own reset: %d", res.StatusCode)
+	}
+	u, _ := h.DB.GetUserByUsername(context.Background(), "admin")
+	if hash, _ := h.DB.UserPasswordHash(context.Background(), u.ID); db.CheckPassword(hash, "taken-over-password") {
+		t.Fatal("own password reset without the current one")
+	}
+	res = admin.Get("/admin/users")
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("session after a refused reset: %d", res.StatusCode)
+	}
+}
