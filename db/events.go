@@ -63,6 +63,12 @@ func scanEvent(r rowScanner) (*OmiseEvent, error) {
 // insert then FinishEventTx would leave it); an event already
 // stored (an earlier delivery Omise could not be asked about) keeps its
 // body and signature and takes the result, as FinishEventTx records it.
+// An event already stored as done (applied, unchanged, rejected) is left
+// as it is and ErrEventDone returned, so that the caller's transaction is
+// rolled back: a delivery processed while another was (on another
+// instance whose lock on the event was lost with its session) must not
+// apply the event a second time, nor record its own result over the
+// first one's.
 func RecordEventTx(ctx context.Context, q Querier, e *OmiseEvent, result, detail, chargeID string, at time.Time) error {
 	raw, size := e.Raw, e.RawSize
 	if raw == nil {
@@ -75,14 +81,30 @@ func RecordEventTx(ctx context.Context, q Querier, e *OmiseEvent, result, detail
 	if chargeID != "" {
 		stored = chargeID
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, raw_size, received_at, processed_at, attempts)
+	res, err := q.ExecContext(ctx, `INSERT INTO omise_events (id, event_key, charge_id, signature, result, detail, raw, raw_size, received_at, processed_at, attempts)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 		ON CONFLICT (id) DO UPDATE SET result = excluded.result, detail = excluded.detail,
 		charge_id = CASE WHEN ? <> '' THEN excluded.charge_id ELSE omise_events.charge_id END,
-		processed_at = excluded.processed_at, attempts = omise_events.attempts + 1`,
-		e.ID, e.Key, stored, e.Signature, result, detail, raw, size, FormatTime(e.ReceivedAt), FormatTime(at), chargeID)
-	return err
+		processed_at = excluded.processed_at, attempts = omise_events.attempts + 1
+		WHERE omise_events.result NOT IN (?, ?, ?)`,
+		e.ID, e.Key, stored, e.Signature, result, detail, raw, size, FormatTime(e.ReceivedAt), FormatTime(at), chargeID,
+		EventApplied, EventUnchanged, EventRejected)
+	if err != nil {
+		return err
+	}
+	// The statement waited for a transaction writing the same event to
+	// end and then saw its row: no row written means that row was done.
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrEventDone
+	}
+	return nil
 }
+
+// ErrEventDone is RecordEventTx's answer for an event stored as done
+// meanwhile.
+var ErrEventDone = errors.New("db: event already processed")
 
 // PruneEventBodies empties the stored bodies of events received before
 // before, at most limit of them, and returns how many it emptied. The

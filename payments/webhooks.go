@@ -114,15 +114,32 @@ func (s *Service) processEvent(ctx context.Context, eventID string, received *db
 		}
 		return nil
 	}
+	// done is the answer when another delivery stored the event as done
+	// while this one asked Omise: possible only if the event's lock was
+	// lost (its session cut), and then RecordEventTx refused to record
+	// this one's result over the first's and its transaction, with
+	// whatever it would have applied, was rolled back.
+	done := func() (WebhookOutcome, error) {
+		out.Result, out.Retryable, out.Changed = "duplicate", false, false
+		return out, nil
+	}
 	recordAlone := func(result, detail, chargeID string) error {
 		return s.DB.Tx(ctx, func(tx *sql.Tx) error { return record(tx, result, detail, chargeID) })
 	}
 	unavailable := func(what string, err error, chargeID string) (WebhookOutcome, error) {
 		out.Retryable = true
-		if rerr := recordAlone(db.EventError, "omise: "+errorLabel(err), chargeID); rerr != nil {
+		if rerr := recordAlone(db.EventError, "omise: "+errorLabel(err), chargeID); errors.Is(rerr, db.ErrEventDone) {
+			return done()
+		} else if rerr != nil {
 			return out, rerr
 		}
 		return out, fmt.Errorf("%w: %s: %v", ErrOmiseUnavailable, what, err)
+	}
+	recordedAlone := func(err error) (WebhookOutcome, error) {
+		if errors.Is(err, db.ErrEventDone) {
+			return done()
+		}
+		return out, err
 	}
 
 	oev := authentic
@@ -132,7 +149,7 @@ func (s *Service) processEvent(ctx context.Context, eventID string, received *db
 		if err != nil {
 			if omise.IsNotFound(err) {
 				s.log().Warn("webhook names an event Omise does not know", "event", eventID)
-				return out, recordAlone(db.EventRejected, "omise does not know this event", "")
+				return recordedAlone(recordAlone(db.EventRejected, "omise does not know this event", ""))
 			}
 			return unavailable("get event", err, "")
 		}
@@ -143,12 +160,12 @@ func (s *Service) processEvent(ctx context.Context, eventID string, received *db
 	}
 	out.ChargeID = chargeID
 	if chargeID == "" {
-		return out, recordAlone(db.EventUnchanged, "event is not about a charge: "+oev.Key, "")
+		return recordedAlone(recordAlone(db.EventUnchanged, "event is not about a charge: "+oev.Key, ""))
 	}
 	oc, err := s.reads.get(ctx, chargeID, arrived, s.Omise.GetCharge)
 	if err != nil {
 		if omise.IsNotFound(err) {
-			return out, recordAlone(db.EventRejected, "omise does not know charge "+chargeID, chargeID)
+			return recordedAlone(recordAlone(db.EventRejected, "omise does not know charge "+chargeID, chargeID))
 		}
 		return unavailable("get charge", err, chargeID)
 	}
@@ -163,6 +180,9 @@ func (s *Service) processEvent(ctx context.Context, eventID string, received *db
 		}
 		return record(tx, result, detail, chargeID)
 	}, false)
+	if errors.Is(err, db.ErrEventDone) {
+		return done()
+	}
 	if err != nil {
 		out.Result, out.Retryable = db.EventError, true
 		return out, err

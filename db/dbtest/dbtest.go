@@ -93,3 +93,25 @@ func WithSearchPath(u, schema string) string {
 	}
 	return u + sep + "search_path=" + schema
 }
+
+// TerminateKeyLock ends the server session holding the key lock named key
+// (db.LockKey) in q's schema, as a database failover or a cut network
+// does, and returns once the server has ended it. q is a pool of the
+// instance's database, whose search_path names the test's schema. The
+// hash repeats db's (locks_pg.go): a test that finds no holder fails.
+func TerminateKeyLock(t testing.TB, q *sql.DB, key string) {
+	t.Helper()
+	ctx := context.Background()
+	var pid int
+	err := q.QueryRowContext(ctx, `SELECT pid FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objsubid = 1
+		AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('instore.key ' || current_schema() || ' ' || $1, 0)`,
+		key).Scan(&pid)
+	if err != nil {
+		t.Fatalf("holder of key %s: %v", key, err)
+	}
+	var ended bool
+	if err := q.QueryRowContext(ctx, `SELECT pg_terminate_backend($1, 5000)`, pid).Scan(&ended); err != nil || !ended {
+		t.Fatalf("terminate %d: %v %v", pid, ended, err)
+	}
+}
