@@ -102,7 +102,7 @@ func (h *Till) Receipt(c echo.Context) error {
 	}
 	r := views.ReceiptView{StoreID: v.StoreID, StoreName: v.StoreName, TerminalID: v.TerminalID, Cashier: v.Cashier,
 		Amount: v.Amount, ChargeID: v.ChargeID, Time: v.PaidAt, BarcodeMasked: v.BarcodeMasked, AttemptID: v.AttemptID,
-		Method: v.Method}
+		Method: v.Method, Refunded: v.Refunded, ChargeState: v.ChargeState}
 	if r.Time.IsZero() {
 		r.Time = v.CreatedAt
 	}
@@ -145,10 +145,17 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 		v.SecondsLeft = int(v.Deadline.Sub(h.now()).Seconds() + 0.999)
 	}
 	if att.Status == db.AttemptSuccessful && att.ChargeID != "" {
-		if ch, err := h.DB.GetCharge(ctx, att.ChargeID); err == nil && ch.PaidAt != nil {
-			v.PaidAt = *ch.PaidAt
-		} else if err != nil && !errors.Is(err, db.ErrNotFound) {
+		ch, err := h.DB.GetCharge(ctx, att.ChargeID)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
 			return v, err
+		}
+		if err == nil {
+			if ch.PaidAt != nil {
+				v.PaidAt = *ch.PaidAt
+			}
+			// A reprint after a refund must say so: the receipt is what the
+			// customer keeps as proof of what they paid.
+			v.Refunded, v.ChargeState = ch.RefundedAmount, payments.ChargeState(ch)
 		}
 	}
 	return v, nil
