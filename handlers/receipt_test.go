@@ -159,3 +159,31 @@ func TestReceiptPrintsOnNarrowRolls(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiptNamesTheCashierNotTheirLogin: the receipt goes home with
+// every customer, so it names the cashier by the name the shop gave them
+// and never prints the username they sign in with.
+func TestReceiptNamesTheCashierNotTheirLogin(t *testing.T) {
+	env := newTillEnv(t)
+	c := env.Login("cashier")
+	a := paidTillSale(t, env, "50", tillCode)
+	for _, p := range []string{"/till/charges/" + a.AttemptID + "/receipt", "/till/charges/" + a.AttemptID} {
+		r := c.Page(p, http.StatusOK).Find(`[data-testid="receipt"]`)
+		if r.Find(`[data-testid="receipt-cashier"]`).Length() != 0 || strings.Contains(r.Text(), "cashier") {
+			h, _ := r.Html()
+			t.Fatalf("%s: the login name is printed: %s", p, h)
+		}
+	}
+	u, err := env.DB.GetUserByUsername(context.Background(), "cashier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.SetUserDisplayName(context.Background(), db.Actor{Username: "test"}, u.ID, "สมศรี"); err != nil {
+		t.Fatal(err)
+	}
+	r := c.Page("/till/charges/"+a.AttemptID+"/receipt", http.StatusOK).Find(`[data-testid="receipt"]`)
+	if r.Find(`[data-testid="receipt-cashier"]`).Text() != "สมศรี" || strings.Contains(r.Text(), "cashier") {
+		h, _ := r.Html()
+		t.Fatalf("with a display name: %s", h)
+	}
+}

@@ -134,6 +134,13 @@ func (h *Till) saleView(c echo.Context, u *db.User, att *db.Attempt) (views.Till
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return v, err
 	}
+	// The receipt goes home with the customer: it names the cashier as the
+	// shop named them, never by the username they sign in with.
+	names, err := h.DB.DisplayNames(ctx, []string{att.Cashier})
+	if err != nil {
+		return v, err
+	}
+	v.Cashier = names[att.Cashier]
 	if m, ok := payments.MethodOfAttempt(att); ok {
 		v.Method = m.ID
 	}

@@ -26,7 +26,7 @@ type TillSale struct {
 	StoreID       string
 	StoreName     string
 	TerminalID    string
-	Cashier       string
+	Cashier       string // display name for the receipt; "" when none is set
 	Amount        int64
 	BarcodeMasked string
 	FailureCode   string
