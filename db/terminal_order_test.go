@@ -37,39 +37,30 @@ func TestTerminalsInTheOrderPeopleCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, x := range terms {
-		got = append(got, x.StoreID+"/"+x.TerminalID)
-	}
-	check("admin list", got)
-
+	check("admin list", idsOf(terms, func(x *Terminal) (string, string) { return x.StoreID, x.TerminalID }))
 	tiles, err := d.Board(ctx, "", "2026-12-06")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = got[:0]
-	for _, x := range tiles {
-		got = append(got, x.StoreID+"/"+x.TerminalID)
-	}
-	check("board", got)
-
+	check("board", idsOf(tiles, func(x *BoardTile) (string, string) { return x.StoreID, x.TerminalID }))
 	picker, err := d.ListTillTerminals(ctx, "S1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = got[:0]
-	for _, x := range picker {
-		got = append(got, x.StoreID+"/"+x.TerminalID)
-	}
-	check("till picker", got)
-
+	check("till picker", idsOf(picker, func(x *TillTerminal) (string, string) { return x.StoreID, x.TerminalID }))
 	report, err := d.ListReportTerminals(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = got[:0]
-	for _, x := range report {
-		got = append(got, x.StoreID+"/"+x.TerminalID)
+	check("report filter", idsOf(report, func(x ReportTerminal) (string, string) { return x.StoreID, x.TerminalID }))
+}
+
+// idsOf is each element's "store/terminal".
+func idsOf[T any](s []T, key func(T) (string, string)) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		store, terminal := key(x)
+		out[i] = store + "/" + terminal
 	}
-	check("report filter", got)
+	return out
 }

@@ -245,24 +245,7 @@ func TestInstancesRefundInFlightElsewhereIsLeftAlone(t *testing.T) {
 	}
 	clock.Advance(10 * time.Minute)
 	_, errB := e.b.Refund(e.ctx, manager, payments.RefundRequest{ChargeID: c.ID, Amount: 30000, Reason: payments.ReasonWrongAmount, IdempotencyKey: uuid.NewString()})
-	if err := <-doneA; err != nil {
-		t.Fatalf("instance a: %v", err)
-	}
-	var re *payments.Refusal
-	if !errors.As(errB, &re) || strings.HasPrefix(re.Code, "omise_") {
-		t.Fatalf("instance b: %v, want our own refusal (only 200.00 left), Omise never asked", errB)
-	}
-	if n := e.requests("POST /charges/{id}/refunds"); n != 1 {
-		t.Fatalf("POST /refunds = %d, want 1", n)
-	}
-	r, err := db.GetRefundRequestQ(e.ctx, e.b.DB.R, keyA)
-	if err != nil || r.Status != db.RefundRequestDone {
-		t.Fatalf("instance a's request: %+v, %v", r, err)
-	}
-	got, err := e.b.DB.GetCharge(e.ctx, c.ID)
-	if err != nil || got.RefundedAmount != 30000 {
-		t.Fatalf("stored charge: %+v, %v", got, err)
-	}
+	onlyARefunded(t, e, c.ID, keyA, <-doneA, errB)
 }
 
 // The same event delivered to both instances at once is stored once,
@@ -459,3 +442,28 @@ func TestInstancesTillAttemptOnce(t *testing.T) {
 }
 
 var manager = payments.Actor{UserID: 7, Username: "mgr", Role: "manager", IP: "192.0.2.1"}
+
+// onlyARefunded checks the end of two instances refunding 300.00 of a
+// 500.00 charge at once: a's request (keyA) made the refund; b was refused
+// by our own rule (only 200.00 left) and never asked Omise.
+func onlyARefunded(t *testing.T, e *twoInstances, chargeID, keyA string, errA, errB error) {
+	t.Helper()
+	if errA != nil {
+		t.Fatalf("instance a: %v", errA)
+	}
+	var re *payments.Refusal
+	if !errors.As(errB, &re) || strings.HasPrefix(re.Code, "omise_") {
+		t.Fatalf("instance b: %v, want our own refusal (only 200.00 left), Omise never asked", errB)
+	}
+	if n := e.requests("POST /charges/{id}/refunds"); n != 1 {
+		t.Fatalf("POST /refunds = %d, want 1 (only 200.00 was left for b)", n)
+	}
+	r, err := db.GetRefundRequestQ(e.ctx, e.b.DB.R, keyA)
+	if err != nil || r.Status != db.RefundRequestDone {
+		t.Fatalf("instance a's request: %+v, %v", r, err)
+	}
+	got, err := e.b.DB.GetCharge(e.ctx, chargeID)
+	if err != nil || got.RefundedAmount != 30000 {
+		t.Fatalf("stored charge: %+v, %v", got, err)
+	}
+}

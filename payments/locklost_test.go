@@ -2,7 +2,6 @@ package payments_test
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -181,24 +180,7 @@ func TestLockLostMidRefundOtherForm(t *testing.T) {
 	waitArrived(t, arrived, "a's refund")
 	dbtest.TerminateKeyLock(t, e.b.DB.W, "charge:"+c.ID)
 	_, errB := e.b.Refund(e.ctx, manager, payments.RefundRequest{ChargeID: c.ID, Amount: 30000, Reason: payments.ReasonWrongAmount, IdempotencyKey: uuid.NewString()})
-	if err := <-doneA; err != nil {
-		t.Fatalf("instance a: %v", err)
-	}
-	var re *payments.Refusal
-	if !errors.As(errB, &re) || strings.HasPrefix(re.Code, "omise_") {
-		t.Fatalf("instance b: %v, want our own refusal (only 200.00 left), Omise never asked", errB)
-	}
-	if n := e.requests("POST /charges/{id}/refunds"); n != 1 {
-		t.Fatalf("POST /refunds = %d, want 1 (only 200.00 was left for b)", n)
-	}
-	r, err := db.GetRefundRequestQ(e.ctx, e.b.DB.R, keyA)
-	if err != nil || r.Status != db.RefundRequestDone {
-		t.Fatalf("instance a's request: %+v, %v", r, err)
-	}
-	got, err := e.b.DB.GetCharge(e.ctx, c.ID)
-	if err != nil || got.RefundedAmount != 30000 {
-		t.Fatalf("stored charge: %+v, %v", got, err)
-	}
+	onlyARefunded(t, e, c.ID, keyA, <-doneA, errB)
 	assertRefundAudits(t, e, c.ID, map[string]int{"ok": 1, "refused": 1})
 }
 
