@@ -86,8 +86,11 @@ func TestTxRunsAgainAfterDeadlock(t *testing.T) {
 			t.Fatalf("a transaction was not run again: %v", err)
 		}
 	}
-	if runs != 3 {
-		t.Fatalf("%d runs, want 3 (one aborted and run again)", runs)
+	// At least one run was aborted and run again. On a loaded machine a
+	// run again can be aborted once more (CI saw 4 runs); what matters is
+	// that every abort is run again and both land.
+	if runs < 3 {
+		t.Fatalf("%d runs, want at least 3 (one aborted and run again)", runs)
 	}
 	if TxRetries() <= before {
 		t.Fatal("the run again was not counted")
