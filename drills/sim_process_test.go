@@ -87,26 +87,12 @@ func TestSimProcess(t *testing.T) {
 	}
 
 	// The sim process holds the charge and delivered its completion to the
-	// instance, which acknowledged it.
+	// instance, which acknowledged it. The sim records a delivery's answer
+	// once it has read it, which can be just after the instance committed
+	// the charge the loop above saw: it is looked for again for a while.
 	delivered := false
-	for _, raw := range rawEvents(t, sp.url) {
-		var ev struct {
-			Key  string `json:"key"`
-			Data struct {
-				ID string `json:"id"`
-			} `json:"data"`
-			Deliveries []struct {
-				URI    string `json:"uri"`
-				Status int    `json:"status"`
-			} `json:"webhook_deliveries"`
-		}
-		_ = json.Unmarshal(raw, &ev)
-		for _, d := range ev.Deliveries {
-			if ev.Key == "charge.complete" && ev.Data.ID == sale.ChargeID && d.Status == http.StatusOK &&
-				d.URI == "http://"+addr+"/webhooks/omise" {
-				delivered = true
-			}
-		}
+	for wait := time.Now().Add(5 * time.Second); !delivered && time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		delivered = deliveredComplete(t, sp.url, sale.ChargeID, addr)
 	}
 	if !delivered {
 		t.Fatalf("the sim process holds no charge.complete of %s acknowledged by the instance", sale.ChargeID)
@@ -321,4 +307,31 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// deliveredComplete reports whether the sim process at simURL holds a
+// charge.complete of chargeID whose delivery to the instance at addr was
+// answered 200.
+func deliveredComplete(t *testing.T, simURL, chargeID, addr string) bool {
+	t.Helper()
+	for _, raw := range rawEvents(t, simURL) {
+		var ev struct {
+			Key  string `json:"key"`
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
+			Deliveries []struct {
+				URI    string `json:"uri"`
+				Status int    `json:"status"`
+			} `json:"webhook_deliveries"`
+		}
+		_ = json.Unmarshal(raw, &ev)
+		for _, d := range ev.Deliveries {
+			if ev.Key == "charge.complete" && ev.Data.ID == chargeID && d.Status == http.StatusOK &&
+				d.URI == "http://"+addr+"/webhooks/omise" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -23,11 +23,20 @@ func TestWebhookSeveralEndpoints(t *testing.T) {
 			t.Fatalf("%s got events %v, want the charge's two", rc.srv.URL, seen)
 		}
 	}
-	byURL := map[string][]int{}
-	for _, d := range h.sim.Deliveries() {
-		byURL[d.URL] = append(byURL[d.URL], d.StatusCode)
+	// A delivery is recorded once its answer is read, which can be just
+	// after the receiver counted it.
+	byURL := func() map[string][]int {
+		m := map[string][]int{}
+		for _, d := range h.sim.Deliveries() {
+			m[d.URL] = append(m[d.URL], d.StatusCode)
+		}
+		return m
 	}
-	if len(byURL[up.srv.URL]) != 2 || len(byURL[flaky.srv.URL]) != 3 || byURL[flaky.srv.URL][0] != 503 {
-		t.Fatalf("deliveries by endpoint %v", byURL)
+	waitFor(t, "every delivery recorded", func() bool {
+		m := byURL()
+		return len(m[up.srv.URL]) == 2 && len(m[flaky.srv.URL]) == 3
+	})
+	if m := byURL(); m[flaky.srv.URL][0] != 503 {
+		t.Fatalf("deliveries by endpoint %v", m)
 	}
 }
