@@ -106,15 +106,18 @@ func (b *Broker) Detach(w http.ResponseWriter, f handlers.LiveFilter) bool {
 	head.WriteString("HTTP/1.1 200 OK\r\n")
 	_ = h.Write(&head)
 	head.WriteString("\r\nretry: 2000\n: connected\n\n")
-	if _, err := conn.Write(head.Bytes()); err != nil {
-		conn.Close()
-		return true
-	}
-	b.adopt(conn, f)
+	b.adopt(conn, head.Bytes(), f)
 	return true
 }
 
-func (b *Broker) adopt(conn net.Conn, f handlers.LiveFilter) {
+// adopt registers conn for f's changes and sends it head, the answer's
+// start. The head goes out once the stream is registered, so a change
+// published after the client has its 200 reaches it (a browser that
+// reads the state and then opens the feed misses nothing in between),
+// and while the streams' lock is held, so the flusher never writes a
+// change before it. A fresh connection takes the few hundred bytes at
+// once.
+func (b *Broker) adopt(conn net.Conn, head []byte, f handlers.LiveFilter) {
 	s := &b.streams
 	s.start.Do(func() {
 		stop := make(chan struct{})
@@ -147,6 +150,13 @@ func (b *Broker) adopt(conn net.Conn, f handlers.LiveFilter) {
 			g = &streamGroup{filter: f, conns: map[*streamConn]struct{}{}}
 			s.scoped = append(s.scoped, g)
 		}
+	}
+	sc.deadline = time.Now().Add(streamWriteTimeout)
+	_ = conn.SetWriteDeadline(sc.deadline)
+	if _, err := conn.Write(head); err != nil {
+		s.mu.Unlock()
+		conn.Close()
+		return
 	}
 	sc.group = g
 	g.conns[sc] = struct{}{}

@@ -120,7 +120,7 @@ func BenchmarkStreamsFlush5000(b *testing.B) {
 		if i >= 4000 {
 			f.Stores = map[string]bool{fmt.Sprintf("S%02d", i%10): true}
 		}
-		br.adopt(c, f)
+		br.adopt(c, nil, f)
 	}
 	defer br.Close()
 	ch := payments.Change{Kind: "charge", ChargeID: "chrg_test_x", StoreID: "S03", TerminalID: "T", Status: "successful"}
