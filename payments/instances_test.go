@@ -254,23 +254,7 @@ func TestInstancesWebhookEventOnce(t *testing.T) {
 	t.Parallel()
 	e := newTwoInstances(t)
 	c := e.pendingCharge(t)
-	if _, err := e.sim.MarkPaid(c.ID); err != nil {
-		t.Fatal(err)
-	}
-	list, err := e.client.ListEvents(e.ctx, omise.ListParams{Limit: 100, Order: omise.OrderReverseChronological})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev *omise.Event
-	for i := range list.Data {
-		if list.Data[i].Key == "charge.complete" && list.Data[i].ChargeID() == c.ID {
-			ev = &list.Data[i]
-			break
-		}
-	}
-	if ev == nil {
-		t.Fatal("no charge.complete event at the simulator")
-	}
+	ev := e.paidEvent(t, c.ID)
 	raw, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)
@@ -466,4 +450,24 @@ func onlyARefunded(t *testing.T, e *twoInstances, chargeID, keyA string, errA, e
 	if err != nil || got.RefundedAmount != 30000 {
 		t.Fatalf("stored charge: %+v, %v", got, err)
 	}
+}
+
+// paidEvent pays chargeID at the simulator and returns the charge.complete
+// event Omise holds for it.
+func (e *twoInstances) paidEvent(t *testing.T, chargeID string) *omise.Event {
+	t.Helper()
+	if _, err := e.sim.MarkPaid(chargeID); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.client.ListEvents(e.ctx, omise.ListParams{Limit: 100, Order: omise.OrderReverseChronological})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range list.Data {
+		if list.Data[i].Key == "charge.complete" && list.Data[i].ChargeID() == chargeID {
+			return &list.Data[i]
+		}
+	}
+	t.Fatal("no charge.complete event at the simulator")
+	return nil
 }

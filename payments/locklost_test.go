@@ -193,22 +193,7 @@ func TestLockLostMidWebhook(t *testing.T) {
 	dbtest.RequirePostgres(t)
 	e := newTwoInstances(t)
 	c := e.pendingCharge(t)
-	if _, err := e.sim.MarkPaid(c.ID); err != nil {
-		t.Fatal(err)
-	}
-	list, err := e.client.ListEvents(e.ctx, omise.ListParams{Limit: 100, Order: omise.OrderReverseChronological})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev *omise.Event
-	for i := range list.Data {
-		if list.Data[i].Key == "charge.complete" && list.Data[i].ChargeID() == c.ID {
-			ev = &list.Data[i]
-		}
-	}
-	if ev == nil {
-		t.Fatal("no charge.complete event")
-	}
+	ev := e.paidEvent(t, c.ID)
 	raw, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)
